@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/** Expressions the dialogue can ask the avatar to show. */
+export const EXPRESSIONS = ['neutral', 'happy', 'sad', 'surprised', 'concerned', 'angry'] as const;
+export const Expression = z.enum(EXPRESSIONS);
+export type Expression = z.infer<typeof Expression>;
+
+const name = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_]*$/,
+    'use lower_snake_case: letters, digits and underscores, starting with a letter',
+  );
+const nonEmptyText = z.string().trim().min(1, 'must not be empty');
+
+export const PersonaSchema = z.strictObject({
+  name: nonEmptyText,
+  greeting: nonEmptyText,
+  /** Embedded Flite voices: slt, rms, awb, kal. */
+  voice: z.string().default('slt'),
+  language: z.string().default('en-US'),
+  expression: Expression.default('happy'),
+  /** Said when nothing matched; asks the person to rephrase. */
+  fallback: z.array(nonEmptyText).min(1).default(["Sorry, I didn't get that. Could you say it another way?"]),
+});
+
+export const EntityValueSchema = z.strictObject({
+  value: nonEmptyText,
+  synonyms: z.array(nonEmptyText).default([]),
+});
+
+export const EntitySchema = z
+  .strictObject({
+    name,
+    /** A closed list of values with synonyms ("Germany": ["deutschland"]). */
+    values: z.array(EntityValueSchema).optional(),
+    /**
+     * Built-in kinds: `number` (digits or spoken number words) and `digits` (a code spoken digit by
+     * digit, e.g. an order number), with `length` as the allowed count of digits.
+     */
+    kind: z.enum(['number', 'digits']).optional(),
+    length: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) }).optional(),
+  })
+  .refine((e) => (e.values ? 1 : 0) + (e.kind ? 1 : 0) === 1, {
+    message: 'an entity needs exactly one of `values` or `kind`',
+  });
+
+export const IntentSchema = z.strictObject({
+  name,
+  examples: z.array(nonEmptyText).min(2, 'give at least two example utterances'),
+  /** One is chosen per reply, in turn. `{slot}` placeholders are filled from the conversation's slots. */
+  responses: z.array(nonEmptyText).default([]),
+  /** Starts this flow instead of replying directly. */
+  flow: name.optional(),
+  expression: Expression.optional(),
+  /** Emits a `handoff` event: a human takes over. */
+  handoff: z.boolean().default(false),
+  /** Ends the conversation after the reply. */
+  end: z.boolean().default(false),
+});
+
+export const SlotSchema = z.strictObject({
+  name,
+  entity: name,
+  prompt: nonEmptyText,
+  /** Said when the answer held no value for this slot; the last one repeats. */
+  reprompts: z.array(nonEmptyText).min(1),
+  /** Asking stops after this many misses and the flow gives up with `onFail`. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+});
+
+export const LookupSchema = z.strictObject({
+  /** YAML or JSON file in the agent folder: a list of records. */
+  file: nonEmptyText,
+  /** The record field matched against the slot of the same name. */
+  key: name,
+});
+
+export const FlowSchema = z.strictObject({
+  name,
+  slots: z.array(SlotSchema).min(1),
+  /** Template said when all slots are filled; `{slot}` and, with a lookup, `{record.field}`. */
+  response: nonEmptyText,
+  /** With a lookup: said when no record matches the key. */
+  notFound: nonEmptyText.optional(),
+  lookup: LookupSchema.optional(),
+  onFail: nonEmptyText.default("I'm sorry, I couldn't get that. Let me connect you with a colleague."),
+  handoffOnFail: z.boolean().default(true),
+  expression: Expression.optional(),
+});
+
+export const NluConfigSchema = z.strictObject({
+  /** Below this confidence an utterance counts as out of scope. */
+  threshold: z.number().min(0).max(1).default(0.5),
+});
+
+export const KnowledgeConfigSchema = z.strictObject({
+  /** Folder of Markdown pages, relative to the agent folder. */
+  folder: z.string().default('knowledge'),
+  /** Retrieval score below which a passage is not used. */
+  minScore: z.number().min(0).default(0.35),
+});
+
+export const AgentSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  persona: PersonaSchema,
+  nlu: NluConfigSchema.default({ threshold: 0.5 }),
+  knowledge: KnowledgeConfigSchema.default({ folder: 'knowledge', minScore: 0.35 }),
+  intents: z.array(IntentSchema).min(1),
+  entities: z.array(EntitySchema).default([]),
+  flows: z.array(FlowSchema).default([]),
+});
+
+export type AgentSpec = z.infer<typeof AgentSchema>;
+export type PersonaSpec = z.infer<typeof PersonaSchema>;
+export type IntentSpec = z.infer<typeof IntentSchema>;
+export type EntitySpec = z.infer<typeof EntitySchema>;
+export type FlowSpec = z.infer<typeof FlowSchema>;
+export type SlotSpec = z.infer<typeof SlotSchema>;
+
+/** A knowledge page: one Markdown file of the agent's `knowledge/` folder. */
+export interface KnowledgePage {
+  /** Path relative to the agent folder, e.g. `knowledge/returns.md`. */
+  source: string;
+  title: string;
+  markdown: string;
+}
+
+/** A loaded, validated agent: its spec plus what its folder holds. */
+export interface Agent {
+  dir: string;
+  spec: AgentSpec;
+  knowledge: KnowledgePage[];
+  /** Records of each flow's lookup file, by flow name. */
+  lookups: Record<string, Record<string, unknown>[]>;
+}

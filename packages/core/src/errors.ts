@@ -1,0 +1,64 @@
+/**
+ * Stable error codes. They travel to clients in protocol `error` events, so they never change
+ * meaning once published; add new ones instead.
+ */
+export const ErrorCode = {
+  BadMessage: 'bad_message',
+  UnknownMessageType: 'unknown_message_type',
+  MessageTooLarge: 'message_too_large',
+  BadAudio: 'bad_audio',
+  NoSession: 'no_session',
+  SessionClosed: 'session_closed',
+  SessionLimit: 'session_limit',
+  AgentInvalid: 'agent_invalid',
+  ProviderTimeout: 'provider_timeout',
+  ProviderFailed: 'provider_failed',
+  Aborted: 'aborted',
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class VisemoError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VisemoError';
+    this.code = code;
+  }
+}
+
+/** A location in a source file, 1-based, for errors a person fixes by editing that file. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface AgentIssue extends SourceLocation {
+  /** Dotted path of the offending field, e.g. `intents[3].examples`. */
+  field: string;
+  message: string;
+}
+
+export class AgentDefinitionError extends VisemoError {
+  readonly issues: AgentIssue[];
+  constructor(issues: AgentIssue[]) {
+    super(
+      ErrorCode.AgentInvalid,
+      issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.field}: ${i.message}`).join('\n'),
+    );
+    this.name = 'AgentDefinitionError';
+    this.issues = issues;
+  }
+}
+
+export class ProviderTimeoutError extends VisemoError {
+  constructor(provider: string, ms: number) {
+    super(ErrorCode.ProviderTimeout, `${provider} did not answer within ${ms} ms`);
+    this.name = 'ProviderTimeoutError';
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as VisemoError).code === 'aborted');
+}

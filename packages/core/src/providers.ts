@@ -1,0 +1,130 @@
+import type { PcmAudio } from './audio.js';
+import type { PhoneTiming, VisemeCue, WordTiming } from './visemes-types.js';
+
+/**
+ * Provider interfaces. Every pipeline stage is one of these; an agent picks an implementation per
+ * stage in its config. Every long call takes an AbortSignal: barge-in aborts the turn through it.
+ */
+
+export interface SynthesisRequest {
+  text: string;
+  voice?: string;
+  signal?: AbortSignal;
+}
+
+/** One synthesized piece of speech with the timings that drive the mouth. */
+export interface SynthesisResult {
+  audio: PcmAudio;
+  /** Phone timings from the synthesizer itself (Flite) or from forced alignment. */
+  phones?: PhoneTiming[];
+  visemes: VisemeCue[];
+  words: WordTiming[];
+}
+
+export interface SpeechSynthesizer {
+  readonly name: string;
+  readonly voices: readonly string[];
+  synthesize(request: SynthesisRequest): Promise<SynthesisResult>;
+}
+
+export interface Transcript {
+  text: string;
+  /** 0..1; how sure the recognizer is. */
+  confidence: number;
+  /** False when the recognizer heard speech but could not match it: the "not understood" outcome. */
+  understood: boolean;
+}
+
+/** A streaming recognizer for one utterance: feed audio, read partials, finish for the final. */
+export interface RecognitionStream {
+  write(samples: Int16Array): void;
+  /** The current best guess, or '' when there is none yet. */
+  partial(): string;
+  finish(): Promise<Transcript>;
+  cancel(): void;
+}
+
+export interface SpeechRecognizer {
+  readonly name: string;
+  /** Audio sample rate the recognizer wants, in Hz. */
+  readonly sampleRate: number;
+  start(options?: { signal?: AbortSignal }): RecognitionStream;
+}
+
+export type VadEvent = { type: 'speech-start'; atMs: number } | { type: 'speech-end'; atMs: number };
+
+/** Voice activity detection over a stream of 16 kHz PCM16 frames of any length. */
+export interface VoiceActivityDetector {
+  readonly name: string;
+  /** Feeds audio; returns the events this audio completed. `atMs` counts from the first sample fed. */
+  push(samples: Int16Array): VadEvent[];
+  readonly speaking: boolean;
+  reset(): void;
+}
+
+export interface EntityMatch {
+  entity: string;
+  /** The canonical value (a synonym maps to its value). */
+  value: string;
+  /** The text as written in the utterance. */
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface IntentScore {
+  intent: string;
+  confidence: number;
+}
+
+export interface NluResult {
+  text: string;
+  /** The best intent, or null when nothing is confident enough (out of scope). */
+  intent: string | null;
+  confidence: number;
+  ranking: IntentScore[];
+  entities: EntityMatch[];
+}
+
+export interface IntentClassifier {
+  classify(text: string): NluResult;
+}
+
+/** Chat messages in the OpenAI chat-completions shape, the de-facto standard LLM servers speak. */
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as the model produced it. */
+  arguments: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+/** Typed parts of a streamed model reply. */
+export type ChatStreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'tool-call'; call: ToolCall }
+  | { type: 'finish'; reason: 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'other' };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  temperature?: number;
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface ChatModel {
+  readonly name: string;
+  stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
+}
