@@ -1,0 +1,97 @@
+import websocket from '@fastify/websocket';
+import { ErrorCode } from '@visemo/core';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { ServerEvent } from '../protocol/server-events.js';
+import type { AgentRuntime } from '../runtime.js';
+import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
+
+export interface ServerOptions {
+  runtime: AgentRuntime;
+  /** Sessions held at once; one more is refused with `session_limit`. */
+  maxSessions?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Frames above the protocol limits but below this are answered with an error event and the session
+ * goes on; larger ones are cut off by the WebSocket layer (close code 1009) before they are buffered.
+ */
+const HARD_FRAME_LIMIT_BYTES = 1024 * 1024;
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    disableRequestLogging: true,
+  });
+  const sessions = new Map<string, ConversationSession>();
+  const maxSessions = options.maxSessions ?? 200;
+
+  await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES } });
+
+  app.get('/health', async () => ({ status: 'ok', sessions: sessions.size }));
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/sessions/:id/transcript',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
+    async (request, reply) => {
+      const session = sessions.get(request.params.id);
+      if (!session) return reply.code(404).send({ code: 'not_found', message: 'no such live session' });
+      return { sessionId: session.id, entries: session.transcript };
+    },
+  );
+
+  app.get('/v1/ws', { websocket: true }, (socket: WebSocket) => {
+    if (sessions.size >= maxSessions) {
+      send(socket, {
+        type: 'error',
+        code: ErrorCode.SessionLimit,
+        message: `the server holds its maximum of ${maxSessions} sessions`,
+        fatal: true,
+      });
+      socket.close(1013, 'session limit');
+      return;
+    }
+    const session = new ConversationSession(options.runtime, socketTransport(socket));
+    sessions.set(session.id, session);
+    app.log.info({ sessionId: session.id }, 'session opened');
+    socket.on('message', (data, isBinary) => {
+      const bytes = toBytes(data);
+      if (isBinary) session.handleBinary(bytes);
+      else session.handleText(Buffer.from(bytes).toString('utf8'));
+    });
+    socket.on('close', () => {
+      session.close();
+      sessions.delete(session.id);
+      app.log.info({ sessionId: session.id }, 'session closed');
+    });
+    socket.on('error', (error) => app.log.warn({ sessionId: session.id, err: error }, 'socket error'));
+  });
+
+  app.addHook('onClose', async () => {
+    for (const session of sessions.values()) session.close();
+  });
+  return app;
+}
+
+function socketTransport(socket: WebSocket): SessionTransport {
+  return {
+    sendEvent: (event) => send(socket, event),
+    sendAudio: (samples) => {
+      if (socket.readyState !== socket.OPEN) return;
+      // The wire is little-endian PCM16, as are the hosts Node runs on.
+      socket.send(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength), { binary: true });
+    },
+    close: () => socket.close(1000),
+  };
+}
+
+function send(socket: WebSocket, event: ServerEvent): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}

@@ -1,0 +1,10 @@
+export { createServer, type ServerOptions } from './http/server.js';
+export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
+export * from './protocol/limits.js';
+export type { ServerEvent, TurnLatency } from './protocol/server-events.js';
+export { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
+export {
+  ConversationSession,
+  type SessionTransport,
+  type TranscriptEntry,
+} from './session/conversation-session.js';

@@ -1,0 +1,33 @@
+import type {
+  DialoguePolicy,
+  IntentClassifier,
+  SpeechRecognizer,
+  SpeechSynthesizer,
+  VoiceActivityDetector,
+} from '@visemo/core';
+
+/** Per-hop time limits in milliseconds. */
+export interface HopTimeouts {
+  asrMs: number;
+  dialogueMs: number;
+  ttsMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: HopTimeouts = { asrMs: 5000, dialogueMs: 10_000, ttsMs: 8000 };
+
+/**
+ * Everything one agent needs to hold conversations: built once per server, shared by its sessions.
+ * Stateful parts (VAD, dialogue) are made per session through the factories.
+ */
+export interface AgentRuntime {
+  readonly persona: { name: string; language: string; voice: string };
+  readonly nlu: IntentClassifier;
+  /** Absent when the agent has no speech input (text-only). */
+  readonly recognizer: SpeechRecognizer | null;
+  readonly synthesizer: SpeechSynthesizer;
+  readonly timeouts: HopTimeouts;
+  createVad(): VoiceActivityDetector;
+  createDialogue(): DialoguePolicy;
+  /** Splits streamed reply text into speakable sentences. */
+  chunkSentences(deltas: AsyncIterable<string>): AsyncIterable<string>;
+}

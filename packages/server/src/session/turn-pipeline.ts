@@ -1,0 +1,109 @@
+import {
+  type AnsweredBy,
+  type DialogueEvent,
+  type DialoguePolicy,
+  type DialogueReply,
+  type Expression,
+  type NluResult,
+  type SynthesisResult,
+  VisemoError,
+  withDeadline,
+} from '@visemo/core';
+import type { AgentRuntime } from '../runtime.js';
+
+/** What a turn produces, in the order the client should receive it. */
+export type TurnFrame =
+  | { type: 'nlu'; result: NluResult }
+  | { type: 'reply'; answeredBy: AnsweredBy; source?: string }
+  | { type: 'text'; text: string }
+  | { type: 'expression'; expression: Expression; intensity: number }
+  | { type: 'audio'; text: string; synthesis: SynthesisResult }
+  /** Speech synthesis failed for a sentence: its text still goes out as a caption. */
+  | { type: 'tts-failed'; text: string; error: VisemoError }
+  | { type: 'handoff'; reason: string }
+  | { type: 'end-session' };
+
+export interface TurnOptions {
+  runtime: AgentRuntime;
+  dialogue: DialoguePolicy;
+  /** False in text-only sessions: no synthesis at all. */
+  speak: boolean;
+  voice: string;
+  signal: AbortSignal;
+}
+
+/** A user turn: understand the text, then answer it. */
+export async function* runUserTurn(text: string, options: TurnOptions): AsyncGenerator<TurnFrame> {
+  const result = options.runtime.nlu.classify(text);
+  yield { type: 'nlu', result };
+  const reply = await withDeadline(
+    'dialogue',
+    options.runtime.timeouts.dialogueMs,
+    options.signal,
+    async () => options.dialogue.respond(result, { signal: options.signal }),
+  );
+  yield* speakReply(reply, options);
+}
+
+/** The agent's opening turn. */
+export async function* runGreetingTurn(options: TurnOptions): AsyncGenerator<TurnFrame> {
+  yield* speakReply(options.dialogue.greeting(), options);
+}
+
+/**
+ * Streams a reply: its text is cut into sentences as it arrives, and each sentence is synthesized
+ * as soon as it is complete, so the first audio leaves after the first sentence, not the whole reply.
+ */
+export async function* speakReply(reply: DialogueReply, options: TurnOptions): AsyncGenerator<TurnFrame> {
+  const reply_: TurnFrame = { type: 'reply', answeredBy: reply.answeredBy };
+  if (reply.source !== undefined) reply_.source = reply.source;
+  yield reply_;
+
+  const side: TurnFrame[] = [];
+  const texts = textOf(reply.events, side);
+  for await (const sentence of options.runtime.chunkSentences(texts)) {
+    if (options.signal.aborted) return;
+    yield* side.splice(0);
+    yield { type: 'text', text: sentence };
+    if (options.speak) yield await synthesizeSentence(sentence, options);
+  }
+  yield* side.splice(0);
+}
+
+async function* textOf(events: AsyncIterable<DialogueEvent>, side: TurnFrame[]): AsyncGenerator<string> {
+  for await (const event of events) {
+    switch (event.type) {
+      case 'text':
+        yield event.text;
+        break;
+      case 'expression':
+        side.push({ type: 'expression', expression: event.expression, intensity: event.intensity ?? 0.8 });
+        break;
+      case 'handoff':
+        side.push({ type: 'handoff', reason: event.reason });
+        break;
+      case 'end':
+        side.push({ type: 'end-session' });
+        break;
+    }
+  }
+}
+
+async function synthesizeSentence(text: string, options: TurnOptions): Promise<TurnFrame> {
+  const { synthesizer, timeouts } = options.runtime;
+  try {
+    const synthesis = await withDeadline(synthesizer.name, timeouts.ttsMs, options.signal, (signal) =>
+      synthesizer.synthesize({ text, voice: options.voice, signal }),
+    );
+    return { type: 'audio', text, synthesis };
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    const failure =
+      error instanceof VisemoError
+        ? error
+        : new VisemoError('provider_failed', `${synthesizer.name}: ${(error as Error).message}`, {
+            cause: error,
+          });
+    return { type: 'tts-failed', text, error: failure };
+  }
+}
