@@ -1,0 +1,50 @@
+import { createEmbeddedRuntime, createServer } from '@visemo/server';
+import { parseCommandArgs, parsePort, requireString } from '../args.js';
+
+const HELP = `visemo serve --agent DIR [--port N] [--host H]
+
+Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
+  --agent DIR   the agent folder (agent.yaml, knowledge/)
+  --port N      TCP port (default 8080; 0 picks a free one)
+  --host H      address to listen on (default 127.0.0.1; 0.0.0.0 for all)`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      agent: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    false,
+  );
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const agentDir = requireString(values.agent, '--agent');
+  const port = parsePort(values.port, 8080);
+  const host = values.host ?? '127.0.0.1';
+
+  const started = performance.now();
+  const { runtime, agent, warnings } = await createEmbeddedRuntime(agentDir, {
+    onProgress: (step) => process.stderr.write(`… ${step}\n`),
+  });
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  const app = await createServer({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const address = await app.listen({ port, host });
+  process.stderr.write(
+    `${agent.spec.persona.name} is ready in ${Math.round(performance.now() - started)} ms: ${address.replace('0.0.0.0', 'localhost')}/\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.stderr.write('stopping…\n');
+      void app.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,56 @@
+import { AgentDefinitionError, VisemoError } from '@visemo/core';
+import { UsageError } from './args.js';
+import { chatCommand } from './commands/chat.js';
+import { sayCommand } from './commands/say.js';
+import { serveCommand } from './commands/serve.js';
+import { transcribeCommand } from './commands/transcribe.js';
+
+const USAGE = `visemo — real-time AI avatars
+
+Usage:
+  visemo serve --agent DIR [--port N] [--host H]      serve the agent's web app and WebSocket API
+  visemo chat --agent DIR [--json]                    talk to the agent by typing
+  visemo say TEXT -o OUT.wav [--visemes OUT.json] [--voice NAME]
+                                                      synthesize speech with its viseme track
+  visemo transcribe FILE.wav --agent DIR [--json]     recognise a recording with the agent's grammar
+
+Run "visemo COMMAND --help" for a command's options.`;
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  chat: chatCommand,
+  say: sayCommand,
+  transcribe: transcribeCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`visemo: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`visemo ${name}: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof AgentDefinitionError) {
+      process.stderr.write(`visemo ${name}: the agent definition has errors:\n${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof VisemoError) {
+      process.stderr.write(`visemo ${name}: ${error.message} (${error.code})\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

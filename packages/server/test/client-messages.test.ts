@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseClientMessage } from '../src/protocol/client-messages.js';
+
+function codeOf(text: string): string {
+  try {
+    parseClientMessage(text);
+    return 'none';
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+}
+
+describe('parseClientMessage', () => {
+  it('fills defaults of session.start', () => {
+    expect(parseClientMessage('{"type":"session.start","protocol":1}')).toEqual({
+      type: 'session.start',
+      protocol: 1,
+      sampleRate: 16000,
+      audio: true,
+      greet: true,
+    });
+  });
+
+  it('names the problem of each kind of bad message', () => {
+    expect(codeOf('{"type":')).toBe('bad_message');
+    expect(codeOf('[1,2]')).toBe('bad_message');
+    expect(codeOf('{"text":"hi"}')).toBe('bad_message');
+    expect(codeOf('{"type":"dance"}')).toBe('unknown_message_type');
+    expect(codeOf('{"type":"session.start","protocol":2}')).toBe('bad_message');
+    expect(codeOf('{"type":"session.start","protocol":1,"sampleRate":4000}')).toBe('bad_message');
+    expect(codeOf('{"type":"text","text":"   "}')).toBe('bad_message');
+    expect(codeOf(JSON.stringify({ type: 'text', text: 'a'.repeat(2001) }))).toBe('bad_message');
+    expect(codeOf('{"type":"playback","turnId":-1,"playedMs":10}')).toBe('bad_message');
+    expect(codeOf('{"type":"interrupt","extra":true}')).toBe('bad_message');
+  });
+
+  it('says which field is wrong', () => {
+    expect(() => parseClientMessage('{"type":"playback","turnId":"x","playedMs":1}')).toThrow(/turnId/);
+  });
+});
