@@ -6,3 +6,5 @@ export * from './visemes-types.js';
 export * from './async-queue.js';
 export * from './deadline.js';
 export * from './dialogue-types.js';
+export * from './visemes.js';
+export * from './agent-parse.js';
