@@ -8,4 +8,3 @@ export * from './deadline.js';
 export * from './dialogue-types.js';
 export * from './visemes.js';
 export * from './agent-parse.js';
-export * from './visemes.js';
