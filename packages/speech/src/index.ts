@@ -1,0 +1,2 @@
+export * from './audio/resample.js';
+export * from './audio/wav.js';
