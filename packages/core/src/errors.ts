@@ -15,6 +15,18 @@ export const ErrorCode = {
   ProviderFailed: 'provider_failed',
   Aborted: 'aborted',
   Internal: 'internal',
+  /** The provider could not be reached, or answered with a server error (5xx). */
+  ProviderUnavailable: 'provider_unavailable',
+  /** The provider refused for rate or quota (HTTP 429). */
+  RateLimited: 'rate_limited',
+  /** The provider rejected the credentials (HTTP 401/403). */
+  ProviderAuth: 'provider_auth',
+  /** The provider rejected the request itself (other 4xx): a configuration or input fault. */
+  ProviderRejected: 'provider_rejected',
+  /** A streamed reply broke off after it had started. */
+  ProviderStreamBroken: 'provider_stream_broken',
+  /** The provider's circuit breaker is open: it failed recently and is not being called. */
+  CircuitOpen: 'circuit_open',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
