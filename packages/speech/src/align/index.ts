@@ -1,0 +1,15 @@
+export { benchAlignment } from './bench-alignment.js';
+export { estimateAlignment, estimateAlignmentFromText } from './estimate.js';
+export {
+  type Alignment,
+  ForcedAligner,
+  type ForcedAlignerOptions,
+  type PronouncedWord,
+} from './forced-aligner.js';
+export {
+  type GraphemePhones,
+  graphemesToPhones,
+  lettersToPhones,
+  numberToWords,
+  speakableWords,
+} from './letters.js';
