@@ -1,0 +1,42 @@
+export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelayMs } from './backoff.js';
+export { Downsampler, type DownsamplerOptions } from './capture/downsampler.js';
+export {
+  CAPTURE_FRAME_SAMPLES,
+  CAPTURE_RATE,
+  MICROPHONE_CONSTRAINTS,
+  MicrophoneCapture,
+  type MicrophoneCaptureOptions,
+} from './capture/microphone.js';
+export { CAPTURE_PROCESSOR_NAME, captureWorkletSource } from './capture/worklet-source.js';
+export {
+  type ClientEvent,
+  type ClientEventType,
+  type ConnectionStatus,
+  type MicrophoneMode,
+  type SdkEvent,
+  VisemoClient,
+  type VisemoClientOptions,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './client.js';
+export { type Listener, TypedEmitter } from './emitter.js';
+export { heardTime } from './playback/audio-clock.js';
+export { type ReplyCue, ReplySequencer } from './playback/reply-sequencer.js';
+export {
+  DEFAULT_PLAYBACK_TIMING,
+  PlaybackTimeline,
+  type PlaybackTiming,
+  pcm16ToFloat32,
+  type ScheduledChunk,
+} from './playback/timeline.js';
+export {
+  type AnswerSource,
+  type AudioChunkEvent,
+  type ClientMessage,
+  PROTOCOL_VERSION,
+  parseServerEvent,
+  type ServerEvent,
+  type ServerEventType,
+  type SessionStartedEvent,
+  type TurnLatency,
+} from './protocol.js';
