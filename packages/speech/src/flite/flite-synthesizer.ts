@@ -1,0 +1,165 @@
+import {
+  ErrorCode,
+  type PhoneTiming,
+  PIPELINE_SAMPLE_RATE,
+  phonesToVisemes,
+  type SpeechSynthesizer,
+  type SynthesisRequest,
+  type SynthesisResult,
+  VisemoError,
+} from '@visemo/core';
+import { toPipelineAudio } from '../audio/resample.js';
+import { readWav } from '../audio/wav.js';
+import { FliteVoiceRunner } from './flite-wasm.js';
+import { normalizeText } from './text-normalizer.js';
+import { alignWords } from './word-aligner.js';
+
+export const FLITE_VOICES = ['slt', 'rms', 'awb', 'kal'] as const;
+export type FliteVoice = (typeof FLITE_VOICES)[number];
+
+/**
+ * The Flite voice each name runs. `kal` is Flite's 8 kHz diphone voice; the build also carries the
+ * same voice recorded at 16 kHz (`kal16`), which sounds better than 8 kHz upsampled.
+ */
+const FLITE_VOICE_NAMES: Record<FliteVoice, string> = { slt: 'slt', rms: 'rms', awb: 'awb', kal: 'kal16' };
+
+export interface FliteSynthesizerOptions {
+  /** Voice used when a request names none. Default `slt` (US English, female). */
+  defaultVoice?: FliteVoice;
+  /** Speaking rate, 1 = Flite's own; 1.2 is 20% faster. Sets Flite's `duration_stretch` to 1/speed. */
+  speed?: number;
+}
+
+function isFliteVoice(voice: string): voice is FliteVoice {
+  return (FLITE_VOICES as readonly string[]).includes(voice);
+}
+
+function aborted(): VisemoError {
+  return new VisemoError(ErrorCode.Aborted, 'speech synthesis was aborted');
+}
+
+/**
+ * Parses `-psdur` output into phone spans in ms covering [0, audioMs].
+ *
+ * With `-f`, Flite prints one line per utterance (sentence), each timed from 0, and concatenates
+ * the utterances' audio. Each utterance's audio is shorter than its last phone's end by a fixed
+ * amount: 3–5 ms for the clustergen voices (frame rounding), about 110 ms for the diphone voice
+ * kal (the final pause's last half-diphone is not rendered). That shortfall is measured on the
+ * whole file and taken off each utterance's final pause, so later utterances do not drift.
+ */
+export function parsePsdur(stdout: string, audioMs: number): PhoneTiming[] {
+  const utterances = stdout
+    .split('\n')
+    .map((line) =>
+      line
+        .trim()
+        .split(/\s+/)
+        .map((pair) => {
+          const colon = pair.lastIndexOf(':');
+          return { phone: pair.slice(0, colon), endMs: Number(pair.slice(colon + 1)) * 1000 };
+        })
+        .filter((p) => p.phone && Number.isFinite(p.endMs)),
+    )
+    .filter((u) => u.length > 0);
+  if (utterances.length === 0) return [];
+  const printed = utterances.reduce((sum, u) => sum + (u[u.length - 1]?.endMs ?? 0), 0);
+  const shortfall = (printed - audioMs) / utterances.length;
+  const phones: PhoneTiming[] = [];
+  let offset = 0;
+  for (const utterance of utterances) {
+    const length = Math.max(0, (utterance[utterance.length - 1]?.endMs ?? 0) - shortfall);
+    let start = 0;
+    utterance.forEach((p, k) => {
+      const end = k === utterance.length - 1 ? length : Math.min(p.endMs, length);
+      if (end > start) phones.push({ phone: p.phone, startMs: offset + start, endMs: offset + end });
+      start = Math.max(start, end);
+    });
+    offset += length;
+  }
+  const rounded = phones.map((p) => ({
+    phone: p.phone,
+    startMs: Math.round(p.startMs),
+    endMs: Math.round(p.endMs),
+  }));
+  const last = rounded[rounded.length - 1];
+  if (last) last.endMs = Math.round(audioMs);
+  return rounded.filter((p) => p.endMs > p.startMs);
+}
+
+/**
+ * Embedded text-to-speech: Flite compiled to WASI, four US English voices, 16 kHz output with the
+ * synthesizer's own phone timings, hence exact visemes, plus word timings aligned from them.
+ */
+export class FliteSynthesizer implements SpeechSynthesizer {
+  readonly name = 'flite';
+  readonly voices: readonly FliteVoice[] = FLITE_VOICES;
+  private readonly defaultVoice: FliteVoice;
+  private readonly features: string[];
+  private readonly runners = new Map<FliteVoice, FliteVoiceRunner>();
+
+  constructor(options: FliteSynthesizerOptions = {}) {
+    this.defaultVoice = options.defaultVoice ?? 'slt';
+    if (!isFliteVoice(this.defaultVoice)) throw unknownVoice(this.defaultVoice);
+    const speed = options.speed ?? 1;
+    if (!(speed > 0.25 && speed < 4)) {
+      throw new VisemoError(ErrorCode.ProviderRejected, `Flite speed ${speed} is outside 0.25–4`);
+    }
+    this.features = speed === 1 ? [] : ['--setf', `duration_stretch=${1 / speed}`];
+  }
+
+  private runner(voice: FliteVoice): FliteVoiceRunner {
+    let runner = this.runners.get(voice);
+    if (!runner) {
+      runner = new FliteVoiceRunner(FLITE_VOICE_NAMES[voice], this.features);
+      this.runners.set(voice, runner);
+    }
+    return runner;
+  }
+
+  /**
+   * Compiles Flite and readies an instance for each voice, then speaks one short warm-up phrase
+   * so the engine's hot code is optimized before the first real request.
+   */
+  async prepare(voices: readonly string[] = [this.defaultVoice]): Promise<void> {
+    for (const voice of voices) if (!isFliteVoice(voice)) throw unknownVoice(voice);
+    const [first] = voices as readonly FliteVoice[];
+    if (first) await this.runner(first).synthesize('Hello.');
+    await Promise.all((voices as readonly FliteVoice[]).map((v) => this.runner(v).prepare()));
+  }
+
+  async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
+    const voice = request.voice ?? this.defaultVoice;
+    if (!isFliteVoice(voice)) throw unknownVoice(voice);
+    const { signal } = request;
+    if (signal?.aborted) throw aborted();
+    const text = normalizeText(request.text);
+    if (!/[a-z0-9]/i.test(text.spoken)) {
+      return {
+        audio: { samples: new Int16Array(0), sampleRate: PIPELINE_SAMPLE_RATE },
+        phones: [],
+        visemes: [],
+        words: alignWords(text.tokens, []),
+      };
+    }
+    const output = await this.runner(voice).synthesize(text.spoken, () => {
+      if (signal?.aborted) throw aborted();
+    });
+    if (signal?.aborted) throw aborted();
+    const flite = readWav(output.wav);
+    const audio = toPipelineAudio(flite);
+    const phones = parsePsdur(output.stdout, (audio.samples.length / audio.sampleRate) * 1000);
+    return { audio, phones, visemes: phonesToVisemes(phones), words: alignWords(text.tokens, phones) };
+  }
+
+  /** Releases the ready instances. The synthesizer still works afterwards, only slower. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.close()));
+  }
+}
+
+function unknownVoice(voice: string): VisemoError {
+  return new VisemoError(
+    ErrorCode.ProviderRejected,
+    `Flite has no voice "${voice}"; its voices are ${FLITE_VOICES.join(', ')}`,
+  );
+}
