@@ -1,0 +1,257 @@
+import { ErrorCode, VisemoError } from '@visemo/core';
+
+/**
+ * Compiles an agent's domain (the utterances people say to it, with slots such as an order number)
+ * into a JSGF grammar for the grammar recognizer. Phrases are normalised to lower-case dictionary
+ * words; a phrase with a word the recognizer cannot pronounce is dropped and reported, because a
+ * grammar with an unknown word does not load at all.
+ */
+
+/** A slot a phrase refers to as `{name}`. */
+export type GrammarSlot =
+  /** Digits said one by one ("one two oh four"), `min`..`max` of them; zero is "zero" or "oh". */
+  | { name: string; kind: 'digits'; min: number; max: number }
+  /** A cardinal number said as words ("twenty four"), `min`..`max` inclusive, at most 2,001 values. */
+  | { name: string; kind: 'number'; min: number; max: number }
+  /** One of a list of words or phrases (entity values, synonyms). */
+  | { name: string; kind: 'values'; values: string[] };
+
+export interface GrammarInput {
+  /** Utterances of the domain; `{slot}` refers to a slot by name. Any case and punctuation. */
+  phrases: string[];
+  slots?: GrammarSlot[];
+  /** Pronunciations for words the dictionary lacks, in the model's phones (ARPAbet for en-us): `{ visemo: 'V IH S EH M OW' }`. */
+  pronunciations?: Record<string, string>;
+}
+
+export interface DroppedPhrase {
+  /** The phrase or slot value as given. */
+  phrase: string;
+  /** Set when the dropped text is a value of this slot. */
+  slot?: string;
+  /** Why: the words the dictionary lacks, or a slot that is not defined. */
+  reason: 'unknown-words' | 'unknown-slot' | 'empty';
+  unknownWords: string[];
+}
+
+export interface BuiltGrammar {
+  /** JSGF text with one public rule, `<utterance>`. */
+  jsgf: string;
+  /** The normalised phrases kept, slot references as `{name}`. */
+  phrases: string[];
+  /** What was left out, for the caller to show as a warning. */
+  dropped: DroppedPhrase[];
+  /** Every word the grammar can produce. */
+  words: string[];
+}
+
+export interface BuildGrammarOptions {
+  /** Whether the recognizer can pronounce a word; without it every word is taken as known. */
+  isKnownWord?: (word: string) => boolean;
+}
+
+const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const TEENS = [
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
+const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const MAX_NUMBER_VALUES = 2001;
+
+/** English words for a whole number 0..999,999,999 ("one hundred twenty three"). */
+export function numberToWords(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 999_999_999) {
+    throw new VisemoError(ErrorCode.AgentInvalid, `cannot say ${n} as words (0..999999999 only)`);
+  }
+  if (n < 10) return ONES[n] as string;
+  if (n < 20) return TEENS[n - 10] as string;
+  if (n < 100) {
+    const tens = TENS[Math.floor(n / 10)] as string;
+    return n % 10 === 0 ? tens : `${tens} ${ONES[n % 10]}`;
+  }
+  if (n < 1000) {
+    const rest = n % 100;
+    return `${ONES[Math.floor(n / 100)]} hundred${rest ? ` ${numberToWords(rest)}` : ''}`;
+  }
+  if (n < 1_000_000) {
+    const rest = n % 1000;
+    return `${numberToWords(Math.floor(n / 1000))} thousand${rest ? ` ${numberToWords(rest)}` : ''}`;
+  }
+  const rest = n % 1_000_000;
+  return `${numberToWords(Math.floor(n / 1_000_000))} million${rest ? ` ${numberToWords(rest)}` : ''}`;
+}
+
+/**
+ * Lower-case words separated by single spaces: numerals become words, `&` and `%` are spelled out,
+ * other punctuation goes (apostrophes inside words stay: "don't"). `{slot}` references are kept.
+ */
+export function normalizePhrase(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/%/g, ' percent ')
+    .replace(/\d+(?:,\d{3})*/g, (digits) => {
+      const n = Number(digits.replace(/,/g, ''));
+      return n <= 999_999_999
+        ? ` ${numberToWords(n)} `
+        : ` ${[...digits]
+            .filter((c) => c !== ',')
+            .map((c) => ONES[Number(c)])
+            .join(' ')} `;
+    })
+    .replace(/[^a-z0-9'{}_\s\u00c0-\u024f]/g, ' ')
+    .replace(/(^|\s)'+|'+(?=\s|$)/g, ' ')
+    .trim()
+    .replace(/\s+/g, ' ');
+}
+
+function ruleName(slot: string): string {
+  return `slot_${slot.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+function slotAlternatives(slot: GrammarSlot): string[] | { rule: string } {
+  switch (slot.kind) {
+    case 'digits': {
+      if (!Number.isInteger(slot.min) || !Number.isInteger(slot.max) || slot.min < 1 || slot.max < slot.min) {
+        throw new VisemoError(ErrorCode.AgentInvalid, `slot ${slot.name}: digits need 1 <= min <= max`);
+      }
+      // Required digits, then nested optionals: "<d> <d> [<d> [<d>]]" keeps the FSG linear in max.
+      const required = Array.from({ length: slot.min }, () => '<digit>').join(' ');
+      let optional = '';
+      for (let i = slot.max - slot.min; i > 0; i--) optional = ` [<digit>${optional}]`;
+      return { rule: `${required}${optional}` };
+    }
+    case 'number': {
+      if (!Number.isInteger(slot.min) || !Number.isInteger(slot.max) || slot.min < 0 || slot.max < slot.min) {
+        throw new VisemoError(ErrorCode.AgentInvalid, `slot ${slot.name}: numbers need 0 <= min <= max`);
+      }
+      if (slot.max - slot.min + 1 > MAX_NUMBER_VALUES) {
+        throw new VisemoError(
+          ErrorCode.AgentInvalid,
+          `slot ${slot.name}: at most ${MAX_NUMBER_VALUES} numbers (use kind 'digits' for long numbers)`,
+        );
+      }
+      const values: string[] = [];
+      for (let n = slot.min; n <= slot.max; n++) values.push(numberToWords(n));
+      return values;
+    }
+    case 'values':
+      return slot.values;
+  }
+}
+
+/** Builds the JSGF grammar for a domain; see the module comment. */
+export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions = {}): BuiltGrammar {
+  const known = options.isKnownWord ?? (() => true);
+  const dropped: DroppedPhrase[] = [];
+  const words = new Set<string>();
+  const unknownIn = (text: string) => [...new Set(text.split(' ').filter((w) => !known(w)))];
+
+  const rules: string[] = [];
+  const slotRules = new Map<string, string>();
+  let needsDigit = false;
+  for (const slot of input.slots ?? []) {
+    const body = slotAlternatives(slot);
+    if ('rule' in body) {
+      needsDigit = true;
+      slotRules.set(slot.name, ruleName(slot.name));
+      rules.push(`<${ruleName(slot.name)}> = ${body.rule};`);
+      continue;
+    }
+    const kept: string[] = [];
+    for (const value of body) {
+      const text = normalizePhrase(value).replace(/[{}]/g, ' ').trim().replace(/\s+/g, ' ');
+      if (!text) {
+        dropped.push({ phrase: value, slot: slot.name, reason: 'empty', unknownWords: [] });
+        continue;
+      }
+      const unknown = unknownIn(text);
+      if (unknown.length)
+        dropped.push({ phrase: value, slot: slot.name, reason: 'unknown-words', unknownWords: unknown });
+      else if (!kept.includes(text)) kept.push(text);
+    }
+    if (kept.length === 0) continue;
+    for (const text of kept) for (const w of text.split(' ')) words.add(w);
+    slotRules.set(slot.name, ruleName(slot.name));
+    rules.push(`<${ruleName(slot.name)}> = ${kept.map((k) => `(${k})`).join(' | ')};`);
+  }
+  if (needsDigit) {
+    const digitWords = [...ONES, 'oh'];
+    const unknown = digitWords.filter((w) => !known(w));
+    if (unknown.length) {
+      throw new VisemoError(
+        ErrorCode.AgentInvalid,
+        `the dictionary lacks digit words: ${unknown.join(', ')}`,
+      );
+    }
+    for (const w of digitWords) words.add(w);
+    rules.push(`<digit> = ${digitWords.join(' | ')};`);
+  }
+
+  const phrases: string[] = [];
+  const alternatives: string[] = [];
+  for (const phrase of input.phrases) {
+    const text = normalizePhrase(phrase);
+    if (!text) {
+      dropped.push({ phrase, reason: 'empty', unknownWords: [] });
+      continue;
+    }
+    const tokens = text.split(' ');
+    const missingSlots = tokens.filter((t) => /^\{.*\}$/.test(t) && !slotRules.has(t.slice(1, -1)));
+    if (missingSlots.length) {
+      dropped.push({ phrase, reason: 'unknown-slot', unknownWords: missingSlots });
+      continue;
+    }
+    const plain = tokens.filter((t) => !/^\{.*\}$/.test(t)).map((t) => t.replace(/[{}]/g, ''));
+    const unknown = unknownIn(plain.filter(Boolean).join(' '));
+    if (unknown.length) {
+      dropped.push({ phrase, reason: 'unknown-words', unknownWords: unknown });
+      continue;
+    }
+    if (phrases.includes(text)) continue;
+    phrases.push(text);
+    for (const w of plain) if (w) words.add(w);
+    alternatives.push(
+      `(${tokens.map((t) => (/^\{.*\}$/.test(t) ? `<${slotRules.get(t.slice(1, -1))}>` : t.replace(/[{}]/g, ''))).join(' ')})`,
+    );
+  }
+  if (alternatives.length === 0) {
+    throw new VisemoError(
+      ErrorCode.AgentInvalid,
+      `no phrase of the grammar can be recognized (${dropped.length} dropped: ${dropped
+        .slice(0, 5)
+        .map((d) => `"${d.phrase}" ${d.reason} ${d.unknownWords.join(' ')}`.trim())
+        .join('; ')})`,
+    );
+  }
+  const jsgf = [
+    '#JSGF V1.0;',
+    'grammar visemo;',
+    `public <utterance> = ${alternatives.join(' | ')};`,
+    ...rules,
+    '',
+  ].join('\n');
+  return { jsgf, phrases, dropped, words: [...words].sort() };
+}
+
+/** The words a JSGF grammar text can produce (rule references, operators, weights and tags removed). */
+export function jsgfWords(jsgf: string): string[] {
+  const body = jsgf
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/^\s*(#JSGF|grammar|import)[^;]*;/gm, ' ')
+    .replace(/(public\s+)?<[^>]+>\s*=/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\/[^/]*\//g, ' ')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/[|()[\];*+=]/g, ' ');
+  return [...new Set(body.split(/\s+/).filter(Boolean))].sort();
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { ErrorCode, VisemoError } from '@visemo/core';
+import createModule, { type Decoder, type SoundSwallowerModule } from 'soundswallower';
+
+/**
+ * SoundSwallower (PocketSphinx compiled to WebAssembly) loaded once per process. One module holds
+ * every decoder in one 32-bit heap of at most 2 GiB; a decoder with the en-us model takes about
+ * 25 MB of it (measured by `benchAsr`), and the heap never shrinks, only reuses freed memory.
+ */
+
+/** The parts of the Emscripten module the typings leave out, used to read the path score. */
+export interface SoundSwallowerRuntime extends SoundSwallowerModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  _decoder_hyp(decoder: number, scorePointer: number): number;
+  HEAP32: Int32Array;
+  HEAPU8: Uint8Array;
+}
+
+/** A decoder's C handle, which the typings do not declare. */
+export type NativeDecoder = Decoder & { cdecoder: number };
+
+let runtime: Promise<SoundSwallowerRuntime> | undefined;
+
+const require = createRequire(import.meta.url);
+const modelBase = `${join(dirname(require.resolve('soundswallower')), 'model')}/`;
+
+export function loadSoundSwallower(): Promise<SoundSwallowerRuntime> {
+  runtime ??= createModule({ modelBase } as Partial<SoundSwallowerModule>) as Promise<SoundSwallowerRuntime>;
+  return runtime;
+}
+
+/** Model folders shipped in the package, by BCP 47 language tag. */
+const MODELS: Record<string, string> = { en: 'en-us', 'en-us': 'en-us', fr: 'fr-fr', 'fr-fr': 'fr-fr' };
+
+export function modelFor(language: string): string {
+  const model = MODELS[language.toLowerCase()] ?? MODELS[language.toLowerCase().split('-')[0] ?? ''];
+  if (!model) {
+    throw new VisemoError(
+      ErrorCode.AgentInvalid,
+      `the embedded recognizer has no model for language "${language}" (it has en-US and fr-FR)`,
+    );
+  }
+  return model;
+}
+
+/** The speech phones of a model (silence and noise units left out), for the garbage loop. */
+export function modelPhones(model: string): string[] {
+  const phones = JSON.parse(readFileSync(join(modelBase, model, 'phoneset.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
+  return Object.keys(phones).filter((p) => p !== 'SIL' && !p.startsWith('+'));
+}
+
+export async function createDecoder(model: string): Promise<NativeDecoder> {
+  const module = await loadSoundSwallower();
+  const decoder = new module.Decoder({
+    hmm: module.get_model_path(model),
+    samprate: 16000,
+    loglevel: 'FATAL',
+  }) as NativeDecoder;
+  await decoder.initialize();
+  return decoder;
+}
+
+/** The best path's score of the current hypothesis (log base 1.0001, acoustic scores normalised per frame). */
+export function pathScore(module: SoundSwallowerRuntime, decoder: NativeDecoder): number {
+  const pointer = module._malloc(4);
+  try {
+    module._decoder_hyp(decoder.cdecoder, pointer);
+    return module.HEAP32[pointer >> 2] as number;
+  } finally {
+    module._free(pointer);
+  }
+}
