@@ -1,0 +1,3 @@
+export async function benchProviders(): Promise<{ name: string; value: number; unit: string }[]> {
+  return [];
+}

@@ -1,0 +1,76 @@
+export { decodeAudio, type EncodedAudioFormat } from './audio/decode.js';
+export { decodePcm16, decodeWav, encodeWav } from './audio/wav.js';
+export { type AzureSpeechConfig, AzureSpeechSynthesizer, ssml } from './azure/speech.js';
+export { benchProviders } from './bench-providers.js';
+export {
+  type CreateProvidersOptions,
+  createProviders,
+  type Providers,
+  type ProvidersConfig,
+  type ProvidersConfigInput,
+  ProvidersConfigSchema,
+} from './config.js';
+export { type DeepgramConfig, DeepgramRecognizer } from './deepgram/live.js';
+export {
+  type CharacterAlignment,
+  phonesFromCharacters,
+  timingsFromCharacters,
+  wordsFromCharacters,
+} from './elevenlabs/characters.js';
+export { type ElevenLabsConfig, ElevenLabsSynthesizer } from './elevenlabs/synthesizer.js';
+export { ProviderError, type ProviderErrorDetails, redact } from './errors.js';
+export { parseRetryAfter } from './http/retry-after.js';
+export { parseSse, type SseEvent } from './http/sse.js';
+export {
+  type AzureOpenAIChatConfig,
+  createAzureOpenAIChatModel,
+  createOpenAIChatModel,
+  type OpenAIChatConfig,
+  OpenAICompatibleChatModel,
+} from './openai/chat.js';
+export {
+  type AzureOpenAIConfig,
+  OPENAI_DEFAULT_BASE_URL,
+  type OpenAICompatibleConfig,
+  resolveOpenAIEndpoint,
+} from './openai/config.js';
+export {
+  type OpenAISpeechConfig,
+  type OpenAISpeechFormat,
+  OpenAISpeechSynthesizer,
+} from './openai/speech.js';
+export { type OpenAITranscriptionConfig, OpenAITranscriptionRecognizer } from './openai/transcription.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from './reliability/circuit-breaker.js';
+export {
+  emit,
+  type ProviderEvent,
+  type ProviderEventListener,
+  type ProviderKind,
+} from './reliability/events.js';
+export {
+  ChatFallbackChain,
+  FallbackChain,
+  type FallbackChainOptions,
+  type FallbackHop,
+  RecognitionFallbackChain,
+  SynthesisFallbackChain,
+} from './reliability/fallback.js';
+export {
+  isRetryable,
+  RetryingChatModel,
+  RetryingSynthesizer,
+  type RetryOptions,
+  retryDelay,
+  withRetry,
+} from './reliability/retry.js';
+export {
+  estimatedTiming,
+  forcedAlignmentTiming,
+  sharedForcedAligner,
+  type TimingSource,
+  type Timings,
+} from './timing/timing.js';
