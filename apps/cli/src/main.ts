@@ -1,9 +1,5 @@
 import { AgentDefinitionError, VisemoError } from '@visemo/core';
 import { UsageError } from './args.js';
-import { chatCommand } from './commands/chat.js';
-import { sayCommand } from './commands/say.js';
-import { serveCommand } from './commands/serve.js';
-import { transcribeCommand } from './commands/transcribe.js';
 
 const USAGE = `visemo — real-time AI avatars
 
@@ -16,11 +12,14 @@ Usage:
 
 Run "visemo COMMAND --help" for a command's options.`;
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = {
-  serve: serveCommand,
-  chat: chatCommand,
-  say: sayCommand,
-  transcribe: transcribeCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+// Loaded on demand: `say` need not start the recognizer or load the server.
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  chat: async () => (await import('./commands/chat.js')).chatCommand,
+  say: async () => (await import('./commands/say.js')).sayCommand,
+  transcribe: async () => (await import('./commands/transcribe.js')).transcribeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -29,12 +28,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     process.stderr.write(`visemo: unknown command "${name}"\n\n${USAGE}\n`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(rest);
   } catch (error) {
     if (error instanceof UsageError) {

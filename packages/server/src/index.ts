@@ -1,3 +1,8 @@
+export {
+  createEmbeddedRuntime,
+  type EmbeddedRuntime,
+  type EmbeddedRuntimeOptions,
+} from './embedded-runtime.js';
 export { createServer, type ServerOptions } from './http/server.js';
 export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
 export * from './protocol/limits.js';

@@ -26,7 +26,8 @@ export interface AgentRuntime {
   readonly recognizer: SpeechRecognizer | null;
   readonly synthesizer: SpeechSynthesizer;
   readonly timeouts: HopTimeouts;
-  createVad(): VoiceActivityDetector;
+  /** A VAD for one session; may need a moment to create (WASM instances). */
+  createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   createDialogue(): DialoguePolicy;
   /** Splits streamed reply text into speakable sentences. */
   chunkSentences(deltas: AsyncIterable<string>): AsyncIterable<string>;

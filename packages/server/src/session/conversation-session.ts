@@ -62,7 +62,9 @@ const PARTIAL_INTERVAL_MS = 250;
  */
 export class ConversationSession {
   readonly id = randomUUID();
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private state: 'new' | 'starting' | 'open' | 'closed' = 'new';
+  /** Frames that arrived while the session was starting, handled once it is open. */
+  private readonly backlog: (string | Uint8Array)[] = [];
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
   private vad: VoiceActivityDetector | null = null;
@@ -89,6 +91,10 @@ export class ConversationSession {
 
   /** A text frame from the client. Never throws: problems become `error` events. */
   handleText(frame: string): void {
+    if (this.state === 'starting') {
+      this.backlog.push(frame);
+      return;
+    }
     try {
       if (Buffer.byteLength(frame) > MAX_TEXT_FRAME_BYTES) {
         throw new VisemoError(ErrorCode.MessageTooLarge, `text frame over ${MAX_TEXT_FRAME_BYTES} bytes`);
@@ -101,6 +107,10 @@ export class ConversationSession {
 
   /** A binary frame from the client: microphone audio. Never throws. */
   handleBinary(bytes: Uint8Array): void {
+    if (this.state === 'starting') {
+      this.backlog.push(new Uint8Array(bytes));
+      return;
+    }
     try {
       this.requireOpen();
       if (bytes.byteLength > MAX_BINARY_FRAME_BYTES) {
@@ -156,7 +166,9 @@ export class ConversationSession {
   }
 
   private start(message: SessionStartMessage): void {
-    if (this.state === 'open') throw new VisemoError(ErrorCode.BadMessage, 'the session has already started');
+    if (this.state === 'open' || this.state === 'starting') {
+      throw new VisemoError(ErrorCode.BadMessage, 'the session has already started');
+    }
     if (this.state === 'closed') throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
     const voices = this.runtime.synthesizer.voices;
     if (message.voice !== undefined && !voices.includes(message.voice)) {
@@ -167,10 +179,32 @@ export class ConversationSession {
     }
     this.settings = message;
     this.dialogue = this.runtime.createDialogue();
-    if (this.runtime.recognizer) {
-      this.vad = this.runtime.createVad();
-      this.input = new AudioInput(message.sampleRate);
+    if (!this.runtime.recognizer) {
+      this.open(message);
+      return;
     }
+    this.input = new AudioInput(message.sampleRate);
+    const vad = this.runtime.createVad();
+    if (!(vad instanceof Promise)) {
+      this.vad = vad;
+      this.open(message);
+      return;
+    }
+    this.state = 'starting';
+    vad.then(
+      (ready) => {
+        if (this.state !== 'starting') return;
+        this.vad = ready;
+        this.open(message);
+      },
+      (error: unknown) => {
+        this.state = 'new';
+        this.reportError(error);
+      },
+    );
+  }
+
+  private open(message: SessionStartMessage): void {
     this.state = 'open';
     this.transport.sendEvent({
       type: 'session.started',
@@ -187,10 +221,16 @@ export class ConversationSession {
     if (message.greet)
       this.runTurn(this.nextTurnId(), performance.now(), (options) => runGreetingTurn(options));
     else this.turnCounter = 1;
+    for (const frame of this.backlog.splice(0)) {
+      if (typeof frame === 'string') this.handleText(frame);
+      else this.handleBinary(frame);
+    }
   }
 
   private requireOpen(): void {
-    if (this.state === 'new') throw new VisemoError(ErrorCode.NoSession, 'send session.start first');
+    if (this.state === 'new' || this.state === 'starting') {
+      throw new VisemoError(ErrorCode.NoSession, 'send session.start first');
+    }
     if (this.state === 'closed') throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
   }
 

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: every benchmark of the project, printed as Markdown tables.
+ * `npm run bench -- --quick` runs fewer sessions and questions (for a quick look, not for the README).
+ * `npm run bench -- --only sessions,nlu` runs the named groups.
+ */
+import { writeFileSync } from 'node:fs';
+import { type BenchRow, formatTable } from './table.js';
+
+interface Group {
+  name: string;
+  title: string;
+  run: (quick: boolean) => Promise<BenchRow[]>;
+}
+
+const groups: Group[] = [
+  {
+    name: 'sessions',
+    title: 'Voice sessions through the WebSocket server (embedded providers, support agent)',
+    run: async (quick) => (await import('./voice-sessions.js')).benchVoiceSessions(quick),
+  },
+  {
+    name: 'overhead',
+    title: 'Pipeline overhead per turn (time outside the providers)',
+    run: async () => (await import('./pipeline-overhead.js')).benchPipelineOverhead(),
+  },
+  {
+    name: 'speech',
+    title: 'Embedded speech: TTS, ASR, VAD',
+    run: async () => {
+      const speech = await import('@visemo/speech');
+      const rows: BenchRow[] = [];
+      for (const name of ['benchFlite', 'benchAsr', 'benchVad'] as const) {
+        const fn = (speech as Record<string, unknown>)[name];
+        if (typeof fn === 'function') rows.push(...(await (fn as () => Promise<BenchRow[]>)()));
+      }
+      return rows;
+    },
+  },
+  {
+    name: 'nlu',
+    title: 'NLU accuracy and speed',
+    run: async () => (await import('./nlu-bench.js')).benchNlu(),
+  },
+];
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+const out: string[] = [
+  `# Visemo benchmarks (${new Date().toISOString().slice(0, 10)}, ${quick ? 'quick' : 'full'})`,
+  '',
+];
+for (const group of groups) {
+  if (only && !only.has(group.name)) continue;
+  process.stderr.write(`▶ ${group.title}\n`);
+  const started = performance.now();
+  try {
+    const rows = await group.run(quick);
+    const table = formatTable(group.title, rows);
+    process.stdout.write(`${table}\n`);
+    out.push(table);
+  } catch (error) {
+    process.stdout.write(`### ${group.title}\n\nfailed: ${(error as Error).stack}\n\n`);
+  }
+  process.stderr.write(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+writeFileSync('bench-results.md', out.join('\n'));
+process.stderr.write('tables written to bench-results.md\n');

@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PcmAudio } from '@visemo/core';
+import type { ServerEvent, TurnLatency } from '@visemo/server';
+import WebSocket from 'ws';
+import { type BenchRow, percentile } from './table.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const FRAME_MS = 20;
+const SAMPLES_PER_FRAME = (16000 * FRAME_MS) / 1000;
+
+export interface SpokenQuestion {
+  text: string;
+  intent: string;
+  audio: PcmAudio;
+}
+
+interface TurnRecord {
+  expected: string;
+  intent: string | null;
+  latency: TurnLatency;
+}
+
+/** A server in its own process, so its CPU time and memory are measured alone. */
+export async function startServer(agentDir: string): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'apps/cli/src/main.ts', 'serve', '--agent', agentDir, '--port', '0'],
+    { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /(http:\/\/[^\s/]+)\//.exec(err);
+      if (m?.[1]) resolve(m[1].replace('http', 'ws'));
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
+  });
+  return { url, process: child };
+}
+
+export function processUsage(pid: number): { cpuMs: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  // Linux reports CPU time in clock ticks of 100 Hz on every common configuration.
+  return { cpuMs: ticks * 10, rssMb: rssKb / 1024 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * One caller: asks each question by streaming its audio at real-time pace in 20 ms frames, keeps
+ * streaming silence (as a live microphone would) until the turn ends, listens for as long as the
+ * answer lasts, then asks the next.
+ */
+export async function simulateCaller(url: string, questions: SpokenQuestion[]): Promise<TurnRecord[]> {
+  const ws = new WebSocket(`${url}/v1/ws`);
+  const events: ServerEvent[] = [];
+  let notify: (() => void) | null = null;
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    events.push(JSON.parse(data.toString()) as ServerEvent);
+    notify?.();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const waitFor = async (pred: (e: ServerEvent) => boolean, pump?: () => void): Promise<ServerEvent> => {
+    for (;;) {
+      const found = events.find(pred);
+      if (found) return found;
+      await new Promise<void>((r) => {
+        notify = r;
+        if (pump) setTimeout(r, FRAME_MS);
+      });
+      notify = null;
+      pump?.();
+    }
+  };
+  ws.send(JSON.stringify({ type: 'session.start', protocol: 1, greet: false }));
+  await waitFor((e) => e.type === 'session.started');
+
+  const silence = new Int16Array(SAMPLES_PER_FRAME);
+  const records: TurnRecord[] = [];
+  let clock = performance.now();
+  const sendFrame = (frame: Int16Array) => {
+    ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    clock += FRAME_MS;
+  };
+  for (const [index, q] of questions.entries()) {
+    events.length = 0;
+    clock = performance.now();
+    for (let i = 0; i < 15; i++) {
+      sendFrame(silence);
+      await sleep(clock - performance.now());
+    }
+    for (let at = 0; at < q.audio.samples.length; at += SAMPLES_PER_FRAME) {
+      const frame = new Int16Array(SAMPLES_PER_FRAME);
+      frame.set(q.audio.samples.subarray(at, at + SAMPLES_PER_FRAME));
+      sendFrame(frame);
+      await sleep(clock - performance.now());
+    }
+    const end = (await waitFor(
+      (e) => e.type === 'turn.end',
+      () => {
+        while (performance.now() >= clock) sendFrame(silence);
+      },
+    )) as Extract<ServerEvent, { type: 'turn.end' }>;
+    const nlu = events.find((e) => e.type === 'nlu') as Extract<ServerEvent, { type: 'nlu' }> | undefined;
+    records.push({ expected: q.intent, intent: nlu?.intent ?? null, latency: end.latency });
+    const spokenMs = events
+      .filter((e) => e.type === 'audio.chunk')
+      .reduce((n, e) => n + (e as Extract<ServerEvent, { type: 'audio.chunk' }>).durationMs, 0);
+    if (index < questions.length - 1) await sleep(Math.min(spokenMs, 4000));
+  }
+  ws.close();
+  return records;
+}
+
+export async function benchSessions(
+  agentDir: string,
+  questions: SpokenQuestion[],
+  concurrency: number[],
+  onProgress: (message: string) => void,
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const n of concurrency) {
+    const server = await startServer(agentDir);
+    try {
+      const pid = server.process.pid as number;
+      await sleep(300);
+      const idle = processUsage(pid);
+      onProgress(`${n} concurrent sessions: streaming ${questions.length} questions each…`);
+      const started = performance.now();
+      const callers = Array.from({ length: n }, (_, i) =>
+        sleep((i * 1000) / n).then(() => simulateCaller(server.url, rotate(questions, i))),
+      );
+      let peakRss = idle.rssMb;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, processUsage(pid).rssMb);
+      }, 200);
+      const records = (await Promise.all(callers)).flat();
+      clearInterval(sampler);
+      const busy = processUsage(pid);
+      const wallMs = performance.now() - started;
+      const hop = (name: keyof TurnLatency) =>
+        records.map((r) => r.latency[name]).filter((v): v is number => typeof v === 'number');
+      const add = (name: string, values: number[], unit: string, target?: [string, number]) => {
+        for (const p of [50, 95]) {
+          const value = percentile(values, p);
+          const row: BenchRow = { name: `${n} sessions · ${name} p${p}`, value, unit };
+          if (target && p === (target[0] === 'p50' ? 50 : 95)) {
+            row.target = `≤ ${target[1]}`;
+            row.ok = value <= target[1];
+          }
+          rows.push(row);
+        }
+      };
+      add('VAD end → ASR final', hop('asrFinalMs'), 'ms');
+      add('NLU', hop('nluMs'), 'ms');
+      add('dialogue', hop('dialogueMs'), 'ms');
+      add('TTS first audio', hop('ttsFirstAudioMs'), 'ms');
+      const e2e = hop('speechEndToFirstAudioMs');
+      rows.push(
+        {
+          name: `${n} sessions · speech end → first audio p50`,
+          value: percentile(e2e, 50),
+          unit: 'ms',
+          ...(n === 10 ? { target: '≤ 150', ok: percentile(e2e, 50) <= 150 } : {}),
+        },
+        {
+          name: `${n} sessions · speech end → first audio p95`,
+          value: percentile(e2e, 95),
+          unit: 'ms',
+          ...(n === 10 ? { target: '≤ 300', ok: percentile(e2e, 95) <= 300 } : {}),
+        },
+        {
+          name: `${n} sessions · intent correct`,
+          value: (100 * records.filter((r) => r.intent === r.expected).length) / records.length,
+          unit: '%',
+        },
+        {
+          name: `${n} sessions · CPU per session`,
+          value: ((busy.cpuMs - idle.cpuMs) / wallMs / n) * 100,
+          unit: '% of a core',
+        },
+        { name: `${n} sessions · RSS per session`, value: (peakRss - idle.rssMb) / n, unit: 'MB' },
+      );
+    } finally {
+      server.process.kill('SIGTERM');
+    }
+  }
+  return rows;
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
