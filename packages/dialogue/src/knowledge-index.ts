@@ -5,6 +5,8 @@ import { terms } from './text-terms.js';
 
 export interface KnowledgeHit {
   passage: Passage;
+  /** `knowledge/returns.md#Refunds`: the page and the heading the passage sits under. */
+  source: string;
   /**
    * Normalised BM25, 0..1: the passage's BM25 score divided by the sum of the query terms' IDF.
    * 1 ≈ every content word of the query found once in a passage of average length; a query word
@@ -87,7 +89,11 @@ export class KnowledgeIndex {
     }
     // Ranked by BM25; the reported score is how much of the query the passage covers.
     ranked.sort((a, b) => b.bm25 - a.bm25);
-    const hits = ranked.map((r) => ({ passage: r.passage, score: r.covered / norm }));
+    const hits = ranked.map((r) => ({
+      passage: r.passage,
+      source: r.passage.source,
+      score: r.covered / norm,
+    }));
     return hits.slice(0, k);
   }
 
