@@ -11,7 +11,7 @@ const STOP_WORDS = new Set(
   my myself no nor not of off on once only or other our ours ourselves out over own same she should so
   some such than that the their theirs them themselves then there these they this those through to too
   under until up very was we were what when where which while who whom why will with would you your
-  yours yourself yourselves s t don doesn didn isn aren wasn weren won wouldn couldn shouldn ll ve re d m
+  yours yourself yourselves t don doesn didn isn aren wasn weren won wouldn couldn shouldn ll ve re d
   im ive id youre hi hello hey please thanks thank ok okay yes yeah yep uh um er hmm well like just also
   really actually maybe tell know want wanted need needs wondering wonder question ask asking let get got
   getting say said thing things something anything one much many lot bit kind sort way going go us shall
@@ -32,12 +32,14 @@ export function words(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The terms a text is indexed and searched by: content words, stemmed (Porter). */
+/**
+ * The terms a text is indexed and searched by: content words, stemmed (Porter). Single letters
+ * stay: they are sizes ("size L") and grades as often as noise.
+ */
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const word of words(text)) {
     if (STOP_WORDS.has(word)) continue;
-    if (word.length === 1 && !/\d/.test(word)) continue;
     out.push(/^\d/.test(word) ? word : stemmer(word));
   }
   return out;

@@ -122,6 +122,17 @@ describe('KnowledgeIndex', () => {
     expect(late?.text).toMatch(/^Keep your receipt/);
   });
 
+  it('finds a table row by a single-letter value', () => {
+    const sizes = new KnowledgeIndex([
+      page(
+        'k/sizes.md',
+        '# Sizes\n\n| Size | Chest |\n|---|---|\n| S | 92 cm |\n| M | 100 cm |\n| L | 108 cm |\n',
+      ),
+    ]);
+    expect(sizes.answer('what chest is a size L')?.text).toBe('Size L: chest 108 cm.');
+    expect(sizes.answer('chest for size m')?.text).toBe('Size M: chest 100 cm.');
+  });
+
   it('answers nothing below the minimum score', () => {
     expect(index.answer('what is the weather in paris')).toBeNull();
     expect(new KnowledgeIndex(pages, { minScore: 0.99 }).answer('warranty for my bicycle')).toBeNull();
