@@ -36,7 +36,7 @@ export interface FlowProgress {
 }
 
 export interface AgentDialogueOptions {
-  /** Share one index between the sessions of an agent; built from the agent's pages when absent. */
+  /** The index to answer from; by default one index per agent object, shared by its conversations. */
   knowledge?: KnowledgeIndex;
 }
 
@@ -77,7 +77,7 @@ export class AgentDialogue implements DialoguePolicy {
     private readonly agent: Agent,
     options: AgentDialogueOptions = {},
   ) {
-    this.knowledge = options.knowledge ?? KnowledgeIndex.fromAgent(agent);
+    this.knowledge = options.knowledge ?? sharedIndex(agent);
     this.intents = new Map(agent.spec.intents.map((i) => [i.name, i]));
     this.flows = new Map(agent.spec.flows.map((f) => [f.name, f]));
   }
@@ -280,6 +280,17 @@ export class AgentDialogue implements DialoguePolicy {
     if (plan.flow) reply.flow = plan.flow;
     return reply;
   }
+}
+
+/** One index per loaded agent, built by its first conversation (about 15 ms for 70 passages). */
+const indexes = new WeakMap<Agent, KnowledgeIndex>();
+function sharedIndex(agent: Agent): KnowledgeIndex {
+  let index = indexes.get(agent);
+  if (!index) {
+    index = KnowledgeIndex.fromAgent(agent);
+    indexes.set(agent, index);
+  }
+  return index;
 }
 
 async function* replyEvents(plan: Plan, signal?: AbortSignal): AsyncGenerator<DialogueEvent> {
