@@ -89,6 +89,7 @@ class DeepgramStream implements RecognitionStream {
   private error: ProviderError | VisemoError | undefined;
   private closed = false;
   private finishing = false;
+  private finishCalled = false;
   private lastSend = Date.now();
   private readonly keepAlive: ReturnType<typeof setInterval>;
   private readonly closedPromise: Promise<void>;
@@ -191,7 +192,9 @@ class DeepgramStream implements RecognitionStream {
   }
 
   async finish(): Promise<Transcript> {
-    if (this.finishing) throw new VisemoError(ErrorCode.Internal, 'finish() called twice');
+    if (this.finishCalled) throw new VisemoError(ErrorCode.Internal, 'finish() called twice');
+    this.finishCalled = true;
+    if (this.error && this.closed) throw this.error;
     this.finishing = true;
     if (this.socket.readyState === WebSocket.OPEN) this.sendControl('CloseStream');
     const timeoutMs = this.config.finishTimeoutMs ?? 5000;

@@ -10,7 +10,9 @@ export interface SseEvent {
  * character or between `\r` and `\n`: the decoder is streaming and lines are cut only when complete.
  * Comment lines (`: keepalive`) are skipped; an event is dispatched at a blank line.
  */
-export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* parseSse(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder('utf-8');
   let buffer = '';
   let data: string[] = [];
