@@ -27,6 +27,8 @@ export type SdkEvent =
   | { type: 'expression.show'; turnId: number; expression: Expression; intensity: number }
   /** A chunk's mouth shapes, scheduled ahead: `startTimeSec` is the AudioContext time of its first sample. */
   | { type: 'visemes'; turnId: number; seq: number; cues: VisemeCue[]; startTimeSec: number }
+  /** A chunk's audio, as scheduled: for waveform displays and timing probes. */
+  | { type: 'audio.scheduled'; turnId: number; seq: number; startTimeSec: number; buffer: AudioBuffer }
   /** The first sample of a turn's audio is being heard; `atPerfMs` is that moment on `performance.now()`. */
   | { type: 'playback.start'; turnId: number; atPerfMs: number }
   | { type: 'playback.end'; turnId: number; playedMs: number; interrupted: boolean }
@@ -72,6 +74,8 @@ export interface VisemoClientOptions {
   playbackLeadMs?: number;
   /** An AudioContext to share with the page; by default the client makes one at `connect()`. */
   audioContext?: AudioContext;
+  /** Where the agent's voice goes, e.g. a GainNode for volume (same context); default its destination. */
+  output?: AudioNode;
   /** Opens the socket; defaults to the global `WebSocket` (pass `ws` in Node). */
   createSocket?: WebSocketFactory;
 }
@@ -585,7 +589,7 @@ export class VisemoClient {
     );
     const source = context.createBufferSource();
     source.buffer = buffer;
-    source.connect(context.destination);
+    source.connect(this.options.output ?? context.destination);
     source.start(scheduled.startSec);
 
     let turn = this.playing.get(chunk.turnId);
@@ -605,6 +609,13 @@ export class VisemoClient {
       seq: chunk.seq,
       cues: chunk.visemes,
       startTimeSec: scheduled.startSec,
+    });
+    this.emit({
+      type: 'audio.scheduled',
+      turnId: chunk.turnId,
+      seq: chunk.seq,
+      startTimeSec: scheduled.startSec,
+      buffer,
     });
     const first = !turn.started;
     turn.started = true;

@@ -1,0 +1,29 @@
+import type { Expression, Viseme, VisemeCue } from '@visemo/core';
+
+export type AvatarActivity = 'idle' | 'listening' | 'thinking' | 'speaking';
+
+/**
+ * What the page needs from an avatar renderer. Times are seconds on the clock the page passes to
+ * `update()` — the client's heard AudioContext time — so lips follow the audio, not the wall clock.
+ */
+export interface AvatarView {
+  /** 'webgl' (3D character or a loaded model) or '2d' (the fallback drawing). */
+  readonly renderer: 'webgl' | '2d';
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void;
+  /** Barge-in: nothing scheduled after `atSec` plays; the mouth relaxes instead of snapping shut. */
+  stopVisemes(atSec: number): void;
+  update(nowSec: number): void;
+  setExpression(expression: Expression, intensity: number): void;
+  setState(state: AvatarActivity): void;
+  /** The mouth shapes shown by the last `update()`, 0..1 each (sil carries the rest). */
+  visemeWeights(): Readonly<Partial<Record<Viseme, number>>>;
+  /** Replaces the character with a VRM or glTF/GLB file; rejects when the file cannot be shown. */
+  loadModel(file: File): Promise<void>;
+  /** Back to the built-in character. */
+  useBuiltIn(): Promise<void>;
+  dispose(): void;
+}
+
+export interface AvatarViewOptions {
+  reducedMotion: boolean;
+}

@@ -1,0 +1,554 @@
+import { type ConnectionStatus, type TurnLatency, VisemoClient } from '@visemo/client';
+import type { VisemeCue } from '@visemo/core';
+import type { AvatarActivity, AvatarView } from './avatar-view.js';
+import { CaptionLog } from './caption-log.js';
+import { byId, isOwnKeyTarget } from './dom.js';
+import { SketchAvatar } from './sketch-avatar.js';
+import type { SyncProbe } from './sync-probe.js';
+
+export interface ConversationPageOptions {
+  /** The server's WebSocket endpoint. */
+  serverUrl: string;
+  /** Loads the 3D renderer; resolves to null where it cannot run (no WebGL). */
+  loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView | null>;
+  /** Records lip-sync timing for measurement (`?probe=sync`). */
+  probe?: SyncProbe;
+}
+
+const STATUS_TEXT: Record<ConnectionStatus, string> = {
+  idle: 'Not connected',
+  connecting: 'Connecting…',
+  open: 'Online',
+  reconnecting: 'Reconnecting…',
+  closed: 'Offline',
+};
+
+const ACTIVITY_TEXT: Record<AvatarActivity, string> = {
+  idle: 'Ask a question by voice or in writing.',
+  listening: 'Listening…',
+  thinking: 'Thinking…',
+  speaking: 'Speaking',
+};
+
+const LATENCY_HOPS: [keyof TurnLatency | 'inputToAudioMs', string][] = [
+  ['asrFinalMs', 'Speech recognition'],
+  ['nluMs', 'Understanding'],
+  ['dialogueMs', 'Finding the answer'],
+  ['ttsFirstAudioMs', 'Voice synthesis (first audio)'],
+  ['speechEndToFirstAudioMs', 'Server: end of input → first audio'],
+  ['inputToAudioMs', 'This device: end of input → first sound'],
+];
+
+/** Scheduled mouth shapes kept for handing over to a renderer that loads mid-sentence. */
+interface ScheduledVisemes {
+  cues: VisemeCue[];
+  startTimeSec: number;
+  endSec: number;
+}
+
+/**
+ * The conversation page: wires the SDK's events to the avatar, the captions and the controls.
+ * The DOM is static HTML (index.html); this class only binds to it.
+ */
+export class ConversationPage {
+  private client: VisemoClient;
+  private avatar: AvatarView;
+  private readonly log = new CaptionLog(byId<HTMLOListElement>('log'));
+  private readonly reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  private readonly context: AudioContext | null;
+  private readonly output: GainNode | null;
+  private textOnly = false;
+  private activity: AvatarActivity = 'idle';
+  private userSpeaking = false;
+  private awaitingReply = false;
+  private agentSpeaking = false;
+  private level = 0;
+  private frameSec = 1 / 60;
+  private lastFrame = 0;
+  private subtitleTimer: ReturnType<typeof setTimeout> | null = null;
+  private scheduled: ScheduledVisemes[] = [];
+  private unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: ConversationPageOptions) {
+    this.avatar = new SketchAvatar(byId('avatar-host'), { reducedMotion: this.reducedMotion });
+    this.context =
+      typeof AudioContext === 'function' ? new AudioContext({ latencyHint: 'interactive' }) : null;
+    this.output = this.context ? this.context.createGain() : null;
+    if (this.context && this.output) {
+      this.output.connect(this.context.destination);
+      options.probe?.attachAudio(this.context, this.output);
+    }
+    this.textOnly = !this.context;
+    setSwitch('text-only', this.textOnly);
+    this.client = this.createClient();
+  }
+
+  /** Binds the controls, starts the frame loop and connects. */
+  start(): void {
+    this.bindComposer();
+    this.bindVoiceControls();
+    this.bindSettings();
+    this.bindAudioUnlock();
+    this.applyMode();
+    requestAnimationFrame((t) => this.frame(t));
+    void this.connect();
+    void this.loadRenderer();
+  }
+
+  // ---- client -----------------------------------------------------------------------------------
+
+  private createClient(): VisemoClient {
+    const client = new VisemoClient({
+      url: this.options.serverUrl,
+      audio: !this.textOnly,
+      // A session opened by switching modes continues the page's conversation: no second greeting.
+      greet: this.log !== undefined && byId('log').childElementCount === 0,
+      ...(this.context && this.output && !this.textOnly
+        ? { audioContext: this.context, output: this.output }
+        : {}),
+    });
+    const on = this.unsubscribe;
+    on.push(
+      client.on('status', (e) => this.showStatus(e.status, e.delayMs)),
+      client.on('session.started', (e) => {
+        this.log.newSession();
+        this.showAgent(e.agent.name);
+      }),
+      client.on('caption', (e) => {
+        if (e.speaker === 'user') {
+          if (e.final) {
+            this.awaitingReply = true;
+            this.userSpeaking = false;
+          }
+          return e.final
+            ? this.log.userFinal(e.turnId, e.text, e.text !== '')
+            : this.log.userPartial(e.turnId, e.text);
+        }
+        this.awaitingReply = false;
+        this.log.agentSentence(e.turnId, e.text);
+        this.showSubtitle(e.text);
+        this.refreshActivity();
+      }),
+      client.on('transcript.final', (e) => {
+        if (!e.understood) this.log.userFinal(e.turnId, e.text, false);
+        this.refreshActivity();
+      }),
+      client.on('vad', (e) => {
+        this.userSpeaking = e.state === 'speech-start';
+        this.refreshActivity();
+      }),
+      client.on('visemes', (e) => {
+        this.avatar.scheduleVisemes(e.cues, e.startTimeSec);
+        this.remember(e.cues, e.startTimeSec);
+        this.options.probe?.onVisemes(e.cues, e.startTimeSec);
+      }),
+      client.on('audio.scheduled', (e) => this.options.probe?.onAudio(e.buffer, e.startTimeSec)),
+      client.on('expression.show', (e) => this.avatar.setExpression(e.expression, e.intensity)),
+      client.on('playback.start', (e) => {
+        this.agentSpeaking = true;
+        this.options.probe?.onPlaybackStart(e.turnId, e.atPerfMs);
+        this.refreshActivity();
+      }),
+      client.on('playback.end', (e) => {
+        this.agentSpeaking = false;
+        if (e.interrupted) {
+          this.avatar.stopVisemes(client.currentTime);
+          this.options.probe?.onFlush(client.currentTime);
+          this.scheduled = [];
+          this.log.agentInterrupted(e.turnId);
+          this.showSubtitle('');
+        } else {
+          this.clearSubtitleSoon();
+        }
+        this.refreshActivity();
+      }),
+      client.on('interrupted', (e) => this.log.agentInterrupted(e.turnId)),
+      client.on('turn.end', (e) => {
+        if (e.interrupted) this.log.agentInterrupted(e.turnId);
+        this.awaitingReply = false;
+        this.refreshActivity();
+      }),
+      client.on('latency', (e) => this.showLatency(e.server, e.inputToAudioMs)),
+      client.on('handoff', () => {
+        byId('handoff').hidden = false;
+      }),
+      client.on('microphone', (e) => {
+        const button = byId('talk-button');
+        button.setAttribute('aria-pressed', String(e.talking));
+        byId('talk-label').textContent = e.talking ? 'Listening… release to send' : 'Hold to talk';
+        this.refreshActivity();
+      }),
+      client.on('microphone.level', (e) => {
+        this.level = e.rms;
+      }),
+      client.on('error', (e) => this.log.notice(`${e.message}`, { error: true })),
+      client.on('client.error', (e) => {
+        if (e.code === 'bad_audio' && e.message.startsWith('microphone')) return;
+        this.log.notice(e.message, { error: true });
+      }),
+      client.on('session.ended', (e) => {
+        if (e.reason !== 'client') this.log.notice('The conversation has ended.');
+      }),
+    );
+    return client;
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      await this.client.connect();
+      this.offerStartIfMuted();
+    } catch {
+      this.log.notice('The assistant cannot be reached right now.', {
+        error: true,
+        action: { label: 'Try again', run: () => void this.connect() },
+      });
+    }
+  }
+
+  private async switchMode(textOnly: boolean): Promise<void> {
+    if (textOnly === this.textOnly) return;
+    for (const off of this.unsubscribe.splice(0)) off();
+    const previous = this.client;
+    this.agentSpeaking = false;
+    this.avatar.stopVisemes(previous.currentTime);
+    this.scheduled = [];
+    await previous.end();
+    this.textOnly = textOnly;
+    // The microphone belonged to the old session; voice starts again in push-to-talk.
+    setSwitch('hands-free', false);
+    byId('talk-label').textContent = 'Hold to talk';
+    this.applyMode();
+    this.log.notice(textOnly ? 'Text only: captions without sound.' : 'Voice is on.');
+    this.client = this.createClient();
+    this.showStatus('connecting');
+    await this.connect();
+  }
+
+  // ---- controls ---------------------------------------------------------------------------------
+
+  private bindComposer(): void {
+    const form = byId<HTMLFormElement>('composer');
+    const input = byId<HTMLInputElement>('message');
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) {
+        input.focus();
+        return;
+      }
+      void this.client.resumeAudio();
+      try {
+        this.client.sendText(text);
+        input.value = '';
+        this.awaitingReply = true;
+        this.refreshActivity();
+      } catch (error) {
+        this.log.notice(error instanceof Error ? error.message : String(error), { error: true });
+      }
+    });
+  }
+
+  private bindVoiceControls(): void {
+    const talk = byId<HTMLButtonElement>('talk-button');
+    const press = () => void this.pressTalk();
+    const release = () => this.client.stopTalking();
+    talk.addEventListener('pointerdown', (event) => {
+      if (event.button !== 0) return;
+      talk.setPointerCapture(event.pointerId);
+      press();
+    });
+    talk.addEventListener('pointerup', release);
+    talk.addEventListener('pointercancel', release);
+    talk.addEventListener('lostpointercapture', release);
+    // Hold Space or Enter on the focused button; Space anywhere else that does not take keys itself.
+    talk.addEventListener('keydown', (event) => {
+      if ((event.key === ' ' || event.key === 'Enter') && !event.repeat) {
+        event.preventDefault();
+        press();
+      }
+    });
+    talk.addEventListener('keyup', (event) => {
+      if (event.key === ' ' || event.key === 'Enter') {
+        event.preventDefault();
+        release();
+      }
+    });
+    talk.addEventListener('blur', release);
+    document.addEventListener('keydown', (event) => {
+      if (event.key !== ' ' || event.repeat || isOwnKeyTarget(event.target) || talk.disabled) return;
+      if (this.textOnly) return;
+      event.preventDefault();
+      press();
+    });
+    document.addEventListener('keyup', (event) => {
+      if (event.key === ' ' && !isOwnKeyTarget(event.target)) release();
+    });
+    // A click on the button (e.g. by a switch device) with no hold: nothing to send.
+    talk.addEventListener('click', (event) => event.preventDefault());
+
+    byId('hands-free').addEventListener('click', () => {
+      void this.setHandsFree(!isSwitchOn('hands-free'));
+    });
+    byId('stop-button').addEventListener('click', () => this.client.interrupt());
+  }
+
+  private async pressTalk(): Promise<void> {
+    void this.client.resumeAudio();
+    this.client.startTalking();
+    await this.openMicrophone('push-to-talk');
+  }
+
+  private async setHandsFree(wanted: boolean): Promise<void> {
+    let on = wanted;
+    setSwitch('hands-free', on);
+    if (on) {
+      this.client.setMicrophoneMode('hands-free');
+      on = await this.openMicrophone('hands-free');
+      setSwitch('hands-free', on);
+    } else {
+      this.client.setMicrophoneMode('push-to-talk');
+    }
+    byId<HTMLButtonElement>('talk-button').disabled = on;
+    byId('talk-label').textContent = on ? 'Hands-free is on' : 'Hold to talk';
+    byId('talk-help').textContent = on
+      ? 'Just speak; the assistant listens while hands-free is on.'
+      : 'Hold the button or the Space bar while you speak.';
+    this.refreshActivity();
+  }
+
+  private async openMicrophone(mode: 'push-to-talk' | 'hands-free'): Promise<boolean> {
+    const notice = byId('mic-notice');
+    try {
+      await this.client.startMicrophone(mode);
+      notice.hidden = true;
+      return true;
+    } catch {
+      this.client.stopTalking();
+      notice.textContent =
+        'The microphone is not available. Check the browser’s permission, or type instead.';
+      notice.hidden = false;
+      setSwitch('hands-free', false);
+      return false;
+    }
+  }
+
+  private bindSettings(): void {
+    byId('text-only').addEventListener('click', () => {
+      void this.switchMode(!isSwitchOn('text-only'));
+    });
+    const choice = byId<HTMLSelectElement>('avatar-choice');
+    const file = byId<HTMLInputElement>('avatar-file');
+    choice.addEventListener('change', () => {
+      if (choice.value === 'file') file.click();
+      else void this.avatar.useBuiltIn();
+    });
+    file.addEventListener('change', () => {
+      const picked = file.files?.[0];
+      if (picked) void this.loadModel(picked);
+      else choice.value = 'built-in';
+      file.value = '';
+    });
+    const frame = byId('avatar-frame');
+    const hint = byId('drop-hint');
+    frame.addEventListener('dragover', (event) => {
+      if (!event.dataTransfer?.types.includes('Files')) return;
+      event.preventDefault();
+      frame.classList.add('dragging');
+      hint.hidden = false;
+    });
+    const leave = () => {
+      frame.classList.remove('dragging');
+      hint.hidden = true;
+    };
+    frame.addEventListener('dragleave', leave);
+    frame.addEventListener('drop', (event) => {
+      event.preventDefault();
+      leave();
+      const dropped = event.dataTransfer?.files[0];
+      if (dropped) void this.loadModel(dropped);
+    });
+  }
+
+  private async loadModel(file: File): Promise<void> {
+    const choice = byId<HTMLSelectElement>('avatar-choice');
+    if (!/\.(vrm|glb|gltf)$/i.test(file.name)) {
+      this.log.notice(`${file.name} is not a VRM or GLB file.`, { error: true });
+      choice.value = 'built-in';
+      return;
+    }
+    try {
+      await this.avatar.loadModel(file);
+      choice.value = 'file';
+      this.log.notice(`Avatar: ${file.name}`);
+    } catch (error) {
+      choice.value = 'built-in';
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.notice(`${file.name} could not be shown: ${reason}`, { error: true });
+    }
+  }
+
+  /** Browsers keep audio muted until the person interacts; the first interaction unmutes it. */
+  private bindAudioUnlock(): void {
+    const unlock = () => {
+      void this.client.resumeAudio().then(() => this.hideStartOverlay());
+    };
+    document.addEventListener('pointerdown', unlock, { capture: true });
+    document.addEventListener('keydown', unlock, { capture: true });
+    byId('start-button').addEventListener('click', () => {
+      unlock();
+      byId('message').focus();
+    });
+  }
+
+  private offerStartIfMuted(): void {
+    const context = this.client.audioContext;
+    if (!context) return;
+    // Chromium starts a context "suspended" and switches to "running" a moment later when
+    // autoplay is allowed; only a context still suspended after that needs the person.
+    setTimeout(() => {
+      if (context.state !== 'suspended') return;
+      byId('start-overlay').hidden = false;
+      byId('start-button').focus();
+    }, 400);
+  }
+
+  private hideStartOverlay(): void {
+    byId('start-overlay').hidden = true;
+  }
+
+  private applyMode(): void {
+    byId('voice-controls').hidden = this.textOnly;
+    setSwitch('text-only', this.textOnly);
+    if (this.textOnly) this.hideStartOverlay();
+  }
+
+  // ---- renderer ---------------------------------------------------------------------------------
+
+  private async loadRenderer(): Promise<void> {
+    let renderer: AvatarView | null = null;
+    try {
+      renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion);
+    } catch (error) {
+      console.warn('3D avatar unavailable, keeping the 2D one', error);
+    }
+    if (!renderer) return;
+    const previous = this.avatar;
+    this.avatar = renderer;
+    previous.dispose();
+    renderer.setState(this.activity);
+    // Mouth shapes already scheduled for audio still to come.
+    const now = this.client.currentTime;
+    for (const s of this.scheduled) if (s.endSec > now) renderer.scheduleVisemes(s.cues, s.startTimeSec);
+  }
+
+  private remember(cues: VisemeCue[], startTimeSec: number): void {
+    const last = cues[cues.length - 1];
+    const endSec = startTimeSec + (last ? last.endMs / 1000 : 0);
+    const now = this.client.currentTime;
+    this.scheduled = this.scheduled.filter((s) => s.endSec > now);
+    this.scheduled.push({ cues, startTimeSec, endSec });
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------
+
+  private frame(timestamp: number): void {
+    if (this.lastFrame > 0) {
+      const delta = (timestamp - this.lastFrame) / 1000;
+      // Smoothed frame interval; a long pause (background tab) is not a frame rate.
+      if (delta > 0 && delta < 0.1) this.frameSec += (delta - this.frameSec) * 0.1;
+    }
+    this.lastFrame = timestamp;
+    // A frame drawn now reaches the screen about one frame later and stays there for one frame:
+    // show the mouth for the middle of that interval, so the error is at most half a frame.
+    const heard = this.client.currentTime;
+    const showAt = heard + this.frameSec * 1.5;
+    this.avatar.update(showAt);
+    this.options.probe?.onFrame(heard, showAt, this.frameSec, this.avatar.visemeWeights());
+    const fill = byId('meter-fill');
+    // Speech RMS sits between about 0.01 and 0.3: a log scale from -50 dBFS to -10 dBFS fills the bar.
+    const db = this.level > 0 ? 20 * Math.log10(this.level) : -100;
+    const amount = Math.min(1, Math.max(0, (db + 50) / 40));
+    fill.style.transform = `scaleX(${amount.toFixed(3)})`;
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  private refreshActivity(): void {
+    const talking = this.client.isTalking || this.userSpeaking;
+    const activity: AvatarActivity = this.agentSpeaking
+      ? 'speaking'
+      : talking
+        ? 'listening'
+        : this.awaitingReply
+          ? 'thinking'
+          : 'idle';
+    byId('stop-button').hidden = !this.agentSpeaking;
+    if (activity === this.activity) return;
+    this.activity = activity;
+    this.avatar.setState(activity);
+    byId('activity').textContent = ACTIVITY_TEXT[activity];
+  }
+
+  private showStatus(status: ConnectionStatus, delayMs?: number): void {
+    const pill = byId('status');
+    pill.dataset.status = status;
+    byId('status-text').textContent =
+      status === 'reconnecting' && delayMs !== undefined
+        ? `Reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s…`
+        : STATUS_TEXT[status];
+    const open = status === 'open';
+    byId<HTMLButtonElement>('send-button').disabled = !open;
+    byId<HTMLButtonElement>('talk-button').disabled = !open || isSwitchOn('hands-free');
+    if (status === 'closed' && !this.client.session) {
+      this.agentSpeaking = false;
+      this.refreshActivity();
+    }
+  }
+
+  private showAgent(name: string): void {
+    byId('agent-name').textContent = name;
+    byId('agent-initial').textContent = name.slice(0, 1).toUpperCase();
+    document.title = `${name} — virtual assistant`;
+    this.log.setAgentName(name);
+    if (this.activity === 'idle') byId('activity').textContent = ACTIVITY_TEXT.idle;
+  }
+
+  private showSubtitle(text: string): void {
+    if (this.subtitleTimer) clearTimeout(this.subtitleTimer);
+    this.subtitleTimer = null;
+    byId('subtitle').textContent = text;
+  }
+
+  private clearSubtitleSoon(): void {
+    if (this.subtitleTimer) clearTimeout(this.subtitleTimer);
+    this.subtitleTimer = setTimeout(() => this.showSubtitle(''), 2500);
+  }
+
+  private showLatency(server: TurnLatency, inputToAudioMs: number | undefined): void {
+    const headline = inputToAudioMs ?? server.speechEndToFirstAudioMs;
+    byId('latency-summary').textContent = headline === undefined ? '—' : formatMs(headline);
+    const list = byId('latency-hops');
+    list.replaceChildren();
+    const values: Record<string, number | undefined> = { ...server, inputToAudioMs };
+    for (const [key, label] of LATENCY_HOPS) {
+      const value = values[key];
+      if (value === undefined) continue;
+      const dt = document.createElement('dt');
+      dt.textContent = label;
+      const dd = document.createElement('dd');
+      dd.textContent = formatMs(value);
+      list.append(dt, dd);
+    }
+  }
+}
+
+function isSwitchOn(id: string): boolean {
+  return byId(id).getAttribute('aria-checked') === 'true';
+}
+
+function setSwitch(id: string, on: boolean): void {
+  byId(id).setAttribute('aria-checked', String(on));
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}

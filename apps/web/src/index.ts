@@ -1,0 +1,7 @@
+export {
+  type BuildWebAppOptions,
+  type BuiltFile,
+  buildWebApp,
+  type WebAppBuild,
+  webAppRoot,
+} from './build.js';

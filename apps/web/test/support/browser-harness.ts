@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import type { AgentRuntime } from '@visemo/server';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createServer } from '../../../../packages/server/src/http/server.js';
+import { buildWebApp, type WebAppBuild } from '../../src/index.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = resolve(import.meta.dirname, '../../../../artifacts');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** Builds the app once per test file, into a folder of its own. */
+export async function buildOnce(): Promise<WebAppBuild & { cleanup(): void }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'visemo-web-'));
+  const built = await buildWebApp({ outDir });
+  return { ...built, cleanup: () => rmSync(outDir, { recursive: true, force: true }) };
+}
+
+/** The protocol server with the built web app served at `/`, on a real port (WebSockets need one). */
+export async function startServer(
+  runtime: AgentRuntime,
+  webRoot: string,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await createServer({ runtime });
+  app.get('/*', async (request, reply) => {
+    const path = new URL(request.url, 'http://x').pathname;
+    const file = normalize(join(webRoot, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(webRoot)) return reply.code(404).send();
+    try {
+      const body = readFileSync(file);
+      return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
+    } catch {
+      return reply.code(404).send();
+    }
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url };
+}
+
+/**
+ * A WAV for Chromium's fake microphone: Flite speaking `text`, with `leadSec` of silence before
+ * and `tailSec` after (Chromium loops the file).
+ */
+export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8): string {
+  const dir = mkdtempSync(join(tmpdir(), 'visemo-mic-'));
+  const speech = join(dir, 'speech.wav');
+  const padded = join(dir, 'mic.wav');
+  execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', speech]);
+  execFileSync('sox', [speech, padded, 'pad', String(leadSec), String(tailSec)]);
+  return padded;
+}
+
+export async function launchChromium(
+  options: { microphoneWav?: string; webgl?: boolean } = {},
+): Promise<Browser> {
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--autoplay-policy=no-user-gesture-required',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+  ];
+  if (options.microphoneWav) args.push(`--use-file-for-fake-audio-capture=${options.microphoneWav}`);
+  // WebGL through SwiftShader (software), so the 3D renderer runs without a GPU.
+  if (options.webgl) args.push('--enable-unsafe-swiftshader', '--use-angle=swiftshader');
+  return chromium.launch({ executablePath: CHROMIUM, args });
+}
+
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { width?: number; height?: number; reducedMotion?: boolean; query?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1200, height: options.height ?? 860 },
+    reducedMotion: options.reducedMotion ? 'reduce' : 'no-preference',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(`${url}/${options.query ?? ''}`);
+  return { context, page, errors };
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, `${name}.png`);
+}
