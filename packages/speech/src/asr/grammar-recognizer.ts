@@ -61,6 +61,13 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+/** A decoder now (`now`, when one was idle) or later; `abandon` withdraws a pending request. */
+interface DecoderRequest {
+  now?: NativeDecoder;
+  decoder: Promise<NativeDecoder>;
+  abandon: () => void;
+}
+
 /** Decoders with the grammar loaded, lent to one stream at a time. */
 class DecoderPool {
   private readonly idle: NativeDecoder[] = [];
@@ -101,7 +108,7 @@ class DecoderPool {
   }
 
   /** A decoder when one is free; `abandon` withdraws the request (its stream was cancelled). */
-  acquire(): { decoder: Promise<NativeDecoder>; abandon: () => void } {
+  acquire(): DecoderRequest {
     if (this.closed) {
       return {
         decoder: Promise.reject(new VisemoError(ErrorCode.SessionClosed, 'the recognizer is closed')),
@@ -109,7 +116,7 @@ class DecoderPool {
       };
     }
     const idle = this.idle.pop();
-    if (idle) return { decoder: Promise.resolve(idle), abandon: () => {} };
+    if (idle) return { now: idle, decoder: Promise.resolve(idle), abandon: () => {} };
     let waiter: Waiter | undefined;
     const decoder = new Promise<NativeDecoder>((resolve, reject) => {
       waiter = { resolve, reject };
@@ -171,7 +178,6 @@ export class GrammarRecognizer implements SpeechRecognizer {
   /** The JSGF grammar the decoders use (with the out-of-grammar phone loop when enabled). */
   readonly jsgf: string;
 
-  private readonly garbage: boolean;
   private readonly minScorePerFrame: number;
 
   private constructor(
@@ -183,7 +189,6 @@ export class GrammarRecognizer implements SpeechRecognizer {
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
-    this.garbage = options.rejectOutOfGrammar ?? true;
     this.minScorePerFrame = options.minScorePerFrame ?? DEFAULT_MIN_SCORE_PER_FRAME;
   }
 
@@ -274,7 +279,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
   }
 
   /** @internal */
-  acquire(): { decoder: Promise<NativeDecoder>; abandon: () => void } {
+  acquire(): DecoderRequest {
     return this.pool.acquire();
   }
 
@@ -356,6 +361,12 @@ class GrammarStream implements RecognitionStream {
     signal?.addEventListener('abort', this.onAbort, { once: true });
     const request = recognizer.acquire();
     this.abandon = request.abandon;
+    if (request.now) {
+      // An idle decoder: decode from the first write on, so partials come at once.
+      this.attach(request.now);
+      this.ready = request.decoder;
+      return;
+    }
     this.ready = request.decoder.then((decoder) => {
       if (this.state === 'cancelled') {
         recognizer.release(decoder);

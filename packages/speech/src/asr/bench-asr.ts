@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cardsRecordings,
+  FLITE_CLI_VOICES,
+  fliteSpeech,
+  hasFliteCli,
+  hasPocketsphinxData,
+  POCKETSPHINX_DATA,
+  readRaw16,
+  wordErrors,
+} from './bench-fixtures.js';
+import type { GrammarInput } from './grammar.js';
+import { GrammarRecognizer } from './grammar-recognizer.js';
+import { createDecoder, loadSoundSwallower } from './soundswallower.js';
+
+/**
+ * Grammar recognizer measurements: accuracy and acceptance on in-grammar Flite speech, rejection of
+ * out-of-grammar speech, real recordings from pocketsphinx-testdata, real-time factor, and the
+ * memory and creation time of one decoder.
+ */
+
+/** A customer-support domain, as an agent would define it. */
+export const SUPPORT_DOMAIN: GrammarInput = {
+  phrases: [
+    'What are your opening hours?',
+    'When do you open?',
+    'When do you close?',
+    'Where is my order?',
+    'I want to check my order status',
+    'My order number is {order_number}',
+    'Cancel my order',
+    'I want to return an item',
+    'How do I get a refund?',
+    'Talk to a human agent',
+    'Can I speak to a person?',
+    'Yes',
+    'No',
+    'Yes please',
+    'No thank you',
+    'Thank you',
+    'Goodbye',
+    'Hello',
+    'I forgot my password',
+    'Reset my password',
+    'How much is shipping?',
+    'Do you ship abroad?',
+    'Change my delivery address',
+    'The package arrived damaged',
+    'I was charged twice',
+    'Update my payment method',
+    'Repeat that please',
+  ],
+  slots: [{ name: 'order_number', kind: 'digits', min: 5, max: 8 }],
+};
+
+/** What people say to the support agent, within its grammar. */
+export const IN_GRAMMAR = [
+  'what are your opening hours',
+  'where is my order',
+  'i want to check my order status',
+  'my order number is one two three four five six',
+  'my order number is nine oh four seven two',
+  'cancel my order',
+  'how do i get a refund',
+  'talk to a human agent',
+  'yes',
+  'no thank you',
+  'i forgot my password',
+  'how much is shipping',
+  'change my delivery address',
+  'i was charged twice',
+  'the package arrived damaged',
+  'goodbye',
+];
+
+/** What people might say that the support agent's grammar does not cover. */
+export const OUT_OF_GRAMMAR = [
+  'the weather is lovely in paris today',
+  'can you recommend a good italian restaurant',
+  'my cat likes to sleep on the sofa',
+  'please play some jazz music',
+  'what time does the football game start',
+  'i would like to book a flight to boston',
+  'how tall is mount everest',
+  'turn off the lights in the kitchen',
+  'who won the election last year',
+  'tell me a joke about computers',
+  'set an alarm for seven in the morning',
+  'the quick brown fox jumps over the lazy dog',
+  'is it going to rain tomorrow',
+  'what is the capital of australia',
+  'i need a taxi to the airport',
+  'how do you make chocolate cake',
+];
+
+export interface AsrMeasurement {
+  /** In-grammar Flite utterances (all voices): 1 − word error rate over accepted and rejected alike. */
+  wordAccuracy: number;
+  /** In-grammar utterances recognized word for word. */
+  sentenceAccuracy: number;
+  /** In-grammar utterances answered `understood: true`. */
+  acceptance: number;
+  /** Out-of-grammar utterances answered `understood: false`. */
+  rejection: number;
+  perVoice: Record<string, { sentenceAccuracy: number; acceptance: number; rejection: number }>;
+  /** Real recordings (cards, goforward) recognized word for word, and how many there were. */
+  realExact: number;
+  realCount: number;
+  /** CPU time per second of audio, with and without the out-of-grammar phone loop. */
+  realTimeFactor: number;
+  realTimeFactorWithoutRejection: number;
+  decoderMemoryMb: number;
+  decoderCreateMs: number;
+}
+
+async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array) {
+  const stream = recognizer.start();
+  for (let i = 0; i < samples.length; i += 320) stream.write(samples.subarray(i, i + 320));
+  return stream.finish();
+}
+
+async function timeFactor(recognizer: GrammarRecognizer, clips: Int16Array[]): Promise<number> {
+  let ms = 0;
+  let samples = 0;
+  for (const clip of clips) {
+    const t0 = performance.now();
+    await transcribe(recognizer, clip);
+    ms += performance.now() - t0;
+    samples += clip.length;
+  }
+  return ms / ((samples / 16000) * 1000);
+}
+
+export async function measureAsr(): Promise<AsrMeasurement> {
+  const module = await loadSoundSwallower();
+  // Memory and creation time of one decoder: the heap grows in steps, so take four.
+  const heapBefore = module.HEAPU8.length;
+  const t0 = performance.now();
+  const decoders = [];
+  for (let i = 0; i < 4; i++) decoders.push(await createDecoder('en-us'));
+  const decoderCreateMs = (performance.now() - t0) / 4;
+  const decoderMemoryMb = (module.HEAPU8.length - heapBefore) / 4 / 1e6;
+  for (const d of decoders) d.delete();
+
+  const recognizer = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN });
+  const plain = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, rejectOutOfGrammar: false });
+  const perVoice: AsrMeasurement['perVoice'] = {};
+  let words = 0;
+  let errors = 0;
+  let exact = 0;
+  let accepted = 0;
+  let rejected = 0;
+  let inCount = 0;
+  let outCount = 0;
+  const timing: Int16Array[] = [];
+  if (hasFliteCli()) {
+    for (const voice of FLITE_CLI_VOICES) {
+      let vExact = 0;
+      let vAccepted = 0;
+      let vRejected = 0;
+      for (const text of IN_GRAMMAR) {
+        const samples = fliteSpeech(text, voice);
+        timing.push(samples);
+        const t = await transcribe(recognizer, samples);
+        words += text.split(' ').length;
+        errors += wordErrors(text, t.text);
+        if (t.text === text) vExact++;
+        if (t.understood) vAccepted++;
+      }
+      for (const text of OUT_OF_GRAMMAR) {
+        const t = await transcribe(recognizer, fliteSpeech(text, voice));
+        if (!t.understood) vRejected++;
+      }
+      perVoice[voice] = {
+        sentenceAccuracy: vExact / IN_GRAMMAR.length,
+        acceptance: vAccepted / IN_GRAMMAR.length,
+        rejection: vRejected / OUT_OF_GRAMMAR.length,
+      };
+      exact += vExact;
+      accepted += vAccepted;
+      rejected += vRejected;
+      inCount += IN_GRAMMAR.length;
+      outCount += OUT_OF_GRAMMAR.length;
+    }
+  }
+
+  let realExact = 0;
+  let realCount = 0;
+  if (hasPocketsphinxData()) {
+    const cards = await GrammarRecognizer.create({
+      grammar: readFileSync(join(POCKETSPHINX_DATA, 'cards', 'cards.gram'), 'utf8'),
+    });
+    for (const c of cardsRecordings()) {
+      realCount++;
+      if ((await transcribe(cards, c.samples)).text === c.text) realExact++;
+    }
+    cards.close();
+    const goforward = await GrammarRecognizer.create({
+      grammar: readFileSync(join(POCKETSPHINX_DATA, 'goforward.gram'), 'utf8'),
+    });
+    realCount++;
+    const gf = await transcribe(goforward, readRaw16(join(POCKETSPHINX_DATA, 'goforward.raw')));
+    if (gf.text === 'go forward ten meters') realExact++;
+    goforward.close();
+  }
+
+  const measurement: AsrMeasurement = {
+    wordAccuracy: words ? 1 - errors / words : 0,
+    sentenceAccuracy: inCount ? exact / inCount : 0,
+    acceptance: inCount ? accepted / inCount : 0,
+    rejection: outCount ? rejected / outCount : 0,
+    perVoice,
+    realExact,
+    realCount,
+    realTimeFactor: timing.length ? await timeFactor(recognizer, timing) : 0,
+    realTimeFactorWithoutRejection: timing.length ? await timeFactor(plain, timing) : 0,
+    decoderMemoryMb,
+    decoderCreateMs,
+  };
+  recognizer.close();
+  plain.close();
+  return measurement;
+}
+
+/** For the benchmark runner. */
+export async function benchAsr(): Promise<{ name: string; value: number; unit: string }[]> {
+  const m = await measureAsr();
+  return [
+    { name: 'asr.grammar.word_accuracy', value: m.wordAccuracy, unit: 'ratio' },
+    { name: 'asr.grammar.sentence_accuracy', value: m.sentenceAccuracy, unit: 'ratio' },
+    { name: 'asr.grammar.acceptance', value: m.acceptance, unit: 'ratio' },
+    { name: 'asr.grammar.oog_rejection', value: m.rejection, unit: 'ratio' },
+    { name: 'asr.grammar.real_exact', value: m.realCount ? m.realExact / m.realCount : 0, unit: 'ratio' },
+    { name: 'asr.grammar.rtf', value: m.realTimeFactor, unit: 'x' },
+    { name: 'asr.grammar.rtf_without_rejection', value: m.realTimeFactorWithoutRejection, unit: 'x' },
+    { name: 'asr.decoder.memory', value: m.decoderMemoryMb, unit: 'MB' },
+    { name: 'asr.decoder.create', value: m.decoderCreateMs, unit: 'ms' },
+  ];
+}
