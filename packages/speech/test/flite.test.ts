@@ -235,6 +235,14 @@ describe('requests', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('fails cleanly once closed', async () => {
+    const closing = new FliteSynthesizer();
+    const last = closing.synthesize({ text: 'Still here.' });
+    await closing.close();
+    await expect(last).rejects.toMatchObject({ code: 'provider_failed' });
+    await expect(closing.synthesize({ text: 'Gone.' })).rejects.toBeInstanceOf(VisemoError);
+  });
+
   it('returns silence for text with nothing to say', async () => {
     const result = await synthesizer.synthesize({ text: ' … ★ ' });
     expect(result.audio.samples.length).toBe(0);
@@ -249,7 +257,9 @@ describe('requests', () => {
       { text: 'See you tomorrow at noon.', voice: 'kal' },
       { text: 'One, two, three.', voice: 'slt' },
     ];
-    const parallel = await Promise.all(requests.map((r) => synthesizer.synthesize(r)));
+    const twoWorkers = new FliteSynthesizer({ workers: 2 });
+    const parallel = await Promise.all(requests.map((r) => twoWorkers.synthesize(r)));
+    await twoWorkers.close();
     for (let i = 0; i < requests.length; i++) {
       const alone = await synthesizer.synthesize(requests[i] as { text: string; voice: string });
       expect(parallel[i]?.phones).toEqual(alone.phones);

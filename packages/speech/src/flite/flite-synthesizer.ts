@@ -10,7 +10,7 @@ import {
 } from '@visemo/core';
 import { toPipelineAudio } from '../audio/resample.js';
 import { readWav } from '../audio/wav.js';
-import { FliteVoiceRunner } from './flite-wasm.js';
+import { FliteWorkerPool } from './flite-wasm.js';
 import { normalizeText } from './text-normalizer.js';
 import { alignWords } from './word-aligner.js';
 
@@ -28,6 +28,11 @@ export interface FliteSynthesizerOptions {
   defaultVoice?: FliteVoice;
   /** Speaking rate, 1 = Flite's own; 1.2 is 20% faster. Sets Flite's `duration_stretch` to 1/speed. */
   speed?: number;
+  /**
+   * Worker threads running Flite (default 1). Calls beyond this many wait their turn; more
+   * workers only help when cores are free, and each holds ~20 MB per voice it has spoken.
+   */
+  workers?: number;
 }
 
 function isFliteVoice(voice: string): voice is FliteVoice {
@@ -95,7 +100,7 @@ export class FliteSynthesizer implements SpeechSynthesizer {
   readonly voices: readonly FliteVoice[] = FLITE_VOICES;
   private readonly defaultVoice: FliteVoice;
   private readonly features: string[];
-  private readonly runners = new Map<FliteVoice, FliteVoiceRunner>();
+  private readonly pool: FliteWorkerPool;
 
   constructor(options: FliteSynthesizerOptions = {}) {
     this.defaultVoice = options.defaultVoice ?? 'slt';
@@ -105,15 +110,11 @@ export class FliteSynthesizer implements SpeechSynthesizer {
       throw new VisemoError(ErrorCode.ProviderRejected, `Flite speed ${speed} is outside 0.25–4`);
     }
     this.features = speed === 1 ? [] : ['--setf', `duration_stretch=${1 / speed}`];
+    this.pool = new FliteWorkerPool(options.workers ?? 1);
   }
 
-  private runner(voice: FliteVoice): FliteVoiceRunner {
-    let runner = this.runners.get(voice);
-    if (!runner) {
-      runner = new FliteVoiceRunner(FLITE_VOICE_NAMES[voice], this.features);
-      this.runners.set(voice, runner);
-    }
-    return runner;
+  private args(voice: FliteVoice): string[] {
+    return ['-voice', FLITE_VOICE_NAMES[voice], ...this.features];
   }
 
   /**
@@ -123,8 +124,8 @@ export class FliteSynthesizer implements SpeechSynthesizer {
   async prepare(voices: readonly string[] = [this.defaultVoice]): Promise<void> {
     for (const voice of voices) if (!isFliteVoice(voice)) throw unknownVoice(voice);
     const [first] = voices as readonly FliteVoice[];
-    if (first) await this.runner(first).synthesize('Hello.');
-    await Promise.all((voices as readonly FliteVoice[]).map((v) => this.runner(v).prepare()));
+    if (first) await this.pool.run(this.args(first), 'Hello.');
+    for (const voice of voices as readonly FliteVoice[]) await this.pool.prepare(this.args(voice));
   }
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
@@ -141,20 +142,40 @@ export class FliteSynthesizer implements SpeechSynthesizer {
         words: alignWords(text.tokens, []),
       };
     }
-    const output = await this.runner(voice).synthesize(text.spoken, () => {
+    const run = this.pool.run(this.args(voice), text.spoken, () => {
       if (signal?.aborted) throw aborted();
     });
-    if (signal?.aborted) throw aborted();
+    const output = await (signal ? untilAborted(run, signal) : run);
     const flite = readWav(output.wav);
     const audio = toPipelineAudio(flite);
     const phones = parsePsdur(output.stdout, (audio.samples.length / audio.sampleRate) * 1000);
     return { audio, phones, visemes: phonesToVisemes(phones), words: alignWords(text.tokens, phones) };
   }
 
-  /** Releases the ready instances. The synthesizer still works afterwards, only slower. */
-  async close(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((r) => r.close()));
+  /** Stops the worker threads; calls after this fail. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
+}
+
+/** `promise`, or an abort error as soon as `signal` fires, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) reject(aborted());
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? aborted() : error);
+      },
+    );
+  });
 }
 
 function unknownVoice(voice: string): VisemoError {
