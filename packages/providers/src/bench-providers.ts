@@ -123,11 +123,19 @@ export async function benchProviders(): Promise<BenchRow[]> {
     for (let i = 0; i < 3; i++) turns.push(await speakTurn(model, flite));
     const m = (key: keyof TurnTimes) => median(turns.map((t) => t[key]));
     rows.push(
-      { name: 'reply tokens (30 tokens/s, 300 ms to first token)', value: tokens(REPLY).length, unit: 'count' },
+      {
+        name: 'reply tokens (30 tokens/s, 300 ms to first token)',
+        value: tokens(REPLY).length,
+        unit: 'count',
+      },
       { name: 'first LLM token', value: m('firstTokenMs'), unit: 'ms' },
       { name: 'first sentence complete', value: m('firstSentenceMs'), unit: 'ms' },
       { name: 'Flite synthesis of the first sentence', value: ttsMs, unit: 'ms' },
-      { name: 'first sentence audio length', value: (firstSentence.samples.length / firstSentence.sampleRate) * 1000, unit: 'ms' },
+      {
+        name: 'first sentence audio length',
+        value: (firstSentence.samples.length / firstSentence.sampleRate) * 1000,
+        unit: 'ms',
+      },
       { name: 'first audio ready (sentence chunking)', value: m('firstAudioMs'), unit: 'ms' },
       { name: 'full reply received (what waiting would cost)', value: m('fullReplyMs'), unit: 'ms' },
     );
@@ -161,8 +169,16 @@ export async function benchProviders(): Promise<BenchRow[]> {
     }
     rows.push(
       { name: 'first token, backup provider direct', value: median(directMs), unit: 'ms' },
-      { name: `first token via chain, primary hangs (hop timeout ${timeoutMs} ms)`, value: median(chainMs), unit: 'ms' },
-      { name: 'fallback cost beyond the hop timeout', value: median(chainMs) - median(directMs) - timeoutMs, unit: 'ms' },
+      {
+        name: `first token via chain, primary hangs (hop timeout ${timeoutMs} ms)`,
+        value: median(chainMs),
+        unit: 'ms',
+      },
+      {
+        name: 'fallback cost beyond the hop timeout',
+        value: median(chainMs) - median(directMs) - timeoutMs,
+        unit: 'ms',
+      },
     );
   } finally {
     await hung.close();
