@@ -1,0 +1,100 @@
+import { headPoint, hexRgb } from './head.js';
+import { COLORS } from './layout.js';
+import { lerp, smoothstep } from './math.js';
+
+const DEG = Math.PI / 180;
+
+/**
+ * Where the hair ends, as an elevation (degrees) for each azimuth (degrees, 0 = front, + = the
+ * character's left): a side-swept fringe, tucked behind the ears, a chin-length bob at the back.
+ */
+const EDGE: readonly [number, number][] = [
+  [-180, -40],
+  [-140, -40],
+  [-122, -36],
+  [-110, -10],
+  [-100, 14],
+  [-88, 22],
+  [-68, 28],
+  [-45, 36],
+  [-26, 42],
+  [-8, 36],
+  [12, 29],
+  [32, 26],
+  [50, 24],
+  [64, 25],
+  [78, 24],
+  [90, 22],
+  [100, 14],
+  [110, -10],
+  [122, -36],
+  [140, -40],
+  [180, -40],
+];
+
+function edgeAt(az: number): number {
+  for (let i = 0; i < EDGE.length - 1; i++) {
+    const [a0, e0] = EDGE[i] as [number, number];
+    const [a1, e1] = EDGE[i + 1] as [number, number];
+    if (az >= a0 && az <= a1) {
+      const t = (az - a0) / (a1 - a0);
+      return lerp(e0, e1, t * t * (3 - 2 * t));
+    }
+  }
+  return -40;
+}
+
+const COLUMNS = 200;
+const ROWS = 56;
+/** Rows past the edge curl back towards the head, giving the hair a rounded, thick rim. */
+const RIM = 1.18;
+
+export function hairGeometryData(): { positions: Float32Array; colors: Float32Array; index: number[] } {
+  const positions = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
+  const colors = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
+  const dark = hexRgb(COLORS.hair);
+  const light = hexRgb(COLORS.hairLight);
+  for (let i = 0; i <= COLUMNS; i++) {
+    const azDeg = -180 + (360 * i) / COLUMNS;
+    const az = azDeg * DEG;
+    const front = Math.max(0, Math.cos(az));
+    // Clumped tips: the edge dips a little between strands.
+    const clump = (1 - Math.abs(Math.sin(az * 12))) ** 4;
+    const edge = (edgeAt(azDeg) - 2.5 * clump * (1 - front * 0.6)) * DEG;
+    for (let j = 0; j <= ROWS; j++) {
+      const s = (j / ROWS) * RIM;
+      const past = Math.max(0, s - 1) / (RIM - 1);
+      const el = lerp(90 * DEG, edge, Math.min(s, 1)) - past * 7 * DEG;
+      const dx = Math.cos(el) * Math.sin(az);
+      const dy = Math.sin(el);
+      const dz = Math.cos(el) * Math.cos(az);
+      const [hx, hy, hz] = headPoint(dx, dy, dz);
+      const low = smoothstep(10 * DEG, -40 * DEG, el);
+      // Volume: thicker at the back and sides, flaring out towards the bob's ends, thin at the fringe.
+      let thick = lerp(0.1, 0.055, front ** 2) + (0.05 + 0.07 * low) * (1 - front) * Math.min(1, s) ** 1.4;
+      thick += 0.012 * Math.sin(az * 26 + s * 3) * Math.min(1, s) * (1 - 0.7 * front);
+      thick *= Math.cos((past * Math.PI) / 2) * 0.85 + 0.15;
+      const r = Math.hypot(hx, hy, hz);
+      const k = (r + thick) / r;
+      const idx = (j * (COLUMNS + 1) + i) * 3;
+      positions[idx] = hx * k;
+      positions[idx + 1] = hy * k;
+      positions[idx + 2] = hz * k;
+      // Darker at the roots and in the grooves, lighter towards the ends.
+      const shade = smoothstep(0.1, 1, Math.min(s, 1)) * 0.8 + 0.1 * Math.sin(az * 26);
+      colors.set(
+        [lerp(dark[0], light[0], shade), lerp(dark[1], light[1], shade), lerp(dark[2], light[2], shade)],
+        idx,
+      );
+    }
+  }
+  const index: number[] = [];
+  for (let j = 0; j < ROWS; j++) {
+    for (let i = 0; i < COLUMNS; i++) {
+      const a = j * (COLUMNS + 1) + i;
+      const b = a + COLUMNS + 1;
+      index.push(a, b, a + 1, b, b + 1, a + 1);
+    }
+  }
+  return { positions, colors, index };
+}

@@ -1,0 +1,318 @@
+import type { AvatarOptions } from './avatar.js';
+import { AvatarLoop } from './avatar-loop.js';
+import { BUILTIN_CHANNELS } from './builtin-channels.js';
+import { detectMorphVocabulary, type FaceState, faceToChannels } from './face-channels.js';
+import {
+  blendMouth,
+  CHANNEL_MOUTH,
+  jawDrop,
+  type MouthParams,
+  mouthSlice,
+  VISEME_MOUTH,
+} from './mouth-model.js';
+import { VISEMES } from './visemes.js';
+
+const NS = 'http://www.w3.org/2000/svg';
+/** Face units → SVG units (the built-in head's radius is 1 face unit). */
+const S = 118;
+const CX = 200;
+const CY = 178;
+const X = (x: number) => CX + x * S;
+const Y = (y: number) => CY - y * S;
+
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+  parent?: Element,
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  parent?.appendChild(node);
+  return node;
+}
+
+function fmt(n: number): string {
+  return n.toFixed(2);
+}
+
+/**
+ * The 2D fallback used when WebGL is missing: the same character drawn in SVG, with the same
+ * mouth shapes per viseme (shared mouth model), blinks, brows and gaze.
+ */
+export class SvgAvatar extends AvatarLoop {
+  readonly kind = 'svg' as const;
+  readonly element: SVGSVGElement;
+  private readonly parts: {
+    cavity: SVGPathElement;
+    teethUpper: SVGPathElement;
+    teethLower: SVGPathElement;
+    tongue: SVGPathElement;
+    upperLip: SVGPathElement;
+    lowerLip: SVGPathElement;
+    mouthClip: SVGPathElement;
+    lids: { upper: SVGPathElement; lower: SVGPathElement }[];
+    irises: SVGGElement[];
+    brows: SVGPathElement[];
+    head: SVGGElement;
+  };
+  private readonly vocabulary = detectMorphVocabulary(BUILTIN_CHANNELS);
+  private readonly available = new Set(BUILTIN_CHANNELS);
+
+  constructor(
+    private readonly container: HTMLElement,
+    options: AvatarOptions = {},
+  ) {
+    super(options);
+    const svg = el('svg', { viewBox: '0 0 400 400', role: 'img', 'aria-label': 'Avatar' });
+    svg.style.display = 'block';
+    svg.style.width = '100%';
+    svg.style.height = '100%';
+    this.element = svg;
+    const defs = el('defs', {}, svg);
+    const bg = el('radialGradient', { id: 'vs-bg', cx: '50%', cy: '40%', r: '75%' }, defs);
+    el('stop', { offset: '0%', 'stop-color': '#fdf7f0' }, bg);
+    el('stop', { offset: '50%', 'stop-color': '#e9eef0' }, bg);
+    el('stop', { offset: '100%', 'stop-color': '#b8cfd6' }, bg);
+    const skin = el('radialGradient', { id: 'vs-skin', cx: '42%', cy: '38%', r: '70%' }, defs);
+    el('stop', { offset: '0%', 'stop-color': '#fbd6bc' }, skin);
+    el('stop', { offset: '70%', 'stop-color': '#f2bf9d' }, skin);
+    el('stop', { offset: '100%', 'stop-color': '#e2a283' }, skin);
+    const hair = el('linearGradient', { id: 'vs-hair', x1: '0', y1: '0', x2: '0', y2: '1' }, defs);
+    el('stop', { offset: '0%', 'stop-color': '#5a3323' }, hair);
+    el('stop', { offset: '100%', 'stop-color': '#3e2219' }, hair);
+    const mouthClip = el('clipPath', { id: 'vs-mouth' }, defs);
+    const mouthClipPath = el('path', { d: '' }, mouthClip);
+    const background = options.background ?? 'gradient';
+    if (background === 'gradient') el('rect', { width: 400, height: 400, fill: 'url(#vs-bg)' }, svg);
+    else if (background !== 'transparent') el('rect', { width: 400, height: 400, fill: background }, svg);
+
+    // Shoulders and neck.
+    el('path', { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: '#2f7f86' }, svg);
+    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: '#f3efe6' }, svg);
+    el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: '#fff' }, svg);
+    el('rect', { x: 276, y: 340, width: 38, height: 7, fill: '#f08a5d' }, svg);
+    el('path', { d: 'M172 250 L172 300 Q200 312 228 300 L228 250 Z', fill: '#e9b394' }, svg);
+
+    const head = el('g', {}, svg);
+    // Hair behind the head (the bob).
+    el(
+      'path',
+      {
+        d: `M${X(-1.05)} ${Y(0.2)} C${X(-1.15)} ${Y(-0.3)} ${X(-1.0)} ${Y(-0.6)} ${X(-0.8)} ${Y(-0.62)} L${X(0.8)} ${Y(-0.62)} C${X(1.0)} ${Y(-0.6)} ${X(1.15)} ${Y(-0.3)} ${X(1.05)} ${Y(0.2)} Z`,
+        fill: 'url(#vs-hair)',
+      },
+      head,
+    );
+    for (const side of [-1, 1]) {
+      el('ellipse', { cx: X(side * 0.86), cy: Y(-0.05), rx: 0.09 * S, ry: 0.17 * S, fill: '#efb898' }, head);
+    }
+    el(
+      'path',
+      {
+        d: `M${X(0)} ${Y(1.06)} C${X(0.62)} ${Y(1.06)} ${X(0.92)} ${Y(0.6)} ${X(0.9)} ${Y(0.05)} C${X(0.88)} ${Y(-0.55)} ${X(0.45)} ${Y(-1.0)} ${X(0)} ${Y(-1.02)} C${X(-0.45)} ${Y(-1.0)} ${X(-0.88)} ${Y(-0.55)} ${X(-0.9)} ${Y(0.05)} C${X(-0.92)} ${Y(0.6)} ${X(-0.62)} ${Y(1.06)} ${X(0)} ${Y(1.06)} Z`,
+        fill: 'url(#vs-skin)',
+      },
+      head,
+    );
+    for (const side of [-1, 1]) {
+      el(
+        'ellipse',
+        { cx: X(side * 0.5), cy: Y(-0.22), rx: 0.15 * S, ry: 0.09 * S, fill: '#f59a92', opacity: 0.35 },
+        head,
+      );
+    }
+    // Eyes: white, iris group (moves with gaze), lids (skin shapes that close).
+    const irises: SVGGElement[] = [];
+    const lids: { upper: SVGPathElement; lower: SVGPathElement }[] = [];
+    for (const side of [1, -1]) {
+      const clipId = `vs-eye-${side > 0 ? 'l' : 'r'}`;
+      const clip = el('clipPath', { id: clipId }, defs);
+      el('ellipse', { cx: X(side * 0.335), cy: Y(0.035), rx: 0.15 * S, ry: 0.135 * S }, clip);
+      const eye = el('g', { 'clip-path': `url(#${clipId})` }, head);
+      el('ellipse', { cx: X(side * 0.335), cy: Y(0.035), rx: 0.15 * S, ry: 0.135 * S, fill: '#fbfaf7' }, eye);
+      const iris = el('g', {}, eye);
+      el('circle', { cx: X(side * 0.335), cy: Y(0.035), r: 0.085 * S, fill: '#3f8aa3' }, iris);
+      el(
+        'circle',
+        {
+          cx: X(side * 0.335),
+          cy: Y(0.035),
+          r: 0.085 * S,
+          fill: 'none',
+          stroke: '#16303b',
+          'stroke-width': 2,
+        },
+        iris,
+      );
+      el('circle', { cx: X(side * 0.335), cy: Y(0.035), r: 0.036 * S, fill: '#0d0f12' }, iris);
+      el(
+        'circle',
+        { cx: X(side * 0.335 - 0.035), cy: Y(0.075), r: 0.022 * S, fill: '#fff', opacity: 0.9 },
+        iris,
+      );
+      irises.push(iris);
+      const upper = el('path', { d: '', fill: '#f0bd9c' }, eye);
+      const lower = el('path', { d: '', fill: '#f0bd9c' }, eye);
+      lids.push({ upper, lower });
+      // Lash line above the eye.
+      el(
+        'path',
+        {
+          d: `M${X(side * 0.19)} ${Y(0.07)} Q${X(side * 0.335)} ${Y(0.2)} ${X(side * 0.49)} ${Y(0.09)} L${X(side * 0.52)} ${Y(0.13)}`,
+          fill: 'none',
+          stroke: '#22130f',
+          'stroke-width': 4,
+          'stroke-linecap': 'round',
+        },
+        head,
+      );
+    }
+    const brows = [1, -1].map((side) =>
+      el(
+        'path',
+        { d: '', fill: 'none', stroke: '#3e2219', 'stroke-width': 7, 'stroke-linecap': 'round' },
+        head,
+      ),
+    );
+    el('ellipse', { cx: X(0), cy: Y(-0.2), rx: 0.075 * S, ry: 0.06 * S, fill: '#eaa889' }, head);
+    el(
+      'ellipse',
+      { cx: X(-0.02), cy: Y(-0.18), rx: 0.03 * S, ry: 0.02 * S, fill: '#fbe0cc', opacity: 0.8 },
+      head,
+    );
+    const mouth = el('g', {}, head);
+    const cavity = el('path', { d: '', fill: '#3a1015' }, mouth);
+    const inner = el('g', { 'clip-path': 'url(#vs-mouth)' }, mouth);
+    const tongue = el('path', { d: '', fill: '#d46a72' }, inner);
+    const teethLower = el('path', { d: '', fill: '#ece6dd' }, inner);
+    const teethUpper = el('path', { d: '', fill: '#f7f3ec' }, inner);
+    const upperLip = el('path', { d: '', fill: '#d9787a' }, mouth);
+    const lowerLip = el('path', { d: '', fill: '#d9787a' }, mouth);
+    // Fringe over the forehead, drawn last so it overlaps the top of the head.
+    el(
+      'path',
+      {
+        d: `M${X(-0.95)} ${Y(0.15)} C${X(-1.05)} ${Y(0.9)} ${X(-0.5)} ${Y(1.2)} ${X(0.05)} ${Y(1.18)} C${X(0.7)} ${Y(1.15)} ${X(1.05)} ${Y(0.8)} ${X(0.95)} ${Y(0.15)} C${X(0.85)} ${Y(0.45)} ${X(0.7)} ${Y(0.5)} ${X(0.45)} ${Y(0.5)} C${X(0.1)} ${Y(0.5)} ${X(-0.25)} ${Y(0.62)} ${X(-0.42)} ${Y(0.85)} C${X(-0.55)} ${Y(0.65)} ${X(-0.8)} ${Y(0.5)} ${X(-0.95)} ${Y(0.15)} Z`,
+        fill: 'url(#vs-hair)',
+      },
+      head,
+    );
+    this.parts = {
+      cavity,
+      teethUpper,
+      teethLower,
+      tongue,
+      upperLip,
+      lowerLip,
+      mouthClip: mouthClipPath,
+      lids,
+      irises,
+      brows,
+      head,
+    };
+    container.appendChild(svg);
+    if (options.autoStart ?? true) this.start();
+    else this.update(0, 0);
+  }
+
+  resize(): void {
+    // The SVG scales with its container through its viewBox.
+  }
+
+  protected draw(face: FaceState): Record<string, number> {
+    const w = faceToChannels(face, this.vocabulary, this.available);
+    const parts: [Partial<MouthParams>, number][] = [];
+    for (const v of VISEMES) parts.push([VISEME_MOUTH[v], w[`viseme_${v}`] ?? 0]);
+    for (const [name, change] of Object.entries(CHANNEL_MOUTH)) parts.push([change, w[name] ?? 0]);
+    this.drawMouth(blendMouth(parts));
+    this.drawEyes(face, w);
+    this.drawBrows(w);
+    const { pose } = face;
+    const deg = 180 / Math.PI;
+    this.parts.head.setAttribute(
+      'transform',
+      `translate(${fmt(pose.headYaw * 60)} ${fmt(-pose.headPitch * 60 + pose.breath * 0.8)}) rotate(${fmt(-pose.headRoll * deg)} 200 250)`,
+    );
+    return w;
+  }
+
+  private drawMouth(p: MouthParams): void {
+    const N = 24;
+    const drop = jawDrop(p);
+    const slices = Array.from({ length: N + 1 }, (_, i) => {
+      const s = mouthSlice(p, -1 + (2 * i) / N);
+      const d = drop * s.jawFollow;
+      return { ...s, lowerInner: s.lowerInner - d, lowerOuter: s.lowerOuter - d };
+    });
+    const my = -0.47;
+    const pt = (x: number, y: number) => `${fmt(X(x))} ${fmt(Y(my + y))}`;
+    const line = (key: 'upperOuter' | 'upperInner' | 'lowerInner' | 'lowerOuter', reverse = false) => {
+      const list = reverse ? [...slices].reverse() : slices;
+      return list.map((s) => pt(s.x, s[key])).join(' L');
+    };
+    const cavity = `M${line('upperInner')} L${line('lowerInner', true)} Z`;
+    this.parts.cavity.setAttribute('d', cavity);
+    this.parts.mouthClip.setAttribute('d', cavity);
+    this.parts.upperLip.setAttribute('d', `M${line('upperOuter')} L${line('upperInner', true)} Z`);
+    this.parts.lowerLip.setAttribute('d', `M${line('lowerInner')} L${line('lowerOuter', true)} Z`);
+    const half = 0.2 * 0.8;
+    const top = Math.max(...slices.map((s) => s.upperInner));
+    const bottom = Math.min(...slices.map((s) => s.lowerInner));
+    this.parts.teethUpper.setAttribute(
+      'd',
+      `M${pt(-half, top + 0.01)} L${pt(half, top + 0.01)} L${pt(half, top - 0.058 * p.teeth)} L${pt(-half, top - 0.058 * p.teeth)} Z`,
+    );
+    this.parts.teethLower.setAttribute(
+      'd',
+      `M${pt(-half, bottom - 0.01)} L${pt(half, bottom - 0.01)} L${pt(half, bottom + 0.04 * p.lowerTeeth)} L${pt(-half, bottom + 0.04 * p.lowerTeeth)} Z`,
+    );
+    const tongueTop = bottom + 0.02 + 0.075 * p.tongue;
+    this.parts.tongue.setAttribute(
+      'd',
+      `M${pt(-0.13, bottom - 0.02)} Q${pt(0, tongueTop + 0.03)} ${pt(0.13, bottom - 0.02)} Z`,
+    );
+  }
+
+  private drawEyes(face: FaceState, w: Record<string, number>): void {
+    const { pose } = face;
+    const gx = (pose.gazeYaw - pose.headYaw * 0.8) * 0.22 * S;
+    const gy = -(pose.gazePitch - pose.headPitch * 0.8) * 0.22 * S;
+    [1, -1].forEach((side, i) => {
+      const suffix = side > 0 ? 'Left' : 'Right';
+      (this.parts.irises[i] as SVGGElement).setAttribute('transform', `translate(${fmt(gx)} ${fmt(gy)})`);
+      const blink = w[`eyeBlink${suffix}`] ?? 0;
+      const wide = w[`eyeWide${suffix}`] ?? 0;
+      const squint = (w[`eyeSquint${suffix}`] ?? 0) + 0.5 * (w[`cheekSquint${suffix}`] ?? 0);
+      const cx = X(side * 0.335);
+      const cy = Y(0.035);
+      // Upper lid edge height (SVG units above the eye centre): rest slightly covers the iris.
+      const upperEdge = (0.085 + 0.05 * wide - 0.03 * squint) * (1 - blink) * S - blink * 0.01 * S;
+      const lowerEdge = (0.12 + 0.02 * wide - 0.07 * squint) * (1 - blink) * S;
+      const lids = this.parts.lids[i] as { upper: SVGPathElement; lower: SVGPathElement };
+      const r = 0.16 * S;
+      lids.upper.setAttribute(
+        'd',
+        `M${fmt(cx - r)} ${fmt(cy - r)} L${fmt(cx + r)} ${fmt(cy - r)} L${fmt(cx + r)} ${fmt(cy)} Q${fmt(cx)} ${fmt(cy - upperEdge * 2)} ${fmt(cx - r)} ${fmt(cy)} Z`,
+      );
+      lids.lower.setAttribute(
+        'd',
+        `M${fmt(cx - r)} ${fmt(cy + r)} L${fmt(cx + r)} ${fmt(cy + r)} L${fmt(cx + r)} ${fmt(cy + 2)} Q${fmt(cx)} ${fmt(cy + lowerEdge * 2)} ${fmt(cx - r)} ${fmt(cy + 2)} Z`,
+      );
+    });
+  }
+
+  private drawBrows(w: Record<string, number>): void {
+    [1, -1].forEach((side, i) => {
+      const suffix = side > 0 ? 'Left' : 'Right';
+      const inner = 0.075 * (w.browInnerUp ?? 0) - 0.08 * (w[`browDown${suffix}`] ?? 0);
+      const outer = 0.07 * (w[`browOuterUp${suffix}`] ?? 0) - 0.03 * (w[`browDown${suffix}`] ?? 0);
+      const x0 = side * 0.16;
+      const x1 = side * 0.5;
+      const y = 0.3;
+      (this.parts.brows[i] as SVGPathElement).setAttribute(
+        'd',
+        `M${fmt(X(x0))} ${fmt(Y(y + inner))} Q${fmt(X((x0 + x1) / 2))} ${fmt(Y(y + 0.07 + (inner + outer) / 2))} ${fmt(X(x1))} ${fmt(Y(y - 0.02 + outer))}`,
+      );
+    });
+  }
+}

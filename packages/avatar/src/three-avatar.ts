@@ -1,0 +1,150 @@
+import {
+  ACESFilmicToneMapping,
+  CanvasTexture,
+  Color,
+  DirectionalLight,
+  HemisphereLight,
+  PerspectiveCamera,
+  PMREMGenerator,
+  Scene,
+  SRGBColorSpace,
+  type Texture,
+  WebGLRenderer,
+} from 'three';
+import { RoomEnvironment } from 'three/examples/jsm/environments/RoomEnvironment.js';
+import type { AvatarModelSource, AvatarOptions } from './avatar.js';
+import { AvatarLoop } from './avatar-loop.js';
+import type { FaceState } from './face-channels.js';
+import type { AvatarModel } from './models/avatar-model.js';
+import { BuiltInModel } from './models/builtin-model.js';
+
+function gradientBackground(): CanvasTexture | null {
+  if (typeof document === 'undefined') return null;
+  const canvas = document.createElement('canvas');
+  canvas.width = 512;
+  canvas.height = 512;
+  const g = canvas.getContext('2d');
+  if (!g) return null;
+  const radial = g.createRadialGradient(256, 200, 20, 256, 260, 420);
+  radial.addColorStop(0, '#fdf7f0');
+  radial.addColorStop(0.45, '#e9eef0');
+  radial.addColorStop(1, '#b8cfd6');
+  g.fillStyle = radial;
+  g.fillRect(0, 0, 512, 512);
+  const texture = new CanvasTexture(canvas);
+  texture.colorSpace = SRGBColorSpace;
+  return texture;
+}
+
+/** The WebGL avatar: Three.js scene, lights, camera and a model (built-in, glTF or VRM). */
+export class ThreeAvatar extends AvatarLoop {
+  readonly kind = 'webgl' as const;
+  readonly element: HTMLCanvasElement;
+  readonly renderer: WebGLRenderer;
+  readonly scene = new Scene();
+  readonly camera = new PerspectiveCamera(24, 1, 0.1, 100);
+  private model: AvatarModel;
+  private readonly container: HTMLElement;
+  private readonly environment: Texture;
+  private readonly backgroundTexture: Texture | null = null;
+  private cameraDistance = 7;
+  private readonly resizeObserver: ResizeObserver | null = null;
+
+  constructor(container: HTMLElement, options: AvatarOptions = {}) {
+    super(options);
+    this.container = container;
+    this.renderer = new WebGLRenderer({ antialias: true, alpha: options.background === 'transparent' });
+    this.renderer.setPixelRatio(options.pixelRatio ?? Math.min(globalThis.devicePixelRatio || 1, 2));
+    this.renderer.toneMapping = ACESFilmicToneMapping;
+    this.renderer.toneMappingExposure = 1.05;
+    this.element = this.renderer.domElement;
+    this.element.style.display = 'block';
+    container.appendChild(this.element);
+
+    const pmrem = new PMREMGenerator(this.renderer);
+    this.environment = pmrem.fromScene(new RoomEnvironment(), 0.04).texture;
+    pmrem.dispose();
+    this.scene.environment = this.environment;
+    this.scene.environmentIntensity = 0.35;
+
+    const background = options.background ?? 'gradient';
+    if (background === 'gradient') {
+      this.backgroundTexture = gradientBackground();
+      this.scene.background = this.backgroundTexture;
+    } else if (background !== 'transparent') this.scene.background = new Color(background);
+
+    // Three-point lighting: warm key from the upper left, cool fill from the right, rim from behind.
+    this.scene.add(new HemisphereLight(0xfff6ea, 0x52606e, 0.7));
+    const key = new DirectionalLight(0xfff0e2, 2.3);
+    key.position.set(-4, 5, 6);
+    const fill = new DirectionalLight(0xdde8ff, 0.75);
+    fill.position.set(5, 0.5, 4);
+    const rim = new DirectionalLight(0xffffff, 1.7);
+    rim.position.set(2, 3, -6);
+    this.scene.add(key, fill, rim);
+
+    this.model = new BuiltInModel();
+    this.scene.add(this.model.object);
+    this.frameModel();
+
+    this.resize();
+    if (typeof ResizeObserver === 'function') {
+      this.resizeObserver = new ResizeObserver(() => this.resize());
+      this.resizeObserver.observe(container);
+    }
+    if (options.autoStart ?? true) this.start();
+    else this.update(0, 0);
+  }
+
+  /** The model being shown. */
+  getModel(): AvatarModel {
+    return this.model;
+  }
+
+  /** Replaces the character with a VRM or glTF/GLB model. */
+  async loadModel(source: AvatarModelSource): Promise<AvatarModel> {
+    const { loadAvatarModel } = await import('./loaders.js');
+    const model = await loadAvatarModel(source);
+    this.setModel(model);
+    return model;
+  }
+
+  setModel(model: AvatarModel): void {
+    this.scene.remove(this.model.object);
+    this.model.dispose();
+    this.model = model;
+    this.scene.add(model.object);
+    this.frameModel();
+  }
+
+  resize(width?: number, height?: number): void {
+    const w = Math.max(1, Math.round(width ?? (this.container.clientWidth || 640)));
+    const h = Math.max(1, Math.round(height ?? (this.container.clientHeight || 640)));
+    this.renderer.setSize(w, h);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+  }
+
+  protected draw(face: FaceState, dtSec: number): Record<string, number> {
+    const weights = this.model.applyFace(face, this.cameraDistance);
+    this.model.update(dtSec);
+    this.renderer.render(this.scene, this.camera);
+    return weights;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.resizeObserver?.disconnect();
+    this.model.dispose();
+    this.environment.dispose();
+    this.backgroundTexture?.dispose();
+    this.renderer.dispose();
+  }
+
+  private frameModel(): void {
+    const { target, distance } = this.model.framing();
+    this.cameraDistance = distance;
+    this.camera.position.set(target[0], target[1] + distance * 0.03, target[2] + distance);
+    this.camera.lookAt(target[0], target[1], target[2]);
+  }
+}
