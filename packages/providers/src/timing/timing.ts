@@ -14,7 +14,7 @@ export interface Timings {
 
 let shared: Promise<ForcedAligner> | undefined;
 
-/** One SoundSwallower aligner per process, created on first use (about 200 ms to load its model). */
+/** One SoundSwallower aligner per process, created on first use (300–450 ms to load its model). */
 export function sharedForcedAligner(): Promise<ForcedAligner> {
   if (!shared) {
     shared = ForcedAligner.create();
