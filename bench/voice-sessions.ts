@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import { FliteSynthesizer } from '@visemo/speech';
+import { benchSessions, type SpokenQuestion } from './session-load.js';
+import type { BenchRow } from './table.js';
+
+const agentDir = fileURLToPath(new URL('../examples/support-agent', import.meta.url));
+
+/** Questions of the support agent's domain, each with the intent it must reach. */
+const QUESTIONS: [string, string][] = [
+  ['what are your opening hours', 'opening_hours'],
+  ['how much does shipping cost', 'shipping_costs'],
+  ['i want to return my order', 'returns'],
+  ['where is my order', 'order_status'],
+  ['my payment failed', 'payment_problem'],
+  ['talk to a human', 'talk_to_human'],
+];
+const VOICES = ['slt', 'rms', 'awb', 'kal'];
+
+export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
+  const flite = new FliteSynthesizer();
+  const questions: SpokenQuestion[] = [];
+  for (const [i, [text, intent]] of QUESTIONS.entries()) {
+    const { audio } = await flite.synthesize({ text, voice: VOICES[i % VOICES.length] as string });
+    questions.push({ text, intent, audio });
+  }
+  const perCaller = quick ? questions.slice(0, 3) : questions;
+  return benchSessions(agentDir, perCaller, quick ? [1, 10] : [1, 10, 25], (m) =>
+    process.stderr.write(`  ${m}\n`),
+  );
+}
