@@ -133,6 +133,22 @@ describe('ElevenLabs with timestamps', () => {
     });
   });
 
+  it('closes the upstream request on barge-in', async () => {
+    server = await startServer((_req, res) => {
+      // The answer would take 10 s.
+      const timer = setTimeout(() => res.end('{}'), 10_000);
+      res.on('close', () => clearTimeout(timer));
+    });
+    const tts = new ElevenLabsSynthesizer({ apiKey: 'k', voiceId: 'v', baseURL: server.origin });
+    const controller = new AbortController();
+    const pending = tts.synthesize({ text: 'hello', signal: controller.signal });
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+    await server.requests[0]?.closed;
+    expect(server.requests[0]?.clientAborted()).toBe(true);
+  });
+
   it('reads numbers as words over their digits', () => {
     const alignment = characterAlignment([['42', 0, 1]]);
     expect(wordsFromCharacters(alignment)).toEqual([{ word: '42', startMs: 0, endMs: 1000 }]);
