@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readWav } from '../src/audio/wav.js';
 import { FLITE_VOICES, FliteSynthesizer, parsePsdur } from '../src/flite/flite-synthesizer.js';
 import { normalizeText } from '../src/flite/text-normalizer.js';
+import { alignWords } from '../src/flite/word-aligner.js';
 
 const synthesizer = new FliteSynthesizer();
 const scratch = mkdtempSync(join(tmpdir(), 'visemo-flite-test-'));
@@ -150,6 +151,33 @@ describe('word boundaries', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(40);
     expect(exact / compared).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('alignWords', () => {
+  const phones = (spec: string): PhoneTiming[] =>
+    spec.split(' ').map((phone, i) => ({ phone, startMs: i * 100, endMs: (i + 1) * 100 }));
+
+  it('puts pauses between words and gives a word said with its neighbour an empty span', () => {
+    // "5 EUR": the amount and the code are said together as "five euros".
+    const tokens = normalizeText('Pay 5 EUR now').tokens;
+    const words = alignWords(tokens, phones('pau p ey f ay v y uw r ow z pau n aw pau'));
+    expect(words).toEqual([
+      { word: 'Pay', startMs: 100, endMs: 300 },
+      { word: '5', startMs: 300, endMs: 1100 },
+      { word: 'EUR', startMs: 1100, endMs: 1100 },
+      { word: 'now', startMs: 1200, endMs: 1400 },
+    ]);
+  });
+
+  it('shares phones out by letters when the text is too long to align exactly', () => {
+    const text = Array.from({ length: 700 }, () => 'banana').join(' ');
+    const many = phones(Array.from({ length: 700 * 6 }, (_, i) => (i % 2 ? 'ah' : 'n')).join(' '));
+    const words = alignWords(normalizeText(text).tokens, many);
+    expect(words).toHaveLength(700);
+    expect(words[0]?.startMs).toBe(0);
+    expect(words.at(-1)?.endMs).toBe(700 * 6 * 100);
+    for (let i = 1; i < words.length; i++) expect(words[i]?.startMs).toBe(words[i - 1]?.endMs);
   });
 });
 
