@@ -1,6 +1,10 @@
 export * from './align/index.js';
+export { benchAsr } from './asr/bench-asr.js';
+export * from './asr/index.js';
 export * from './audio/resample.js';
 export * from './audio/wav.js';
 export { benchFlite } from './flite/bench-flite.js';
 export * from './flite/flite-synthesizer.js';
 export * from './flite/text-normalizer.js';
+export { benchVad } from './vad/bench-vad.js';
+export * from './vad/index.js';

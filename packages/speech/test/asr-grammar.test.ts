@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildGrammar, jsgfWords, normalizePhrase, numberToWords } from '../src/asr/index.js';
+import { numberToWords } from '../src/asr/grammar.js';
+import { buildGrammar, jsgfWords, normalizePhrase } from '../src/asr/index.js';
 
 describe('normalizePhrase', () => {
   it('lower-cases, spells numbers and symbols, and drops punctuation but not apostrophes', () => {

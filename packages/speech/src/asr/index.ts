@@ -7,6 +7,5 @@ export {
   type GrammarSlot,
   jsgfWords,
   normalizePhrase,
-  numberToWords,
 } from './grammar.js';
 export { GrammarRecognizer, type GrammarRecognizerOptions } from './grammar-recognizer.js';
