@@ -71,6 +71,7 @@ export {
   estimatedTiming,
   forcedAlignmentTiming,
   sharedForcedAligner,
+  type TextAligner,
   type TimingSource,
   type Timings,
 } from './timing/timing.js';

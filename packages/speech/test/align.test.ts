@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundaryErrors, fliteSample } from '../src/align/bench-alignment.js';
-import { estimateAlignment, ForcedAligner, lettersToPhones, speakableWords } from '../src/align/index.js';
+import {
+  AlignerThread,
+  estimateAlignment,
+  ForcedAligner,
+  lettersToPhones,
+  speakableWords,
+} from '../src/align/index.js';
 
 const PHONE_SET = new Set(
   'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(
@@ -85,5 +91,25 @@ describe('text-only timings', () => {
 
   it('spells numbers and drops punctuation', () => {
     expect(speakableWords("It's 42, isn't it?")).toEqual(["it's", 'forty', 'two', "isn't", 'it']);
+  });
+});
+
+describe('AlignerThread', () => {
+  it('aligns on a worker thread with the same result as in-process alignment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'align-thread-'));
+    const thread = await AlignerThread.create();
+    const local = await ForcedAligner.create();
+    try {
+      const text = 'Your order ships on Tuesday from Glorbix.';
+      const { audio } = fliteSample(text, dir);
+      const [a, b] = await Promise.all([thread.align(audio, text), thread.align(audio, text)]);
+      expect(a).toEqual(local.align(audio, text));
+      expect(b).toEqual(a);
+      expect((await thread.pronounce('zwembrik'))[0]?.inDictionary).toBe(false);
+    } finally {
+      await thread.close();
+      local.delete();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { PcmAudio, PhoneTiming, VisemeCue, WordTiming } from '@visemo/core';
-import { type Alignment, estimateAlignmentFromText, ForcedAligner } from '@visemo/speech';
+import { AlignerThread, type Alignment, estimateAlignmentFromText } from '@visemo/speech';
 
 /** Word, phone and viseme timings for synthesized audio whose provider gave none. */
 export type TimingSource = (audio: PcmAudio, text: string) => Promise<Timings>;
@@ -12,12 +12,20 @@ export interface Timings {
   source: 'vendor' | 'forced-alignment' | 'estimate';
 }
 
-let shared: Promise<ForcedAligner> | undefined;
+/** What forced alignment needs: `ForcedAligner` (in-process) or `AlignerThread` (worker) fit. */
+export interface TextAligner {
+  align(audio: PcmAudio, text: string): Alignment | Promise<Alignment>;
+}
 
-/** One SoundSwallower aligner per process, created on first use (300–450 ms to load its model). */
-export function sharedForcedAligner(): Promise<ForcedAligner> {
+let shared: Promise<AlignerThread> | undefined;
+
+/**
+ * One SoundSwallower aligner per process on a worker thread, created on first use (300–450 ms to
+ * load its model), so alignment never blocks the event loop that streams audio.
+ */
+export function sharedForcedAligner(): Promise<AlignerThread> {
   if (!shared) {
-    shared = ForcedAligner.create();
+    shared = AlignerThread.create();
     shared.catch(() => {
       shared = undefined;
     });
@@ -32,12 +40,12 @@ export function sharedForcedAligner(): Promise<ForcedAligner> {
  * about 140 ms (docs/lipsync-alignment.md).
  */
 export function forcedAlignmentTiming(
-  aligner: () => Promise<ForcedAligner> = sharedForcedAligner,
+  aligner: () => Promise<TextAligner> = sharedForcedAligner,
 ): TimingSource {
   return async (audio, text) => {
     try {
       const a = await aligner();
-      return { ...a.align(audio, text), source: 'forced-alignment' };
+      return { ...(await a.align(audio, text)), source: 'forced-alignment' };
     } catch {
       return estimatedTiming(audio, text);
     }

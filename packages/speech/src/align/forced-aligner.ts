@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { PcmAudio, PhoneTiming, VisemeCue, WordTiming } from '@visemo/core';
 import { ErrorCode, phonesToVisemes, VisemoError } from '@visemo/core';
 import createModule, { type Decoder, type Segment, type SoundSwallowerModule } from 'soundswallower';
@@ -24,12 +25,19 @@ export interface PronouncedWord {
 
 let modulePromise: Promise<SoundSwallowerModule> | undefined;
 
+/** Where soundswallower's Node build and its packaged models are. */
+export function soundswallowerPaths(): { moduleUrl: string; modelBase: string } {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('soundswallower');
+  return { moduleUrl: pathToFileURL(entry).href, modelBase: `${join(dirname(entry), 'model')}/` };
+}
+
 /** SoundSwallower's WebAssembly module, loaded once per process with its packaged models. */
 function loadModule(): Promise<SoundSwallowerModule> {
   if (!modulePromise) {
-    const require = createRequire(import.meta.url);
-    const modelBase = `${join(dirname(require.resolve('soundswallower')), 'model')}/`;
-    modulePromise = createModule({ modelBase } as Partial<SoundSwallowerModule>);
+    modulePromise = createModule({
+      modelBase: soundswallowerPaths().modelBase,
+    } as Partial<SoundSwallowerModule>);
   }
   return modulePromise;
 }
@@ -43,7 +51,8 @@ export interface ForcedAlignerOptions {
  * Forced alignment with SoundSwallower (PocketSphinx in WebAssembly): given audio and the text it
  * says, finds when each word and phone is spoken, then maps phones to visemes. Words missing from
  * the CMU dictionary get letter-rule pronunciations. Alignment is synchronous CPU work, about
- * 0.03–0.05 s per second of audio on one core (see docs/lipsync-alignment.md).
+ * 37 ms per second of audio on one core (docs/lipsync-alignment.md); servers use `AlignerThread`,
+ * the same on a worker thread.
  */
 export class ForcedAligner {
   private readonly decoder: Decoder;
@@ -66,11 +75,11 @@ export class ForcedAligner {
 
   /** The words of `text` with their dictionary (or letter-rule) phones. */
   pronounce(text: string): PronouncedWord[] {
-    return speakableWords(text).map((word) => {
-      const known = this.decoder.lookup_word(word);
-      if (known) return { word, phones: known.trim().split(/\s+/), inDictionary: true };
-      return { word, phones: lettersToPhones(word), inDictionary: false };
-    });
+    const words = speakableWords(text);
+    return pronounced(
+      words,
+      words.map((w) => this.decoder.lookup_word(w)),
+    );
   }
 
   /** Aligns 16 kHz mono audio with the text it speaks. */
@@ -110,7 +119,17 @@ export class ForcedAligner {
   }
 }
 
-function fromSegments(segments: readonly Segment[]): Alignment {
+/** Words with their dictionary pronunciation (`null` when unknown: letter rules instead). */
+export function pronounced(words: readonly string[], lookups: readonly (string | null)[]): PronouncedWord[] {
+  return words.map((word, i) => {
+    const known = lookups[i];
+    if (known) return { word, phones: known.trim().split(/\s+/), inDictionary: true };
+    return { word, phones: lettersToPhones(word), inDictionary: false };
+  });
+}
+
+/** SoundSwallower's `get_alignment({ align_level: 1 })` result → timings and visemes. */
+export function fromSegments(segments: readonly Segment[]): Alignment {
   const words: WordTiming[] = [];
   const phones: PhoneTiming[] = [];
   const ms = (s: number) => Math.round(s * 1000);
