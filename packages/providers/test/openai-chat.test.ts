@@ -143,6 +143,38 @@ describe('OpenAI-compatible chat streaming', () => {
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
   });
 
+  it('takes whole tool calls without index and a `stop` finish, as Ollama sends them', async () => {
+    server = await startServer((_req, res) => {
+      sseHeaders(res);
+      res.end(
+        `${chunk({ role: 'assistant', content: '', tool_calls: [{ id: 'call_1', function: { name: 'a', arguments: '{"x":1}' } }] })}` +
+          `${chunk({ tool_calls: [{ id: 'call_2', function: { name: 'b', arguments: '{}' } }] })}` +
+          `${chunk({ content: '' }, 'stop')}data: [DONE]\n\n`,
+      );
+    });
+    const model = createOpenAIChatModel({ baseURL: server.origin, model: 'llama3.2' });
+    expect(await collect(model.stream({ messages }))).toEqual([
+      { type: 'tool-call', call: { id: 'call_1', name: 'a', arguments: '{"x":1}' } },
+      { type: 'tool-call', call: { id: 'call_2', name: 'b', arguments: '{}' } },
+      { type: 'finish', reason: 'tool-calls' },
+    ]);
+  });
+
+  it('reports an error event inside the stream', async () => {
+    server = await startServer((_req, res) => {
+      sseHeaders(res);
+      res.end(
+        `data: ${JSON.stringify({ error: { message: 'The server had an error', type: 'server_error', code: null } })}\n\n`,
+      );
+    });
+    const model = createOpenAIChatModel({ baseURL: server.origin, model: 'm' });
+    const error = (await collect(model.stream({ messages })).catch((e: unknown) => e)) as ProviderError;
+    expect(error.code).toBe('provider_unavailable');
+    expect(error.vendorType).toBe('server_error');
+    // Nothing reached the caller yet, so a retry is safe.
+    expect(error.retryable).toBe(true);
+  });
+
   it('turns error bodies into typed errors with the vendor code and no secret', async () => {
     server = await startServer((req, res) => {
       const status = req.url.includes('bad') ? 400 : 401;
