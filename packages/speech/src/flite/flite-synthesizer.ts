@@ -124,7 +124,9 @@ export class FliteSynthesizer implements SpeechSynthesizer {
   async prepare(voices: readonly string[] = [this.defaultVoice]): Promise<void> {
     for (const voice of voices) if (!isFliteVoice(voice)) throw unknownVoice(voice);
     const [first] = voices as readonly FliteVoice[];
-    if (first) await this.pool.run(this.args(first), 'Hello.');
+    // A whole sentence, so that the engine's hot loops are optimized, not just started.
+    if (first)
+      await this.pool.run(this.args(first), 'Hello, thank you for calling. How can I help you today?');
     for (const voice of voices as readonly FliteVoice[]) await this.pool.prepare(this.args(voice));
   }
 
