@@ -3,6 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHarness } from '../test/browser-harness.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: a scratch script poking at the page's globals.
+type Any = any;
+
 const out = join(process.cwd(), 'artifacts', 'avatar');
 await mkdir(out, { recursive: true });
 const harness = await startHarness({
@@ -10,11 +13,11 @@ const harness = await startHarness({
 });
 try {
   const page = await harness.open('avatar-page', { width: 640, height: 640 });
-  const err = await page.evaluate(() => (window as any).error);
+  const err = await page.evaluate(() => (window as Any).error);
   if (err) throw new Error(err);
   if (process.env.ZOOM) {
     await page.evaluate((z) => {
-      const a = (window as any).avatar;
+      const a = (window as Any).avatar;
       a.camera.position.set(0, -0.2, Number(z));
       a.camera.lookAt(0, -0.25, 0);
     }, process.env.ZOOM);
@@ -22,7 +25,7 @@ try {
   const poses = (process.argv[2] ?? 'rest,aa,ou,E,PP,FF,happy,sad,surprised,angry,blink').split(',');
   for (const pose of poses) {
     await page.evaluate((pose) => {
-      const a = (window as any).avatar;
+      const a = (window as Any).avatar;
       a.setVisemeWeights(null);
       a.setExpression('neutral', 1, 0);
       if (['aa', 'ou', 'E', 'PP', 'FF', 'oh', 'ih', 'SS', 'TH', 'CH', 'kk', 'DD', 'nn', 'RR'].includes(pose))
@@ -39,7 +42,7 @@ try {
     }, pose);
     if (pose === 'blink') {
       await page.evaluate(() => {
-        const a = (window as any).avatar;
+        const a = (window as Any).avatar;
         a.animator.idle.blink();
         a.update(0, 0.09);
       });
@@ -66,7 +69,7 @@ try {
       .join('')}</body>`,
   );
   await sheet.screenshot({ path: join(out, 'preview-sheet.png') });
-  const weights = await page.evaluate(() => (window as any).avatar.getMorphWeights());
+  const weights = await page.evaluate(() => (window as Any).avatar.getMorphWeights());
   await writeFile(join(out, 'preview-weights.json'), JSON.stringify(weights, null, 2));
 } finally {
   await harness.close();

@@ -22,21 +22,16 @@ export async function createAvatar(container: HTMLElement, options: AvatarOption
   if (wanted === 'svg' || (wanted === 'auto' && !isWebGLAvailable()))
     return new SvgAvatar(container, options);
   const { ThreeAvatar } = await import('./three-avatar.js');
-  let avatar: InstanceType<typeof ThreeAvatar>;
+  // Load the model before creating the renderer, so the built-in character is never built for nothing.
+  const model = options.model
+    ? await (await import('./loaders.js')).loadAvatarModel(options.model)
+    : undefined;
   try {
-    avatar = new ThreeAvatar(container, options);
+    return new ThreeAvatar(container, options, model);
   } catch (error) {
     // A context can still fail after the probe (lost GPU, too many contexts): fall back.
-    if (wanted === 'webgl') throw error;
+    model?.dispose();
+    if (wanted === 'webgl' || options.model) throw error;
     return new SvgAvatar(container, options);
   }
-  if (options.model) {
-    try {
-      await avatar.loadModel(options.model);
-    } catch (error) {
-      avatar.dispose();
-      throw error;
-    }
-  }
-  return avatar;
 }

@@ -58,10 +58,7 @@ export class SvgAvatar extends AvatarLoop {
   private readonly vocabulary = detectMorphVocabulary(BUILTIN_CHANNELS);
   private readonly available = new Set(BUILTIN_CHANNELS);
 
-  constructor(
-    private readonly container: HTMLElement,
-    options: AvatarOptions = {},
-  ) {
+  constructor(container: HTMLElement, options: AvatarOptions = {}) {
     super(options);
     const svg = el('svg', { viewBox: '0 0 400 400', role: 'img', 'aria-label': 'Avatar' });
     svg.style.display = 'block';
@@ -88,7 +85,7 @@ export class SvgAvatar extends AvatarLoop {
 
     // Shoulders and neck.
     el('path', { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: '#2f7f86' }, svg);
-    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: '#f3efe6' }, svg);
+    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: '#226a70' }, svg);
     el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: '#fff' }, svg);
     el('rect', { x: 276, y: 340, width: 38, height: 7, fill: '#f08a5d' }, svg);
     el('path', { d: 'M172 250 L172 300 Q200 312 228 300 L228 250 Z', fill: '#e9b394' }, svg);
@@ -167,7 +164,7 @@ export class SvgAvatar extends AvatarLoop {
         head,
       );
     }
-    const brows = [1, -1].map((side) =>
+    const brows = [1, -1].map(() =>
       el(
         'path',
         { d: '', fill: 'none', stroke: '#3e2219', 'stroke-width': 7, 'stroke-linecap': 'round' },

@@ -133,24 +133,30 @@ export class VisemeTrack {
 
   /**
    * Blended weights at `nowSec`. Weights of overlapping cues are normalised so they never add up to
-   * more than 1; `sil` receives whatever is left, so the weights always sum to 1.
+   * more than 1 (closures first); `sil` receives whatever is left, so the weights always sum to 1.
    */
   sample(nowSec: number, out: VisemeWeights = zeroVisemeWeights()): VisemeWeights {
     for (const k of Object.keys(out) as Viseme[]) out[k] = 0;
     this.prune(nowSec);
-    let total = 0;
+    // Closures dominate: where a p/b/m or f/v is at weight d, the other shapes share only 1 - d,
+    // so the lips really meet even while neighbouring vowels are still fading.
+    let dominant = 0;
+    let others = 0;
     for (const cue of this.cues) {
       if (cue.start - this.reach > nowSec) break;
       const w = this.envelope(cue, nowSec);
       if (w <= 0) continue;
       out[cue.viseme] += w;
-      total += w;
+      if (this.ramps[cue.viseme].mustReach) dominant += w;
+      else others += w;
     }
-    const scale = total > 1 ? 1 / total : 1;
+    const dScale = dominant > 1 ? 1 / dominant : 1;
+    const room = 1 - dominant * dScale;
+    const oScale = others > room ? room / others : 1;
     let spoken = 0;
     for (const k of Object.keys(out) as Viseme[]) {
       if (k === 'sil') continue;
-      out[k] *= scale * this.gain;
+      out[k] *= (this.ramps[k].mustReach ? dScale : oScale) * this.gain;
       spoken += out[k];
     }
     out.sil = Math.max(0, 1 - spoken);

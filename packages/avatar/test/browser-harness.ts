@@ -91,6 +91,7 @@ export async function startHarness(
     async open(name, size = { width: 640, height: 640 }, query = '') {
       const page = await browser.newPage({ viewport: size });
       page.on('pageerror', (e) => console.error(`[page ${name}]`, e));
+      if (process.env.AVATAR_PAGE_LOG) page.on('console', (m) => console.log(`[page ${name}]`, m.text()));
       await page.goto(`http://127.0.0.1:${port}/page/${name}${query ? `?${query}` : ''}`);
       await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, {
         timeout: 30_000,

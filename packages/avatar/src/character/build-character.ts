@@ -123,15 +123,18 @@ export interface BuiltInCharacter {
   dispose(): void;
 }
 
-function skinMaterial(vertexColors: boolean): MeshPhysicalMaterial {
-  return new MeshPhysicalMaterial({
+/**
+ * Standard (not physical) materials throughout: on software GL (SwiftShader) the physical
+ * model's sheen and clearcoat lobes cost a large share of the frame.
+ */
+function skinMaterial(vertexColors: boolean): MeshStandardMaterial {
+  return new MeshStandardMaterial({
     color: vertexColors ? 0xffffff : COLORS.skin,
     vertexColors,
-    roughness: 0.58,
-    // Sheen tinted red stands in for light scattering under the skin at grazing angles.
-    sheen: 0.45,
-    sheenColor: 0xff7a66,
-    sheenRoughness: 0.55,
+    roughness: 0.6,
+    // A faint warm emissive lifts the shadows the way light scattered under skin does.
+    emissive: 0x3a1408,
+    emissiveIntensity: 0.35,
   });
 }
 
@@ -363,12 +366,9 @@ export function buildCharacter(): BuiltInCharacter {
   const hair = hairGeometryData();
   const hairGeometry = morphGeometry(hair.index, hair.positions, new Map(), { colors: hair.colors });
   const hairMaterial = track(
-    new MeshPhysicalMaterial({
+    new MeshStandardMaterial({
       vertexColors: true,
-      roughness: 0.5,
-      sheen: 0.35,
-      sheenColor: 0x8a5a40,
-      sheenRoughness: 0.4,
+      roughness: 0.48,
       side: DoubleSide,
     }),
   );
@@ -398,9 +398,7 @@ export function buildCharacter(): BuiltInCharacter {
   ].map(([x, y]) => new Vector2(x as number, y as number));
   const torsoGeometry = new LatheGeometry(profile, 64);
   torsoGeometry.scale(1, 1, 0.58);
-  const shirtMaterial = track(
-    new MeshPhysicalMaterial({ color: COLORS.shirt, roughness: 0.75, sheen: 0.5, sheenColor: 0x9fe0dc }),
-  );
+  const shirtMaterial = track(new MeshStandardMaterial({ color: COLORS.shirt, roughness: 0.8 }));
   const torso = new Mesh(torsoGeometry, shirtMaterial);
   torso.name = 'torso';
   chest.add(torso);

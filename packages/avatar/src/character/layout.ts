@@ -34,7 +34,7 @@ export const COLORS = {
   sclera: 0xfbfaf7,
   shirt: 0x2f7f86,
   shirtLight: 0x3f9aa0,
-  collar: 0xf3efe6,
+  collar: 0x226a70,
   badge: 0xffffff,
   badgeStripe: 0xf08a5d,
 } as const;

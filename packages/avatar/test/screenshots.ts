@@ -1,0 +1,37 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+
+/** Screenshots go to artifacts/avatar/ at the repository root (git-ignored). */
+export const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', 'artifacts', 'avatar');
+
+export async function shoot(
+  page: Page,
+  name: string,
+  clip?: { x: number; y: number; width: number; height: number },
+) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  return page.screenshot({ path, ...(clip ? { clip } : {}) });
+}
+
+/** One image with several screenshots side by side, labelled, for looking at them at once. */
+export async function contactSheet(browser: Browser, names: string[], out: string): Promise<void> {
+  const images = await Promise.all(
+    names.map(async (n) => (await readFile(join(ARTIFACTS, `${n}.png`))).toString('base64')),
+  );
+  const cols = Math.min(4, names.length);
+  const page = await browser.newPage({
+    viewport: { width: cols * 320, height: Math.ceil(names.length / cols) * 340 },
+  });
+  await page.setContent(
+    `<body style="margin:0;display:flex;flex-wrap:wrap;font:14px sans-serif">${images
+      .map(
+        (b, i) =>
+          `<div style="width:320px;height:340px"><img src="data:image/png;base64,${b}" width="320" height="320"><div>${names[i]}</div></div>`,
+      )
+      .join('')}</body>`,
+  );
+  await page.screenshot({ path: join(ARTIFACTS, `${out}.png`) });
+  await page.close();
+}
