@@ -37,9 +37,24 @@ const groups: Group[] = [
     },
   },
   {
+    name: 'alignment',
+    title: 'Lip-sync for any voice: forced alignment against Flite phone timings',
+    run: async () => (await import('@visemo/speech')).benchAlignment(),
+  },
+  {
+    name: 'providers',
+    title: 'Streaming LLM → sentence chunker → TTS, and fallback latency (local vendor-format servers)',
+    run: async () => (await import('@visemo/providers')).benchProviders(),
+  },
+  {
     name: 'nlu',
     title: 'NLU accuracy and speed',
     run: async () => (await import('./nlu-bench.js')).benchNlu(),
+  },
+  {
+    name: 'agents',
+    title: 'Example agents: intent accuracy on held-out utterances',
+    run: async () => (await import('./agent-nlu.js')).benchAgentNlu(),
   },
 ];
 
