@@ -223,9 +223,62 @@ export async function measureAsr(): Promise<AsrMeasurement> {
   return measurement;
 }
 
+/**
+ * `sessions` people speaking at the same moment, audio fed in 20 ms chunks round-robin as a
+ * server receives it. Returns the share of one core the decoding takes (CPU ms per ms of audio
+ * time), the worst time one 20 ms chunk held the event loop, and the decoders and heap it needed.
+ */
+export async function measureConcurrency(
+  sessions: number,
+): Promise<{ coreShare: number; worstChunkMs: number; decoders: number; heapMb: number }> {
+  const recognizer = await GrammarRecognizer.create({
+    grammar: SUPPORT_DOMAIN,
+    maxDecoders: sessions,
+    warmDecoders: sessions,
+  });
+  const texts = IN_GRAMMAR.slice(0, 4);
+  const audio = Array.from({ length: sessions }, (_, i) =>
+    fliteSpeech(texts[i % texts.length] as string, FLITE_CLI_VOICES[i % FLITE_CLI_VOICES.length] as string),
+  );
+  let coreShare = 0;
+  let worstChunkMs = 0;
+  // Two rounds: the first warms the JIT and each decoder's normalisation; the second is kept.
+  for (let round = 0; round < 2; round++) {
+    const streams = audio.map(() => recognizer.start());
+    const longest = Math.max(...audio.map((a) => a.length));
+    let busy = 0;
+    worstChunkMs = 0;
+    for (let offset = 0; offset < longest; offset += 320) {
+      for (let i = 0; i < sessions; i++) {
+        const a = audio[i] as Int16Array;
+        if (offset >= a.length) continue;
+        const t0 = performance.now();
+        (streams[i] as ReturnType<typeof recognizer.start>).write(a.subarray(offset, offset + 320));
+        const ms = performance.now() - t0;
+        busy += ms;
+        worstChunkMs = Math.max(worstChunkMs, ms);
+      }
+    }
+    const t0 = performance.now();
+    await Promise.all(streams.map((s) => s.finish()));
+    busy += performance.now() - t0;
+    coreShare = busy / (longest / 16);
+  }
+  const module = await loadSoundSwallower();
+  const result = {
+    coreShare,
+    worstChunkMs,
+    decoders: recognizer.stats().decoders,
+    heapMb: module.HEAPU8.length / 1e6,
+  };
+  recognizer.close();
+  return result;
+}
+
 /** For the benchmark runner. */
 export async function benchAsr(): Promise<{ name: string; value: number; unit: string }[]> {
   const m = await measureAsr();
+  const c = await measureConcurrency(20);
   return [
     { name: 'asr.grammar.word_accuracy', value: m.wordAccuracy, unit: 'ratio' },
     { name: 'asr.grammar.sentence_accuracy', value: m.sentenceAccuracy, unit: 'ratio' },
@@ -236,5 +289,7 @@ export async function benchAsr(): Promise<{ name: string; value: number; unit: s
     { name: 'asr.grammar.rtf_without_rejection', value: m.realTimeFactorWithoutRejection, unit: 'x' },
     { name: 'asr.decoder.memory', value: m.decoderMemoryMb, unit: 'MB' },
     { name: 'asr.decoder.create', value: m.decoderCreateMs, unit: 'ms' },
+    { name: 'asr.concurrent20.core_share', value: c.coreShare, unit: 'cores' },
+    { name: 'asr.concurrent20.worst_chunk', value: c.worstChunkMs, unit: 'ms' },
   ];
 }

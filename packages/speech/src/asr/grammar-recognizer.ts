@@ -43,7 +43,7 @@ export interface GrammarRecognizerOptions {
   minScorePerFrame?: number;
   /**
    * Most decoders alive at once; a stream started while all are busy buffers its audio and waits
-   * for one. Each takes about 25 MB and 180 ms to create. Default 16.
+   * for one. Each takes about 25 MB and 180–500 ms of CPU to create. Default 16.
    */
   maxDecoders?: number;
   /** Decoders created by `create`, so the first streams need not wait. Default 1. */
