@@ -29,6 +29,7 @@ export {
 } from './mouth-model.js';
 export { seededRandom } from './random.js';
 export { SvgAvatar } from './svg-avatar.js';
-export { ThreeAvatar } from './three-avatar.js';
+// Type only: the class (and Three.js with it) loads on demand through createAvatar.
+export type { ThreeAvatar } from './three-avatar.js';
 export { type VisemeRamp, VisemeTrack, type VisemeTrackOptions } from './viseme-track.js';
 export { VISEMES, type Viseme, type VisemeWeights } from './visemes.js';
