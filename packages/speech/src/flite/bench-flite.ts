@@ -16,8 +16,8 @@ interface BenchFigure {
   unit: string;
 }
 
-const SHORT = 'Thank you, your order is on its way.'; // 8 words, about 2 s
-const LONG = 'Your order has shipped and should arrive on Monday morning.'; // about 3.5 s
+const SHORT = 'Thank you, your order is on its way.'; // 8 words, 2.7 s with slt
+const LONG = 'Your order has shipped and should arrive on Monday morning.'; // 3.0–3.5 s by voice
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,8 +59,8 @@ export async function benchFlite(): Promise<{ name: string; value: number; unit:
   figures.push({ name: 'flite.cold.compile', value: median(colds.map((c) => c.compileMs)), unit: 'ms' });
   figures.push({ name: 'flite.cold.first_call', value: median(colds.map((c) => c.firstCallMs)), unit: 'ms' });
 
-  // This process has not compiled Flite yet: prepare() here is the synthesizer's real cold start
-  // (compile, start the worker, warm-up phrase, spare instances for all voices).
+  // Unless something in this process used Flite before, prepare() here is the synthesizer's real
+  // cold start (compile, start the worker, warm-up sentence, spare instances for all voices).
   const synthesizer = new FliteSynthesizer();
   let start = performance.now();
   await synthesizer.prepare(FLITE_VOICES);
