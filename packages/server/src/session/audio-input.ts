@@ -1,5 +1,5 @@
 import { PIPELINE_SAMPLE_RATE } from '@visemo/core';
-import { StreamingResampler } from './streaming-resampler.js';
+import { StreamingResampler } from '@visemo/speech';
 
 /**
  * Audio that must reach the recognizer before the VAD has decided that speech started: its decision

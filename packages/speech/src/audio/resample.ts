@@ -47,40 +47,101 @@ function kernelTable(): Float64Array {
 
 let sharedTable: Float64Array | undefined;
 
+function checkRates(from: number, to: number): void {
+  if (!Number.isFinite(to) || to <= 0 || !Number.isFinite(from) || from <= 0) {
+    throw new VisemoError(ErrorCode.BadAudio, `cannot resample from ${from} Hz to ${to} Hz`);
+  }
+}
+
+/**
+ * Resamples a PCM16 stream chunk by chunk with the same kernel as `resample`. The kernel's reach
+ * into the past is kept between chunks, so the output does not depend on how the input was cut;
+ * each output sample waits until the input reaching `halfWidth` past it has arrived (about 1 ms
+ * at 16 kHz and above), and `flush()` gives the rest.
+ */
+export class StreamingResampler {
+  private readonly table: Float64Array;
+  private readonly cutoff: number;
+  private readonly halfWidth: number;
+  private readonly step: number;
+  /** Input kept from earlier chunks, starting at absolute input sample `historyStart`. */
+  private history = new Float64Array(0);
+  private historyStart = 0;
+  /** Index of the next output sample. */
+  private produced = 0;
+  private received = 0;
+
+  constructor(
+    readonly inputRate: number,
+    readonly outputRate: number,
+  ) {
+    checkRates(inputRate, outputRate);
+    sharedTable ??= kernelTable();
+    this.table = sharedTable;
+    const ratio = outputRate / inputRate;
+    // Cutoff as a fraction of the input Nyquist frequency; below 1 only when downsampling.
+    this.cutoff = Math.min(1, ratio) * ROLLOFF;
+    this.halfWidth = ZERO_CROSSINGS / this.cutoff; // in input samples
+    this.step = 1 / ratio;
+  }
+
+  push(chunk: Int16Array): Int16Array {
+    if (this.inputRate === this.outputRate) return chunk;
+    const joined = new Float64Array(this.history.length + chunk.length);
+    joined.set(this.history);
+    joined.set(chunk, this.history.length);
+    this.received += chunk.length;
+    // Outputs whose kernel lies wholly within what has arrived.
+    return this.render(joined, (t) => t + this.halfWidth < this.received);
+  }
+
+  /** The outputs still owed for the input so far, as if the stream were followed by silence. */
+  flush(): Int16Array {
+    if (this.inputRate === this.outputRate) return new Int16Array(0);
+    const total = Math.round(this.received * (this.outputRate / this.inputRate));
+    return this.render(this.history, (_, n) => n < total);
+  }
+
+  private render(input: Float64Array, ready: (t: number, n: number) => boolean): Int16Array {
+    const { table, cutoff, halfWidth, historyStart } = this;
+    const out: number[] = [];
+    for (;;) {
+      const n = this.produced;
+      const t = n * this.step; // position in absolute input samples
+      if (!ready(t, n)) break;
+      const first = Math.max(historyStart, Math.ceil(t - halfWidth));
+      const last = Math.min(historyStart + input.length - 1, Math.floor(t + halfWidth));
+      let acc = 0;
+      for (let k = first; k <= last; k++) {
+        const pos = Math.abs(t - k) * cutoff * TABLE_STEPS;
+        const i = pos | 0;
+        const frac = pos - i;
+        const a = table[i] ?? 0;
+        const b = table[i + 1] ?? 0;
+        acc += (input[k - historyStart] as number) * (a + (b - a) * frac);
+      }
+      out.push(Math.min(32767, Math.max(-32768, Math.round(acc * cutoff))));
+      this.produced++;
+    }
+    // Keep only the input the next output's kernel still reaches.
+    const keepFrom = Math.max(historyStart, Math.floor(this.produced * this.step - halfWidth) - 1);
+    this.history = input.slice(keepFrom - historyStart);
+    this.historyStart = keepFrom;
+    return Int16Array.from(out);
+  }
+}
+
 /** Resamples mono PCM16 to `rate` Hz. Returns `audio` itself when the rate already matches. */
 export function resample(audio: PcmAudio, rate: number): PcmAudio {
-  if (!Number.isFinite(rate) || rate <= 0 || !Number.isFinite(audio.sampleRate) || audio.sampleRate <= 0) {
-    throw new VisemoError(ErrorCode.BadAudio, `cannot resample from ${audio.sampleRate} Hz to ${rate} Hz`);
-  }
+  checkRates(audio.sampleRate, rate);
   if (rate === audio.sampleRate) return audio;
-  sharedTable ??= kernelTable();
-  const table = sharedTable;
-  const input = audio.samples;
-  const ratio = rate / audio.sampleRate;
-  // Cutoff as a fraction of the input Nyquist frequency; below 1 only when downsampling.
-  const cutoff = Math.min(1, ratio) * ROLLOFF;
-  const halfWidth = ZERO_CROSSINGS / cutoff; // in input samples
-  const gain = cutoff;
-  const outLength = Math.round(input.length * ratio);
-  const output = new Int16Array(outLength);
-  const step = 1 / ratio;
-  for (let n = 0; n < outLength; n++) {
-    const t = n * step; // position in input samples
-    const first = Math.max(0, Math.ceil(t - halfWidth));
-    const last = Math.min(input.length - 1, Math.floor(t + halfWidth));
-    let acc = 0;
-    for (let k = first; k <= last; k++) {
-      const pos = Math.abs(t - k) * cutoff * TABLE_STEPS;
-      const i = pos | 0;
-      const frac = pos - i;
-      const a = table[i] ?? 0;
-      const b = table[i + 1] ?? 0;
-      acc += (input[k] as number) * (a + (b - a) * frac);
-    }
-    const v = Math.round(acc * gain);
-    output[n] = Math.min(32767, Math.max(-32768, v));
-  }
-  return { samples: output, sampleRate: rate };
+  const resampler = new StreamingResampler(audio.sampleRate, rate);
+  const head = resampler.push(audio.samples);
+  const tail = resampler.flush();
+  const samples = new Int16Array(head.length + tail.length);
+  samples.set(head);
+  samples.set(tail, head.length);
+  return { samples, sampleRate: rate };
 }
 
 /** Audio at the pipeline's internal rate (16 kHz), the rate every recognizer and VAD reads. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamingResampler } from '../src/session/streaming-resampler.js';
+import { StreamingResampler } from '../src/audio/resample.js';
 
 function sine(freq: number, rate: number, seconds: number, amplitude = 12000): Int16Array {
   const out = new Int16Array(Math.round(rate * seconds));
@@ -62,5 +62,14 @@ describe('StreamingResampler', () => {
     const out = resampleInChunks(sine(500, 8000, 1), 8000, 16000, 160);
     expect(Math.abs(out.length - 16000)).toBeLessThan(64);
     expect(amplitudeAt(out.subarray(200, out.length - 200), 500, 16000)).toBeGreaterThan(0.33);
+  });
+});
+
+describe('StreamingResampler with flush', () => {
+  it('gives the whole-buffer result when fed in pieces and flushed', () => {
+    const input = sine(700, 48000, 0.3);
+    const r = new StreamingResampler(48000, 16000);
+    const parts = [r.push(input.subarray(0, 1234)), r.push(input.subarray(1234)), r.flush()];
+    expect(parts.reduce((n, p) => n + p.length, 0)).toBe(Math.round(input.length / 3));
   });
 });
