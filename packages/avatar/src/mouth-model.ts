@@ -60,7 +60,7 @@ function w(width: number): Pick<MouthParams, 'widthL' | 'widthR'> {
 export const VISEME_MOUTH: Readonly<Record<Viseme, Partial<MouthParams>>> = {
   sil: {},
   PP: { press: 0.85, ...w(0.95) },
-  FF: { gap: 0.025, tuck: 1, teeth: 1, upShare: 0.7, jawShare: 0.4 },
+  FF: { gap: 0.05, tuck: 1, teeth: 1, upShare: 0.75, jawShare: 0.3 },
   TH: { gap: 0.055, tongue: 1, teeth: 1, ...w(1.0) },
   DD: { gap: 0.055, teeth: 1, tongue: 0.55, ...w(1.03) },
   kk: { gap: 0.075, teeth: 0.8, lowerTeeth: 0.5, ...w(1.03) },

@@ -207,7 +207,16 @@ export function buildCharacter(): BuiltInCharacter {
   lipMaterial.roughness = 0.42;
   const interior = { depthTest: false, depthWrite: false, side: DoubleSide } as const;
   const cavityMaterial = track(new MeshBasicMaterial({ vertexColors: true, ...interior }));
-  const teethMaterial = track(new MeshStandardMaterial({ vertexColors: true, roughness: 0.35, ...interior }));
+  const teethMaterial = track(
+    new MeshStandardMaterial({
+      vertexColors: true,
+      roughness: 0.35,
+      // Teeth sit in the mouth's shadow; a little self-light keeps them reading as white.
+      emissive: 0x8a847c,
+      emissiveIntensity: 0.5,
+      ...interior,
+    }),
+  );
   const tongueMaterial = track(
     new MeshStandardMaterial({ vertexColors: true, roughness: 0.55, ...interior }),
   );
@@ -351,9 +360,10 @@ export function buildCharacter(): BuiltInCharacter {
   const innerEarMaterial = track(new MeshStandardMaterial({ color: 0xe39b86, roughness: 0.7 }));
   for (const side of [1, -1]) {
     const ear = new Mesh(new SphereGeometry(1, 24, 16), earMaterial);
-    ear.scale.set(0.07, 0.17, 0.12);
-    ear.position.set(side * 0.845, -0.05, -0.06);
-    ear.rotation.set(0, side * 0.35, side * -0.08);
+    ear.scale.set(0.06, 0.17, 0.12);
+    ear.position.set(side * 0.86, -0.06, -0.08);
+    // Turned forward so the ear's bowl faces the viewer a little.
+    ear.rotation.set(0, side * 0.75, side * -0.08);
     const inner = new Mesh(new SphereGeometry(1, 20, 14), innerEarMaterial);
     inner.scale.set(0.35, 0.65, 0.6);
     inner.position.set(0.45, 0, 0.1);
@@ -387,29 +397,37 @@ export function buildCharacter(): BuiltInCharacter {
   chest.name = 'chest';
   chest.position.set(0, -1.47, -0.12);
   const profile = [
-    [0.27, 0.5],
-    [0.33, 0.36],
-    [0.55, 0.24],
+    [0.335, 0.36],
+    [0.42, 0.31],
+    [0.6, 0.24],
     [0.95, 0.12],
     [1.3, -0.05],
     [1.5, -0.35],
     [1.6, -0.9],
     [1.62, -2.6],
-  ].map(([x, y]) => new Vector2(x as number, y as number));
+  ]
+    // LatheGeometry faces outwards when the profile runs bottom to top.
+    .reverse()
+    .map(([x, y]) => new Vector2(x as number, y as number));
   const torsoGeometry = new LatheGeometry(profile, 64);
-  torsoGeometry.scale(1, 1, 0.58);
+  // Flat chest (z × 0.58) but a round neckline that wraps the neck.
+  const tp = torsoGeometry.getAttribute('position');
+  for (let k = 0; k < tp.count; k++) {
+    const t = Math.min(1, Math.max(0, (tp.getY(k) - 0.05) / 0.35));
+    tp.setZ(k, tp.getZ(k) * (0.58 + 0.42 * t * t * (3 - 2 * t)));
+  }
+  torsoGeometry.computeVertexNormals();
   const shirtMaterial = track(new MeshStandardMaterial({ color: COLORS.shirt, roughness: 0.8 }));
   const torso = new Mesh(torsoGeometry, shirtMaterial);
   torso.name = 'torso';
   chest.add(torso);
   const collar = new Mesh(
-    new TorusGeometry(0.37, 0.045, 12, 48),
+    new TorusGeometry(0.34, 0.05, 12, 48),
     track(new MeshStandardMaterial({ color: COLORS.collar, roughness: 0.7 })),
   );
   // A crew neck: an ellipse like the torso's section, lower at the front.
   collar.rotation.x = Math.PI / 2 + 0.25;
-  collar.scale.set(1, 0.78, 1);
-  collar.position.set(0, 0.36, 0.02);
+  collar.position.set(0, 0.35, 0);
   chest.add(collar);
   const badge = new Mesh(
     new BoxGeometry(0.34, 0.2, 0.02),

@@ -74,6 +74,9 @@ export function hairGeometryData(): { positions: Float32Array; colors: Float32Ar
       let thick = lerp(0.1, 0.055, front ** 2) + (0.05 + 0.07 * low) * (1 - front) * Math.min(1, s) ** 1.4;
       thick += 0.012 * Math.sin(az * 26 + s * 3) * Math.min(1, s) * (1 - 0.7 * front);
       thick *= Math.cos((past * Math.PI) / 2) * 0.85 + 0.15;
+      // Tucked behind the ears, so they show.
+      const nearEar = Math.exp(-(((Math.abs(azDeg) - 98) / 16) ** 2)) * smoothstep(25 * DEG, 5 * DEG, el);
+      thick *= 1 - 0.75 * nearEar;
       const r = Math.hypot(hx, hy, hz);
       const k = (r + thick) / r;
       const idx = (j * (COLUMNS + 1) + i) * 3;
