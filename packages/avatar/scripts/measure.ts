@@ -74,33 +74,41 @@ async function bundleSizes() {
   return sizes;
 }
 
-async function frameRate(seconds = 6) {
+async function frameRate(quality: 'high' | 'low', seconds = 5) {
   const harness = await startHarness({ 'avatar-page': join(root, 'test/pages/avatar-page.ts') });
   try {
-    const page = await harness.open('avatar-page', { width: 640, height: 640 });
-    return await page.evaluate(async (ms) => {
-      const a = (
-        window as unknown as {
-          avatar: {
-            start(): void;
-            stop(): void;
-            getFrameRate(): number;
-            getFrameCount(): number;
-            setState(s: string): void;
-          };
-        }
-      ).avatar;
-      a.setState('speaking');
-      a.start();
-      // Let the first frames (shader compilation) pass before counting.
-      await new Promise((r) => setTimeout(r, 1500));
-      const before = a.getFrameCount();
-      const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, ms));
-      const frames = a.getFrameCount() - before;
-      a.stop();
-      return { size: '640x640', fps: +((frames * 1000) / (performance.now() - t0)).toFixed(2), frames };
-    }, seconds * 1000);
+    const page = await harness.open('avatar-page', { width: 640, height: 640 }, `quality=${quality}`);
+    return await page.evaluate(
+      async ([ms, q]) => {
+        const a = (
+          window as unknown as {
+            avatar: {
+              start(): void;
+              stop(): void;
+              getFrameRate(): number;
+              getFrameCount(): number;
+              setState(s: string): void;
+            };
+          }
+        ).avatar;
+        a.setState('speaking');
+        a.start();
+        // Let the first frames (shader compilation) pass before counting.
+        await new Promise((r) => setTimeout(r, 1500));
+        const before = a.getFrameCount();
+        const t0 = performance.now();
+        await new Promise((r) => setTimeout(r, ms));
+        const frames = a.getFrameCount() - before;
+        a.stop();
+        return {
+          quality: q,
+          size: '640x640',
+          fps: +((frames * 1000) / (performance.now() - t0)).toFixed(2),
+          frames,
+        };
+      },
+      [seconds * 1000, quality] as const,
+    );
   } finally {
     await harness.close();
   }
@@ -108,14 +116,7 @@ async function frameRate(seconds = 6) {
 
 const sizes = await bundleSizes();
 const load = loadavg()[0]?.toFixed(2);
-const fps = await frameRate();
-console.log(
-  JSON.stringify(
-    {
-      bundle: sizes,
-      frameRate: { ...fps, renderer: 'Chromium, SwiftShader (software GL)', loadAverage1m: load },
-    },
-    null,
-    2,
-  ),
-);
+const high = await frameRate('high');
+const low = await frameRate('low');
+const frameRates = { renderer: 'Chromium, SwiftShader (software GL)', loadAverage1m: load, high, low };
+console.log(JSON.stringify({ bundle: sizes, frameRate: frameRates }, null, 2));

@@ -22,8 +22,13 @@ export interface AvatarOptions {
   autoStart?: boolean;
   /** CSS colour, `gradient` (default, a soft backdrop) or `transparent`. */
   background?: string;
-  /** Device pixel ratio cap (default: min(devicePixelRatio, 2)). */
+  /** Drawing-buffer pixel ratio (default: min(devicePixelRatio, 2), or 0.7 at low quality). */
   pixelRatio?: number;
+  /**
+   * `low`: no multisampling and a 0.7 drawing-buffer scale; `auto` (default) picks `low` when WebGL
+   * runs in software (SwiftShader, llvmpipe), `high` otherwise.
+   */
+  quality?: 'auto' | 'high' | 'low';
   /** Seed for idle motion, for reproducible screenshots. */
   seed?: number;
   /** Scales viseme weights (0..1): a more discreet mouth below 1. */

@@ -69,7 +69,8 @@ const EXPRESSION_ARKIT: Readonly<Record<AvatarExpression, Weights>> = {
     browOuterUpRight: 0.85,
     eyeWideLeft: 0.8,
     eyeWideRight: 0.8,
-    jawOpen: 0.22,
+    jawOpen: 0.12,
+    mouthFunnel: 0.7,
   },
   concerned: {
     browInnerUp: 0.6,

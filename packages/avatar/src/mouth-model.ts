@@ -85,6 +85,7 @@ export const CHANNEL_MOUTH: Readonly<Record<string, Partial<MouthParams>>> = {
   mouthPressRight: { press: 0.4 },
   mouthShrugLower: { tuck: 0.35 },
   jawOpen: { gap: 0.17, jawShare: 0.95, teeth: 0.9, lowerTeeth: 0.6 },
+  mouthFunnel: { gap: 0.12, round: 1, pucker: 0.35, teeth: 0.5, ...w(0.72) },
 };
 
 export function mouthParams(change: Partial<MouthParams>): MouthParams {

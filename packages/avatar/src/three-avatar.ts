@@ -34,6 +34,19 @@ function gradientBackground(): CanvasTexture | null {
   return texture;
 }
 
+/**
+ * Drawing-buffer scale on software GL: 0.7 draws half the pixels (fill rate is the limit there)
+ * and the browser scales the canvas up.
+ */
+const LOW_QUALITY_SCALE = 0.7;
+
+/** SwiftShader, llvmpipe and friends: WebGL emulated on the CPU. */
+export function isSoftwareRenderer(gl: WebGLRenderingContext | WebGL2RenderingContext): boolean {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+}
+
 /** The WebGL avatar: Three.js scene, lights, camera and a model (built-in, glTF or VRM). */
 export class ThreeAvatar extends AvatarLoop {
   readonly kind = 'webgl' as const;
@@ -45,14 +58,23 @@ export class ThreeAvatar extends AvatarLoop {
   private readonly container: HTMLElement;
   private readonly backgroundTexture: Texture | null = null;
   private cameraDistance = 7;
+  /** Whether WebGL runs on the CPU (SwiftShader, llvmpipe); `quality: 'auto'` then draws fewer pixels. */
+  readonly softwareRendering: boolean;
   private readonly resizeObserver: ResizeObserver | null = null;
 
   /** `model` replaces the built-in character from the first frame (see `loadAvatarModel`). */
   constructor(container: HTMLElement, options: AvatarOptions = {}, model?: AvatarModel) {
     super(options);
     this.container = container;
-    this.renderer = new WebGLRenderer({ antialias: false, alpha: options.background === 'transparent' });
-    this.renderer.setPixelRatio(options.pixelRatio ?? Math.min(globalThis.devicePixelRatio || 1, 2));
+    const probe = document.createElement('canvas').getContext('webgl2');
+    this.softwareRendering = probe ? isSoftwareRenderer(probe) : false;
+    probe?.getExtension('WEBGL_lose_context')?.loseContext();
+    const quality = options.quality ?? 'auto';
+    const low = quality === 'low' || (quality === 'auto' && this.softwareRendering);
+    // Multisampling costs a lot on software GL and little on a GPU.
+    this.renderer = new WebGLRenderer({ antialias: !low, alpha: options.background === 'transparent' });
+    const dpr = Math.min(globalThis.devicePixelRatio || 1, 2);
+    this.renderer.setPixelRatio(options.pixelRatio ?? (low ? Math.min(dpr, 1) * LOW_QUALITY_SCALE : dpr));
     this.renderer.toneMapping = ACESFilmicToneMapping;
     this.renderer.toneMappingExposure = 1.05;
     this.element = this.renderer.domElement;
