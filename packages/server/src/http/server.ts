@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
+import { ServerMetrics } from './metrics.js';
 
 export interface ServerOptions {
   runtime: AgentRuntime;
@@ -25,11 +26,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     disableRequestLogging: true,
   });
   const sessions = new Map<string, ConversationSession>();
+  const metrics = new ServerMetrics();
   const maxSessions = options.maxSessions ?? 200;
 
   await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES } });
 
   app.get('/health', async () => ({ status: 'ok', sessions: sessions.size }));
+
+  app.get('/metrics', async (_request, reply) => {
+    metrics.sessions.set(sessions.size);
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
 
   app.get<{ Params: { id: string } }>(
     '/v1/sessions/:id/transcript',
@@ -52,7 +60,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       socket.close(1013, 'session limit');
       return;
     }
-    const session = new ConversationSession(options.runtime, socketTransport(socket));
+    const session = new ConversationSession(options.runtime, socketTransport(socket, metrics));
     sessions.set(session.id, session);
     app.log.info({ sessionId: session.id }, 'session opened');
     socket.on('message', (data, isBinary) => {
@@ -74,9 +82,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   return app;
 }
 
-function socketTransport(socket: WebSocket): SessionTransport {
+function socketTransport(socket: WebSocket, metrics: ServerMetrics): SessionTransport {
   return {
-    sendEvent: (event) => send(socket, event),
+    sendEvent: (event) => {
+      if (event.type === 'turn.end') metrics.recordTurn(event.latency, event.interrupted);
+      else if (event.type === 'error') metrics.recordError(event.code);
+      send(socket, event);
+    },
     sendAudio: (samples) => {
       if (socket.readyState !== socket.OPEN) return;
       // The wire is little-endian PCM16, as are the hosts Node runs on.
