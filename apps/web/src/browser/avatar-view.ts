@@ -27,3 +27,21 @@ export interface AvatarView {
 export interface AvatarViewOptions {
   reducedMotion: boolean;
 }
+
+/** Stands in until the avatar chunk has loaded (or if it fails to): draws nothing, mouth at rest. */
+export class AbsentAvatar implements AvatarView {
+  readonly renderer = '2d' as const;
+  scheduleVisemes(): void {}
+  stopVisemes(): void {}
+  update(): void {}
+  setExpression(): void {}
+  setState(): void {}
+  visemeWeights(): Readonly<Partial<Record<Viseme, number>>> {
+    return { sil: 1 };
+  }
+  async loadModel(): Promise<void> {
+    throw new Error('the avatar is still loading');
+  }
+  async useBuiltIn(): Promise<void> {}
+  dispose(): void {}
+}

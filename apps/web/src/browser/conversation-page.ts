@@ -1,18 +1,20 @@
-import { type ConnectionStatus, type TurnLatency, VisemoClient } from '@visemo/client';
+import { type ClientEvent, type ConnectionStatus, type TurnLatency, VisemoClient } from '@visemo/client';
 import type { VisemeCue } from '@visemo/core';
-import type { AvatarActivity, AvatarView } from './avatar-view.js';
+import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
-import { SketchAvatar } from './sketch-avatar.js';
+
 import type { SyncProbe } from './sync-probe.js';
 
 export interface ConversationPageOptions {
   /** The server's WebSocket endpoint. */
   serverUrl: string;
-  /** Loads the 3D renderer; resolves to null where it cannot run (no WebGL). */
-  loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView | null>;
+  /** Loads the avatar renderer (3D, or the 2D face without WebGL). */
+  loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView>;
   /** Records lip-sync timing for measurement (`?probe=sync`). */
   probe?: SyncProbe;
+  /** Sees every SDK event of every session, from the first (`?trace`). */
+  onEvent?: (event: ClientEvent, client: VisemoClient) => void;
 }
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -70,7 +72,7 @@ export class ConversationPage {
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: ConversationPageOptions) {
-    this.avatar = new SketchAvatar(byId('avatar-host'), { reducedMotion: this.reducedMotion });
+    this.avatar = new AbsentAvatar();
     this.context =
       typeof AudioContext === 'function' ? new AudioContext({ latencyHint: 'interactive' }) : null;
     this.output = this.context ? this.context.createGain() : null;
@@ -81,6 +83,15 @@ export class ConversationPage {
     this.textOnly = !this.context;
     setSwitch('text-only', this.textOnly);
     this.client = this.createClient();
+  }
+
+  /** The SDK client of the current session (replaced when the mode changes). */
+  get sdk(): VisemoClient {
+    return this.client;
+  }
+
+  get renderer(): AvatarView {
+    return this.avatar;
   }
 
   /** Binds the controls, starts the frame loop and connects. */
@@ -108,6 +119,8 @@ export class ConversationPage {
         : {}),
     });
     const on = this.unsubscribe;
+    const trace = this.options.onEvent;
+    if (trace) on.push(client.onAny((event) => trace(event, client)));
     on.push(
       client.on('status', (e) => this.showStatus(e.status, e.delayMs)),
       client.on('session.started', (e) => {
@@ -176,6 +189,7 @@ export class ConversationPage {
         const button = byId('talk-button');
         button.setAttribute('aria-pressed', String(e.talking));
         byId('talk-label').textContent = e.talking ? 'Listening… release to send' : 'Hold to talk';
+        byId('mic-state').textContent = e.active ? 'Microphone on' : 'Microphone off';
         this.refreshActivity();
       }),
       client.on('microphone.level', (e) => {
@@ -216,7 +230,9 @@ export class ConversationPage {
     this.textOnly = textOnly;
     // The microphone belonged to the old session; voice starts again in push-to-talk.
     setSwitch('hands-free', false);
-    byId('talk-label').textContent = 'Hold to talk';
+    byId('talk-button').hidden = false;
+    byId('listening').hidden = true;
+    byId('talk-help').textContent = 'Hold the button or the Space bar while you speak.';
     this.applyMode();
     this.log.notice(textOnly ? 'Text only: captions without sound.' : 'Voice is on.');
     this.client = this.createClient();
@@ -275,7 +291,8 @@ export class ConversationPage {
     });
     talk.addEventListener('blur', release);
     document.addEventListener('keydown', (event) => {
-      if (event.key !== ' ' || event.repeat || isOwnKeyTarget(event.target) || talk.disabled) return;
+      if (event.key !== ' ' || event.repeat || isOwnKeyTarget(event.target) || talk.disabled || talk.hidden)
+        return;
       if (this.textOnly) return;
       event.preventDefault();
       press();
@@ -308,10 +325,10 @@ export class ConversationPage {
     } else {
       this.client.setMicrophoneMode('push-to-talk');
     }
-    byId<HTMLButtonElement>('talk-button').disabled = on;
-    byId('talk-label').textContent = on ? 'Hands-free is on' : 'Hold to talk';
+    byId('talk-button').hidden = on;
+    byId('listening').hidden = !on;
     byId('talk-help').textContent = on
-      ? 'Just speak; the assistant listens while hands-free is on.'
+      ? 'Speak at any time; talking over the assistant stops it.'
       : 'Hold the button or the Space bar while you speak.';
     this.refreshActivity();
   }
@@ -340,7 +357,7 @@ export class ConversationPage {
     const file = byId<HTMLInputElement>('avatar-file');
     choice.addEventListener('change', () => {
       if (choice.value === 'file') file.click();
-      else void this.avatar.useBuiltIn();
+      else void this.avatar.useBuiltIn().then(() => this.replayVisemes());
     });
     file.addEventListener('change', () => {
       const picked = file.files?.[0];
@@ -425,20 +442,25 @@ export class ConversationPage {
   // ---- renderer ---------------------------------------------------------------------------------
 
   private async loadRenderer(): Promise<void> {
-    let renderer: AvatarView | null = null;
+    let renderer: AvatarView;
     try {
       renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion);
     } catch (error) {
-      console.warn('3D avatar unavailable, keeping the 2D one', error);
+      // The conversation goes on with captions and voice.
+      console.warn('the avatar could not be loaded', error);
+      return;
     }
-    if (!renderer) return;
     const previous = this.avatar;
     this.avatar = renderer;
     previous.dispose();
     renderer.setState(this.activity);
-    // Mouth shapes already scheduled for audio still to come.
+    this.replayVisemes();
+  }
+
+  /** Gives a new renderer the mouth shapes already scheduled for audio still to come. */
+  private replayVisemes(): void {
     const now = this.client.currentTime;
-    for (const s of this.scheduled) if (s.endSec > now) renderer.scheduleVisemes(s.cues, s.startTimeSec);
+    for (const s of this.scheduled) if (s.endSec > now) this.avatar.scheduleVisemes(s.cues, s.startTimeSec);
   }
 
   private remember(cues: VisemeCue[], startTimeSec: number): void {
@@ -497,7 +519,7 @@ export class ConversationPage {
         : STATUS_TEXT[status];
     const open = status === 'open';
     byId<HTMLButtonElement>('send-button').disabled = !open;
-    byId<HTMLButtonElement>('talk-button').disabled = !open || isSwitchOn('hands-free');
+    byId<HTMLButtonElement>('talk-button').disabled = !open;
     if (status === 'closed' && !this.client.session) {
       this.agentSpeaking = false;
       this.refreshActivity();

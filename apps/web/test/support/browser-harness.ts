@@ -95,7 +95,9 @@ export async function openPage(
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  await page.goto(`${url}/${options.query ?? ''}`);
+  // `trace` makes the page keep every SDK event for the tests to read.
+  const query = options.query ? `${options.query}&trace` : '?trace';
+  await page.goto(`${url}/${query}`);
   return { context, page, errors };
 }
 
