@@ -18,8 +18,9 @@ try {
   if (process.env.ZOOM) {
     await page.evaluate((z) => {
       const a = (window as Any).avatar;
-      a.camera.position.set(0, -0.2, Number(z));
-      a.camera.lookAt(0, -0.25, 0);
+      const [d, y = '-0.2', x = '0'] = String(z).split(',');
+      a.camera.position.set(Number(x), Number(y), Number(d));
+      a.camera.lookAt(0, Number(y) - 0.05, 0);
     }, process.env.ZOOM);
   }
   const poses = (process.argv[2] ?? 'rest,aa,ou,E,PP,FF,happy,sad,surprised,angry,blink').split(',');

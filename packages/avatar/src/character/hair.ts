@@ -60,7 +60,7 @@ export function hairGeometryData(): { positions: Float32Array; colors: Float32Ar
     const front = Math.max(0, Math.cos(az));
     // Clumped tips: the edge dips a little between strands.
     const clump = (1 - Math.abs(Math.sin(az * 12))) ** 4;
-    const edge = (edgeAt(azDeg) - 2.5 * clump * (1 - front * 0.6)) * DEG;
+    const edge = (edgeAt(azDeg) - 2.5 * clump * (1 - front) ** 2) * DEG;
     for (let j = 0; j <= ROWS; j++) {
       const s = (j / ROWS) * RIM;
       const past = Math.max(0, s - 1) / (RIM - 1);
@@ -72,8 +72,15 @@ export function hairGeometryData(): { positions: Float32Array; colors: Float32Ar
       const low = smoothstep(10 * DEG, -40 * DEG, el);
       // Volume: thicker at the back and sides, flaring out towards the bob's ends, thin at the fringe.
       let thick = lerp(0.1, 0.055, front ** 2) + (0.05 + 0.07 * low) * (1 - front) * Math.min(1, s) ** 1.4;
-      thick += 0.012 * Math.sin(az * 26 + s * 3) * Math.min(1, s) * (1 - 0.7 * front);
-      thick *= Math.cos((past * Math.PI) / 2) * 0.85 + 0.15;
+      // Strand grooves, faded out towards the edge where the hair is thin.
+      thick +=
+        0.012 *
+        Math.sin(az * 26 + s * 3) *
+        Math.min(1, s) *
+        (1 - 0.7 * front) *
+        (1 - smoothstep(0.7, 0.95, s));
+      // The rim rounds off but stays clear of the skin: sinking into it would leave a jagged line.
+      thick = Math.max(0.02, thick * (Math.cos((past * Math.PI) / 2) * 0.6 + 0.4));
       // Tucked behind the ears, so they show.
       const nearEar = Math.exp(-(((Math.abs(azDeg) - 98) / 16) ** 2)) * smoothstep(25 * DEG, 5 * DEG, el);
       thick *= 1 - 0.75 * nearEar;
@@ -85,8 +92,14 @@ export function hairGeometryData(): { positions: Float32Array; colors: Float32Ar
       positions[idx + 2] = hz * k;
       // Darker at the roots and in the grooves, lighter towards the ends.
       const shade = smoothstep(0.1, 1, Math.min(s, 1)) * 0.8 + 0.1 * Math.sin(az * 26);
+      // The rim's underside is in its own shadow, which gives the fringe a visible thickness.
+      const under = 1 - 0.55 * smoothstep(1, RIM, s);
       colors.set(
-        [lerp(dark[0], light[0], shade), lerp(dark[1], light[1], shade), lerp(dark[2], light[2], shade)],
+        [
+          lerp(dark[0], light[0], shade) * under,
+          lerp(dark[1], light[1], shade) * under,
+          lerp(dark[2], light[2], shade) * under,
+        ],
         idx,
       );
     }
