@@ -101,6 +101,53 @@ export const KnowledgeConfigSchema = z.strictObject({
   minScore: z.number().min(0).default(0.35),
 });
 
+/**
+ * How a language model takes part in the dialogue (docs/llm.md). Used only when an LLM is
+ * configured (`providers.llm`, or OPENAI_BASE_URL in the environment).
+ */
+export const LlmConfigSchema = z.strictObject({
+  /** Model id for an LLM taken from OPENAI_BASE_URL; VISEMO_LLM_MODEL overrides it. */
+  model: nonEmptyText.optional(),
+  /** Who the agent is, for the system prompt, e.g. "the customer support assistant of ShopRight". */
+  role: nonEmptyText.optional(),
+  /** Extra instructions appended to the system prompt. */
+  instructions: nonEmptyText.optional(),
+  temperature: z.number().min(0).max(2).default(0.3),
+  /** Upper bound of one model answer, in tokens. */
+  maxTokens: z.number().int().min(16).max(8192).default(300),
+  /**
+   * Longest wait for the model, in ms: to the first spoken text (tool calls included) and between
+   * two streamed parts. Past it the turn falls back to the agent's own answer.
+   */
+  timeoutMs: z.number().int().min(100).max(120_000).default(6000),
+  routing: z
+    .strictObject({
+      /** NLU confidence from which an intent is answered by the agent itself; default `nlu.threshold`. */
+      intentThreshold: z.number().min(0).max(1).optional(),
+      /** Intents the agent answers itself when confident; default all. Others go to the LLM. */
+      intents: z.array(name).optional(),
+    })
+    .default({}),
+  history: z
+    .strictObject({
+      /** Earlier turns (a user message and the reply) the model sees. */
+      turns: z.number().int().min(0).max(100).default(8),
+      /** Character budget of those turns (about 4 characters a token); older turns are left out. */
+      maxChars: z.number().int().min(0).default(6000),
+    })
+    .default({ turns: 8, maxChars: 6000 }),
+  knowledge: z
+    .strictObject({
+      /** Knowledge passages given to the model with each question. */
+      topK: z.number().int().min(0).max(20).default(3),
+      /** Normalised BM25 score below which a passage is not given. */
+      minScore: z.number().min(0).default(0.1),
+    })
+    .default({ topK: 3, minScore: 0.1 }),
+  /** Offer the model a `handoff_to_human` tool. */
+  handoff: z.boolean().default(true),
+});
+
 export const AgentSchema = z.strictObject({
   version: z.literal(1).default(1),
   persona: PersonaSchema,
@@ -109,6 +156,12 @@ export const AgentSchema = z.strictObject({
   intents: z.array(IntentSchema).min(1),
   entities: z.array(EntitySchema).default([]),
   flows: z.array(FlowSchema).default([]),
+  /**
+   * Model providers and their fallback chains. Core keeps the section opaque: the server validates
+   * it with `ProvidersConfigSchema` from @visemo/providers (docs/providers.md).
+   */
+  providers: z.record(z.string(), z.unknown()).optional(),
+  llm: LlmConfigSchema.optional(),
 });
 
 export type AgentSpec = z.infer<typeof AgentSchema>;
@@ -117,6 +170,7 @@ export type IntentSpec = z.infer<typeof IntentSchema>;
 export type EntitySpec = z.infer<typeof EntitySchema>;
 export type FlowSpec = z.infer<typeof FlowSchema>;
 export type SlotSpec = z.infer<typeof SlotSchema>;
+export type LlmSpec = z.infer<typeof LlmConfigSchema>;
 
 /** A knowledge page: one Markdown file of the agent's `knowledge/` folder. */
 export interface KnowledgePage {
