@@ -1,0 +1,12 @@
+export { createEntityExtractor, type EntityExtractor, type EntityExtractorOptions } from './entities.js';
+export { DEFAULT_FEATURES, type FeatureOptions } from './features.js';
+export {
+  type IntentClassifierOptions,
+  type IntentExample,
+  type TrainedIntentClassifier,
+  trainIntentClassifier,
+} from './intent-classifier.js';
+export { createNlu, type NluOptions } from './nlu.js';
+export { digitsToWords, numberToWords } from './numbers.js';
+export { type DomainPhrases, domainPhrases, type PhraseSlot, spoken } from './phrases.js';
+export { normalizeWords } from './text.js';

@@ -1,0 +1,91 @@
+import type { AgentSpec, EntityMatch, EntitySpec, IntentClassifier, NluResult } from '@visemo/core';
+import { createEntityExtractor } from './entities.js';
+import {
+  type IntentClassifierOptions,
+  type IntentExample,
+  trainIntentClassifier,
+} from './intent-classifier.js';
+import { digitsToWords, numberToWords } from './numbers.js';
+import { tokenize } from './text.js';
+
+export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
+  /** Extra training utterances made per example by swapping in other entity values. Default 4. */
+  variantsPerExample?: number;
+}
+
+/**
+ * The agent's NLU, trained from its domain at start-up: intents from the examples (plus variants
+ * with other entity values, and with numerals spelt as a speech recognizer writes them), entities
+ * from the entity lists, out of scope below `spec.nlu.threshold`.
+ */
+export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClassifier {
+  const knownWords = new Set<string>();
+  for (const intent of spec.intents)
+    for (const ex of intent.examples) for (const t of tokenize(ex)) knownWords.add(t.norm);
+  // Every word of an example is known, so mentions found in the examples are exact ones.
+  const extractor = createEntityExtractor(spec.entities, { knownWords });
+  const examples = trainingExamples(spec, extractor.extract, options.variantsPerExample ?? 4);
+  const classifier = trainIntentClassifier(examples, { ...options, threshold: spec.nlu.threshold });
+  return {
+    classify(text: string): NluResult {
+      return { ...classifier.classify(text), entities: extractor.extract(text) };
+    },
+  };
+}
+
+/** The examples, and variants of those that mention an entity. */
+export function trainingExamples(
+  spec: AgentSpec,
+  extract: (text: string) => EntityMatch[],
+  variantsPerExample: number,
+): IntentExample[] {
+  const byName = new Map<string, EntitySpec>(spec.entities.map((e) => [e.name, e]));
+  const out: IntentExample[] = [];
+  const seen = new Set<string>();
+  const add = (text: string, intent: string) => {
+    const key = `${intent}\u0000${text.toLowerCase()}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ text, intent });
+  };
+  for (const intent of spec.intents) {
+    for (const example of intent.examples) {
+      add(example, intent.name);
+      const mentions = nonOverlapping(extract(example));
+      let made = 0;
+      for (const m of mentions) {
+        const entity = byName.get(m.entity);
+        if (!entity) continue;
+        for (const replacement of replacements(entity, m, variantsPerExample)) {
+          if (made >= variantsPerExample) break;
+          add(example.slice(0, m.start) + replacement + example.slice(m.end), intent.name);
+          made++;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function nonOverlapping(matches: EntityMatch[]): EntityMatch[] {
+  const kept: EntityMatch[] = [];
+  for (const m of matches) if (!kept.some((k) => m.start < k.end && k.start < m.end)) kept.push(m);
+  return kept;
+}
+
+/** Other ways to say an entity mention: other values and synonyms, or numerals spelt out. */
+function replacements(entity: EntitySpec, mention: EntityMatch, limit: number): string[] {
+  if (entity.values) {
+    const forms = entity.values.flatMap((v) => [v.value, ...v.synonyms]);
+    const others = forms.filter((f) => f.toLowerCase() !== mention.text.toLowerCase());
+    // An even spread over the list, so the variants do not all come from its start.
+    const step = Math.max(1, Math.floor(others.length / Math.max(1, limit)));
+    const picked: string[] = [];
+    for (let i = 0; i < others.length && picked.length < limit; i += step) picked.push(others[i] as string);
+    return picked;
+  }
+  if (!/\d/.test(mention.text)) return [];
+  if (entity.kind === 'digits') return [digitsToWords(mention.value)];
+  const n = Number(mention.value);
+  return Number.isInteger(n) && n >= 0 && n < 1_000_000 ? [numberToWords(n)] : [];
+}
