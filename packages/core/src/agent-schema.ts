@@ -139,11 +139,11 @@ export const LlmConfigSchema = z.strictObject({
   knowledge: z
     .strictObject({
       /** Knowledge passages given to the model with each question. */
-      topK: z.number().int().min(0).max(20).default(3),
+      topK: z.number().int().min(0).max(20).default(4),
       /** Normalised BM25 score below which a passage is not given. */
       minScore: z.number().min(0).default(0.1),
     })
-    .default({ topK: 3, minScore: 0.1 }),
+    .default({ topK: 4, minScore: 0.1 }),
   /** Offer the model a `handoff_to_human` tool. */
   handoff: z.boolean().default(true),
 });
