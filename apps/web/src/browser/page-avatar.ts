@@ -1,4 +1,4 @@
-import { createAvatar } from '@visemo/avatar';
+import { createAvatar, isWebGLAvailable } from '@visemo/avatar';
 import type { AvatarView, AvatarViewOptions } from './avatar-view.js';
 import { PackageAvatar } from './package-avatar.js';
 
@@ -31,13 +31,16 @@ export async function createPageAvatar(
   host: HTMLElement,
   options: AvatarViewOptions & { renderer: AvatarChoice },
 ): Promise<AvatarView> {
-  const renderer = options.renderer === 'auto' && isSoftwareWebGL() ? 'svg' : options.renderer;
+  const renderer =
+    options.renderer === 'svg' || !isWebGLAvailable() || (options.renderer === 'auto' && isSoftwareWebGL())
+      ? 'svg'
+      : 'webgl';
   const make = async () => {
-    const avatar = await createAvatar(host, {
-      autoStart: false,
-      reducedMotion: options.reducedMotion,
-      renderer,
-    });
+    const settings = { autoStart: false, reducedMotion: options.reducedMotion };
+    // A WebGL context can still fail after the probe (lost GPU, too many contexts): the face remains.
+    const avatar = await createAvatar(host, { ...settings, renderer }).catch(() =>
+      createAvatar(host, { ...settings, renderer: 'svg' }),
+    );
     // Fill the frame, whatever its shape, rather than letterbox the face.
     if (avatar.kind === 'svg') avatar.element.setAttribute('preserveAspectRatio', 'xMidYMid slice');
     return avatar;

@@ -2,10 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
-import type { AgentRuntime } from '@visemo/server';
+import { type AgentRuntime, createServer } from '@visemo/server';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createServer } from '../../../../packages/server/src/http/server.js';
 import { buildWebApp, type WebAppBuild } from '../../src/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -59,7 +58,7 @@ export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8): strin
 }
 
 export async function launchChromium(
-  options: { microphoneWav?: string; webgl?: boolean } = {},
+  options: { microphoneWav?: string; extraArgs?: string[] } = {},
 ): Promise<Browser> {
   const args = [
     '--headless',
@@ -75,8 +74,7 @@ export async function launchChromium(
     '--use-fake-device-for-media-stream',
   ];
   if (options.microphoneWav) args.push(`--use-file-for-fake-audio-capture=${options.microphoneWav}`);
-  // WebGL through SwiftShader (software), so the 3D renderer runs without a GPU.
-  if (options.webgl) args.push('--enable-unsafe-swiftshader', '--use-angle=swiftshader');
+  args.push(...(options.extraArgs ?? []));
   return chromium.launch({ executablePath: CHROMIUM, args });
 }
 
