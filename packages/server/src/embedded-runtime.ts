@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Agent } from '@visemo/core';
-import { AgentDialogue, chunkSentences, KnowledgeIndex, loadAgent } from '@visemo/dialogue';
+import { AgentDialogue, chunkSentences, KnowledgeIndex, LlmDialogue, loadAgent } from '@visemo/dialogue';
 import { createNlu, domainPhrases } from '@visemo/nlu';
+import type { CircuitBreaker } from '@visemo/providers';
 import {
   createDefaultVad,
   FLITE_VOICES,
@@ -8,6 +11,12 @@ import {
   GrammarRecognizer,
   type GrammarSlot,
 } from '@visemo/speech';
+import {
+  createProviderRuntime,
+  type LlmSource,
+  type RuntimeEvent,
+  type RuntimeEventListener,
+} from './provider-runtime.js';
 import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
 
 export interface EmbeddedRuntimeOptions {
@@ -16,6 +25,15 @@ export interface EmbeddedRuntimeOptions {
   timeouts?: Partial<HopTimeouts>;
   /** Called with a line for each start-up step, for a progress display. */
   onProgress?: (step: string) => void;
+  /**
+   * Where API keys, OPENAI_BASE_URL, OPENAI_API_KEY and VISEMO_LLM_MODEL are read; `process.env`
+   * by default.
+   */
+  env?: Record<string, string | undefined>;
+  /** False: embedded providers only, whatever agent.yaml's `providers:` and the environment say. */
+  providers?: boolean;
+  /** Provider events: fallbacks, failures, circuit changes, the model's failures and tool calls. */
+  onProviderEvent?: RuntimeEventListener;
 }
 
 export interface EmbeddedRuntime {
@@ -23,12 +41,23 @@ export interface EmbeddedRuntime {
   agent: Agent;
   /** Things a person should fix in the agent but that do not stop it, e.g. phrases the recognizer cannot say. */
   warnings: string[];
+  /** The language model answering what the agent's own dialogue cannot, or null (embedded only). */
+  llm: LlmSource | null;
+  /** Subscribes to provider events of every session; returns the unsubscribe function. */
+  onProviderEvent(listener: RuntimeEventListener): () => void;
+  /** The circuit breaker of every configured provider, for health reporting. */
+  breakers: readonly CircuitBreaker[];
+  /** Releases what the providers hold (Flite workers of `type: flite` hops). */
+  close(): Promise<void>;
 }
 
 /**
- * The agent on embedded providers only: Flite speech, SoundSwallower grammar recognition with a
- * grammar compiled from the agent's own domain, the trained intent classifier, and the agent's
- * dialogue with its knowledge pages. No network, no GPU, no downloads.
+ * The agent's runtime. By default on embedded providers only: Flite speech, SoundSwallower grammar
+ * recognition with a grammar compiled from the agent's own domain, the trained intent classifier,
+ * and the agent's dialogue with its knowledge pages — no network, no GPU, no downloads. With a
+ * `providers:` section (or OPENAI_BASE_URL in the environment) the configured providers come first
+ * and the embedded ones stay as the last hop of each fallback chain; a language model makes the
+ * dialogue an LlmDialogue (docs/llm.md).
  */
 export async function createEmbeddedRuntime(
   agentDir: string,
@@ -76,15 +105,72 @@ export async function createEmbeddedRuntime(
   // The first call compiles the WebAssembly module; do it now rather than in the first turn.
   await synthesizer.synthesize({ text: 'Ready.' });
 
+  const listeners = new Set<RuntimeEventListener>();
+  if (options.onProviderEvent) listeners.add(options.onProviderEvent);
+  const onEvent = (event: RuntimeEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must not fail a user's turn.
+      }
+    }
+  };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const useProviders = options.providers ?? true;
+  if (useProviders && (spec.providers || spec.llm)) progress('building the providers');
+  const providers = useProviders
+    ? createProviderRuntime({
+        agent,
+        yamlText: await readFile(path.join(agentDir, 'agent.yaml'), 'utf8'),
+        file: path.join(agentDir, 'agent.yaml'),
+        env: options.env ?? process.env,
+        timeouts,
+        flite: synthesizer,
+        grammar: recognizer,
+        onEvent,
+      })
+    : null;
+  if (providers) warnings.push(...providers.warnings);
+  const llm = providers?.llm ?? null;
+  // The dialogue's deadline ends the turn with an error; the model must give up before it, so the
+  // agent's own answer can still be given.
+  const llmTimeoutMs = Math.max(100, Math.min(spec.llm?.timeoutMs ?? 6000, timeouts.dialogueMs - 1000));
+
   const runtime: AgentRuntime = {
-    persona: { name: spec.persona.name, language: spec.persona.language, voice: voice ?? 'slt' },
+    persona: {
+      name: spec.persona.name,
+      language: spec.persona.language,
+      voice: providers?.voice ?? voice ?? 'slt',
+    },
     nlu,
-    recognizer,
-    synthesizer,
-    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    recognizer: providers?.recognizer ?? recognizer,
+    synthesizer: providers?.synthesizer ?? synthesizer,
+    timeouts,
     createVad: () => createDefaultVad(),
-    createDialogue: () => new AgentDialogue(agent, { knowledge }),
+    createDialogue: () =>
+      llm
+        ? new LlmDialogue(agent, {
+            model: llm.model,
+            knowledge,
+            settings: { timeoutMs: llmTimeoutMs },
+            onEvent,
+          })
+        : new AgentDialogue(agent, { knowledge }),
     chunkSentences: (deltas) => chunkSentences(deltas),
   };
-  return { runtime, agent, warnings };
+  return {
+    runtime,
+    agent,
+    warnings,
+    llm: llm?.source ?? null,
+    onProviderEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    breakers: providers?.breakers ?? [],
+    close: async () => {
+      await providers?.close();
+    },
+  };
 }

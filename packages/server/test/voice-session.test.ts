@@ -71,7 +71,7 @@ describe('a spoken turn through the WebSocket', () => {
     caller.send({ type: 'text', text: 'where is my order' });
     await caller.waitFor('turn.end');
     const mark = caller.mark();
-    await caller.speak(await say('four eight two nine one three', 'slt'));
+    await caller.speak(await say('my order number is four eight two nine one three', 'awb'));
     const nlu = await caller.waitFor('nlu', () => true, { after: mark });
     expect(nlu.entities).toContainEqual(expect.objectContaining({ entity: 'order_number', value: '482913' }));
     const reply = await caller.waitFor('response.text', () => true, { after: mark });
@@ -111,7 +111,7 @@ describe('barge-in', () => {
     const first = await caller.waitFor('audio.chunk');
     const turnId = first.turnId;
     // The person starts talking while the answer plays.
-    await caller.speak(await say('talk to a human'));
+    await caller.speak(await say('i want to talk to a human'));
     const interrupted = await caller.waitFor('interrupted', (e) => e.turnId === turnId);
     expect(interrupted.reason).toBe('barge-in');
     // Interruption happens while handling the very frame the VAD heard speech start in.
@@ -133,7 +133,11 @@ describe('barge-in', () => {
     };
     const agentTurn = transcript.entries.find((e) => e.turnId === turnId && e.role === 'agent');
     expect(agentTurn?.interrupted).toBe(true);
-    const fullReply = first.text;
+    const fullReply = caller
+      .of('audio.chunk')
+      .filter((c) => c.turnId === turnId)
+      .map((c) => c.text)
+      .join(' ');
     const heard = agentTurn?.text ?? '';
     expect(heard.length).toBeGreaterThan(0);
     expect(heard.split(' ').length).toBeLessThan(fullReply.split(' ').length);

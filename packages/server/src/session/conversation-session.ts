@@ -74,6 +74,8 @@ export class ConversationSession {
   private active: ActiveTurn | null = null;
   /** The last turn that sent audio: the one a barge-in interrupts while the client still plays it. */
   private lastSpoken: { id: number; reply: SpokenReply; interrupted: boolean } | null = null;
+  /** Recent turns' replies by turn id, so a late `playback` report still finds its turn. */
+  private readonly spokenReplies = new Map<number, SpokenReply>();
   private readonly transcriptEntries: TranscriptEntry[] = [];
 
   constructor(
@@ -458,6 +460,9 @@ export class ConversationSession {
           }
           turn.latency.speechEndToFirstAudioMs = round(now - turn.inputEndedAt, 1);
           this.lastSpoken = { id: turn.id, reply: turn.reply, interrupted: false };
+          this.spokenReplies.set(turn.id, turn.reply);
+          // A client reports playback within a turn or two; older replies need not be kept.
+          for (const id of this.spokenReplies.keys()) if (id < turn.id - 8) this.spokenReplies.delete(id);
         }
         this.transport.sendEvent({
           type: 'audio.chunk',
@@ -515,7 +520,7 @@ export class ConversationSession {
   /** The client says how much of a turn it played: the transcript keeps just that. */
   private recordPlayback(turnId: number, playedMs: number): void {
     const entry = this.transcriptEntries.findLast((e) => e.turnId === turnId && e.role === 'agent');
-    const reply = this.lastSpoken?.id === turnId ? this.lastSpoken.reply : null;
+    const reply = this.spokenReplies.get(turnId);
     if (!reply) return;
     reply.markPlayed(playedMs);
     if (entry) entry.text = reply.spokenText();

@@ -28,11 +28,13 @@ export class TestCaller {
 
   static async connect(url: string): Promise<TestCaller> {
     const socket = new WebSocket(`${url}/v1/ws`);
+    // Listen before the socket opens: a server may send in the same packet as its handshake.
+    const caller = new TestCaller(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    return new TestCaller(socket);
+    return caller;
   }
 
   /** Connects and starts a session; resolves once `session.started` (and the greeting, if any) came. */
