@@ -96,8 +96,11 @@ function smallDomain(
     });
     const classifier = trainIntentClassifier(train, { ...options, threshold: 0.5 });
     const test = data.test.filter((e) => picked.has(e[1]));
-    inScope += test.filter(([text, intent]) => classifier.classify(text).intent === intent).length / test.length;
-    oosRecall += data.oos_test.filter(([text]) => classifier.classify(text).intent === null).length / data.oos_test.length;
+    inScope +=
+      test.filter(([text, intent]) => classifier.classify(text).intent === intent).length / test.length;
+    oosRecall +=
+      data.oos_test.filter(([text]) => classifier.classify(text).intent === null).length /
+      data.oos_test.length;
   }
   return { inScope: inScope / draws, oosRecall: oosRecall / draws };
 }
@@ -146,7 +149,11 @@ export async function benchNlu(options: IntentClassifierOptions = {}): Promise<B
     { name: 'clinc150 threshold (70 % recall on oos_val)', value: threshold, unit: '' },
     { name: 'clinc150 in-scope accuracy on val (tuned threshold)', value: 100 * valInScope, unit: '%' },
     { name: 'banking77 accuracy', value: 100 * bankingAcc, unit: '%' },
-    { name: 'clinc150 20 intents x 10 examples: in-scope accuracy at 0.5', value: 100 * small.inScope, unit: '%' },
+    {
+      name: 'clinc150 20 intents x 10 examples: in-scope accuracy at 0.5',
+      value: 100 * small.inScope,
+      unit: '%',
+    },
     { name: 'clinc150 20 intents x 10 examples: oos recall at 0.5', value: 100 * small.oosRecall, unit: '%' },
     { name: `training time, ${train.length} clinc150 examples (cpu)`, value: trainCpu, unit: 's' },
     { name: `training time, ${train.length} clinc150 examples (wall)`, value: trainWall, unit: 's' },

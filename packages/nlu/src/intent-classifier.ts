@@ -34,9 +34,10 @@ export interface IntentClassifierOptions {
   sharpness?: number;
   rejectScore?: number;
   /**
-   * Utterances of no intent, trained as a hidden "none" class; those closer than
+   * Utterances of no intent, trained as negatives of every intent; those closer than
    * `backgroundMaxSimilarity` (cosine) to an example are left out. Default
-   * `BACKGROUND_UTTERANCES`; `[]` trains without.
+   * `BACKGROUND_UTTERANCES`; `[]` trains without. (As negatives they did better than as a
+   * class of their own, which took in-scope utterances from weak intents: docs/nlu.md.)
    */
   background?: readonly string[];
   backgroundMaxSimilarity?: number;
@@ -82,14 +83,15 @@ export function trainIntentClassifier(
   const backgroundRows = rows.slice(examples.length);
   const similarity = maxCosines(backgroundRows, domainRows);
   const kept = backgroundRows.filter((_, k) => (similarity[k] as number) < o.backgroundMaxSimilarity);
-  const none = intents.length; // the hidden class, present when `kept` is not empty
+  // Background rows are negatives of every intent: an index no class has.
+  const none = intents.length;
   const labels = Int32Array.from([
     ...examples.map((e) => index.get(e.intent) as number),
     ...kept.map(() => none),
   ]);
-  const classes = intents.length + (kept.length > 0 ? 1 : 0);
+  const classes = intents.length;
   const model =
-    classes === 1
+    classes === 1 && kept.length === 0
       ? singleIntentModel(space.size)
       : trainOneVsRestSvm([...domainRows, ...kept], labels, classes, space.size, {
           c: o.c,
