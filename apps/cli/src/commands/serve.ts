@@ -32,7 +32,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     onProgress: (step) => process.stderr.write(`… ${step}\n`),
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-  const app = await createServer({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  process.stderr.write('… building the web app\n');
+  const { buildWebApp } = await import('@visemo/web');
+  const web = await buildWebApp();
+  const app = await createServer({
+    runtime,
+    webRoot: web.outDir,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  });
   const address = await app.listen({ port, host });
   process.stderr.write(
     `${agent.spec.persona.name} is ready in ${Math.round(performance.now() - started)} ms: ${address.replace('0.0.0.0', 'localhost')}/\n`,

@@ -1,3 +1,4 @@
+import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode } from '@visemo/core';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -12,6 +13,8 @@ export interface ServerOptions {
   /** Sessions held at once; one more is refused with `session_limit`. */
   maxSessions?: number;
   logger?: FastifyServerOptions['logger'];
+  /** A built web app to serve at `/` (index.html and its assets). */
+  webRoot?: string;
 }
 
 /**
@@ -23,7 +26,6 @@ const HARD_FRAME_LIMIT_BYTES = 1024 * 1024;
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
-    disableRequestLogging: true,
   });
   const sessions = new Map<string, ConversationSession>();
   const metrics = new ServerMetrics();
@@ -75,6 +77,20 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     });
     socket.on('error', (error) => app.log.warn({ sessionId: session.id, err: error }, 'socket error'));
   });
+
+  if (options.webRoot) {
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      index: ['index.html'],
+      // Asset names carry content hashes; index.html must be revalidated to pick up new ones.
+      setHeaders: (reply, filePath) => {
+        reply.header(
+          'cache-control',
+          filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    });
+  }
 
   app.addHook('onClose', async () => {
     for (const session of sessions.values()) session.close();
