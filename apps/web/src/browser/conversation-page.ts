@@ -113,7 +113,7 @@ export class ConversationPage {
       url: this.options.serverUrl,
       audio: !this.textOnly,
       // A session opened by switching modes continues the page's conversation: no second greeting.
-      greet: this.log !== undefined && byId('log').childElementCount === 0,
+      greet: byId('log').childElementCount === 0,
       ...(this.context && this.output && !this.textOnly
         ? { audioContext: this.context, output: this.output }
         : {}),

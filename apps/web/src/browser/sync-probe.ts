@@ -43,6 +43,8 @@ export interface SyncReport {
 
 export interface Stats {
   count: number;
+  /** Share of values within ±17 ms (one frame at 60 Hz), 0..1. */
+  withinFrame: number;
   meanMs: number;
   medianMs: number;
   p95AbsMs: number;
@@ -182,12 +184,14 @@ export class SyncProbe {
 }
 
 function stats(values: number[]): Stats {
-  if (values.length === 0) return { count: 0, meanMs: 0, medianMs: 0, p95AbsMs: 0, maxAbsMs: 0 };
+  if (values.length === 0)
+    return { count: 0, withinFrame: 0, meanMs: 0, medianMs: 0, p95AbsMs: 0, maxAbsMs: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const abs = values.map(Math.abs).sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 100) / 100;
   return {
     count: values.length,
+    withinFrame: round(abs.filter((v) => v <= 17).length / abs.length),
     meanMs: round(values.reduce((s, v) => s + v, 0) / values.length),
     medianMs: round(sorted[Math.floor(sorted.length / 2)] as number),
     p95AbsMs: round(abs[Math.min(abs.length - 1, Math.floor(abs.length * 0.95))] as number),

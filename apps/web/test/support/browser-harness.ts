@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebApp, type WebAppBuild } from '../../src/index.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; another build can be named in CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = resolve(import.meta.dirname, '../../../../artifacts');
 
 const TYPES: Record<string, string> = {
