@@ -8,5 +8,12 @@ export {
 } from './intent-classifier.js';
 export { createNlu, type NluOptions } from './nlu.js';
 export { digitsToWords, numberToWords } from './numbers.js';
-export { type DomainPhrases, domainPhrases, type PhraseSlot, spoken } from './phrases.js';
+export {
+  DEFAULT_DIGITS,
+  DEFAULT_NUMBER_RANGE,
+  type DomainPhrases,
+  domainPhrases,
+  type PhraseSlot,
+  spoken,
+} from './phrases.js';
 export { normalizeWords } from './text.js';

@@ -7,10 +7,19 @@ export interface PhraseSlot {
   /** The entity name; phrases hold it as `{name}`. */
   name: string;
   kind: 'digits' | 'number';
-  /** For `digits`: the allowed count of digits. */
-  min?: number;
-  max?: number;
+  /** `digits`: the allowed count of digits; `number`: the range of values. */
+  min: number;
+  max: number;
 }
+
+/** Digit codes of an entity without `length`: 1 to 12 digits. */
+export const DEFAULT_DIGITS = { min: 1, max: 12 };
+/**
+ * Numbers a grammar accepts for a `number` entity, which has no range in the agent schema:
+ * 0–2000, the most a grammar's number slot holds (2,001 values) and enough for quantities,
+ * years and prices.
+ */
+export const DEFAULT_NUMBER_RANGE = { min: 0, max: 2000 };
 
 export interface DomainPhrases {
   /** Lower-case word sequences, each at most once; `{name}` stands for a slot. */
@@ -108,7 +117,7 @@ export function domainPhrases(spec: AgentSpec): DomainPhrases {
     .map((e) => ({
       name: e.name,
       kind: e.kind,
-      ...(e.kind === 'digits' && e.length ? { min: e.length.min, max: e.length.max } : {}),
+      ...(e.kind === 'digits' ? (e.length ?? DEFAULT_DIGITS) : DEFAULT_NUMBER_RANGE),
     }));
   return { phrases: [...phrases], slots };
 }

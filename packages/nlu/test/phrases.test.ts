@@ -60,7 +60,7 @@ describe('domainPhrases', () => {
   it('describes the slots', () => {
     expect(slots).toEqual([
       { name: 'order_number', kind: 'digits', min: 5, max: 8 },
-      { name: 'quantity', kind: 'number' },
+      { name: 'quantity', kind: 'number', min: 0, max: 2000 },
     ]);
   });
 
@@ -81,6 +81,18 @@ describe('domainPhrases', () => {
     expect(p).toContain('is it three point five km away');
     expect(s).toEqual([]);
   });
+});
+
+it('gives slots without bounds in the spec the default bounds', () => {
+  const spec = AgentSchema.parse({
+    persona: { name: 'A', greeting: 'Hi' },
+    intents: [{ name: 'pin', examples: ['my pin is 1234', 'the code is 99'] }],
+    entities: [{ name: 'pin', kind: 'digits' }],
+  });
+  const { phrases, slots } = domainPhrases(spec);
+  expect(slots).toEqual([{ name: 'pin', kind: 'digits', min: 1, max: 12 }]);
+  expect(phrases).toContain('my pin is {pin}');
+  expect(phrases).toContain('the code is {pin}');
 });
 
 describe('spoken', () => {
