@@ -77,7 +77,11 @@ export async function chatCommand(argv: string[]): Promise<number> {
     events.splice(0);
   }
 
-  const lines = createInterface({ input: process.stdin, terminal: interactive });
+  const lines = createInterface({
+    input: process.stdin,
+    ...(interactive ? { output: process.stdout } : {}),
+    terminal: interactive,
+  });
   if (interactive) {
     lines.setPrompt('\x1b[2myou>\x1b[0m ');
     lines.prompt();
