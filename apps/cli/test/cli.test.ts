@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readWav, writeWav } from '@visemo/speech';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const supportAgent = path.join(repoRoot, 'examples/support-agent');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function visemo(args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
+      { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'visemo-cli-'));
+});
+
+describe('visemo chat', () => {
+  it('answers one JSON line per input line when stdin is not a terminal', async () => {
+    const run = await visemo(
+      ['chat', '--agent', supportAgent, '--json'],
+      'what are your opening hours\nwhere is my order\n482913\n',
+    );
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ text: 'what are your opening hours', intent: 'opening_hours' });
+    expect(lines[0].confidence).toBeGreaterThan(0.5);
+    expect(lines[0].reply).toMatch(/Monday/);
+    expect(lines[1]).toMatchObject({ intent: 'order_status', answeredBy: 'flow' });
+    expect(lines[2].entities).toContainEqual({ entity: 'order_number', value: '482913' });
+    expect(lines[2].reply).toMatch(/482913/);
+  });
+
+  it('names the file and line of an invalid agent and exits 1', async () => {
+    const agent = path.join(dir, 'broken');
+    await import('node:fs/promises').then((fs) => fs.mkdir(agent));
+    await writeFile(
+      path.join(agent, 'agent.yaml'),
+      'version: 1\npersona:\n  name: X\n  greeting: Hi\nintents:\n  - name: Bad Name\n    examples: [a, b]\n    responses: [c]\n',
+    );
+    const run = await visemo(['chat', '--agent', agent, '--json'], 'hello\n');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/agent\.yaml:6:\d+ intents\[0\]\.name/);
+  });
+});
+
+describe('visemo say and transcribe', () => {
+  it('writes a 16 kHz WAV and its viseme track, which the agent recognizer understands', async () => {
+    const wav = path.join(dir, 'hours.wav');
+    const json = path.join(dir, 'hours.json');
+    const say = await visemo([
+      'say',
+      'what are your opening hours',
+      '-o',
+      wav,
+      '--visemes',
+      json,
+      '--voice',
+      'rms',
+    ]);
+    expect(say.code).toBe(0);
+    const audio = readWav(new Uint8Array(await readFile(wav)));
+    expect(audio.sampleRate).toBe(16000);
+    expect(audio.samples.length).toBeGreaterThan(16000);
+    const track = JSON.parse(await readFile(json, 'utf8'));
+    expect(track.visemes.length).toBeGreaterThan(5);
+    expect(track.words.map((w: { word: string }) => w.word)).toEqual([
+      'what',
+      'are',
+      'your',
+      'opening',
+      'hours',
+    ]);
+
+    // The same speech as 44.1 kHz stereo: transcribe mixes it down and resamples it.
+    const stereo = new Int16Array(Math.round((audio.samples.length * 44100) / 16000) * 2);
+    for (let i = 0; i < stereo.length / 2; i++) {
+      const v = audio.samples[Math.floor((i * 16000) / 44100)] as number;
+      stereo[2 * i] = v;
+      stereo[2 * i + 1] = v;
+    }
+    const stereoPath = path.join(dir, 'hours-stereo.wav');
+    await writeFile(stereoPath, stereoWav(stereo, 44100));
+    for (const file of [wav, stereoPath]) {
+      const run = await visemo(['transcribe', file, '--agent', supportAgent, '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ text: 'what are your opening hours', understood: true });
+    }
+  });
+
+  it('refuses a WAV that is not PCM with a clear message', async () => {
+    const mulaw = path.join(dir, 'mulaw.wav');
+    const pcm = writeWav({ samples: new Int16Array(1600), sampleRate: 8000 });
+    // Same file, format tag 7 (mu-law) and 8 bits per sample.
+    const bytes = new Uint8Array(pcm);
+    new DataView(bytes.buffer).setUint16(20, 7, true);
+    await writeFile(mulaw, bytes);
+    const run = await visemo(['transcribe', mulaw, '--agent', supportAgent]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/mu-law|µ-law|format/i);
+    expect(run.stderr).toMatch(/bad_audio/);
+  });
+
+  it('explains usage mistakes with exit code 2', async () => {
+    expect((await visemo(['dance'])).code).toBe(2);
+    const run = await visemo(['say', 'hello']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/-o OUT\.wav is required/);
+  });
+});
+
+/** A 16-bit PCM WAV with two channels. */
+function stereoWav(interleaved: Int16Array, rate: number): Uint8Array {
+  const bytes = new Uint8Array(44 + interleaved.byteLength);
+  const view = new DataView(bytes.buffer);
+  const ascii = (at: number, s: string) => {
+    for (let i = 0; i < s.length; i++) bytes[at + i] = s.charCodeAt(i);
+  };
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + interleaved.byteLength, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, 2, true);
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 4, true);
+  view.setUint16(32, 4, true);
+  view.setUint16(34, 16, true);
+  ascii(36, 'data');
+  view.setUint32(40, interleaved.byteLength, true);
+  bytes.set(new Uint8Array(interleaved.buffer), 44);
+  return bytes;
+}
