@@ -6,6 +6,7 @@ import { createNlu, domainPhrases } from '@visemo/nlu';
 import type { CircuitBreaker } from '@visemo/providers';
 import {
   createDefaultVad,
+  type DroppedPhrase,
   FLITE_VOICES,
   FliteSynthesizer,
   GrammarRecognizer,
@@ -87,11 +88,7 @@ export async function createEmbeddedRuntime(
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
     });
-    for (const dropped of recognizer.dropped) {
-      warnings.push(
-        `the recognizer cannot say ${dropped.unknownWords.map((w) => `"${w}"`).join(', ') || 'a part of'} in "${dropped.phrase}"; that phrase is not recognised by voice`,
-      );
-    }
+    warnings.push(...describeDropped(recognizer.dropped));
   }
 
   progress('starting the speech synthesizer');
@@ -173,4 +170,25 @@ export async function createEmbeddedRuntime(
       await providers?.close();
     },
   };
+}
+
+/** One warning per word the recognizer cannot pronounce, naming a few phrases it takes out. */
+function describeDropped(dropped: readonly DroppedPhrase[]): string[] {
+  const byWord = new Map<string, string[]>();
+  for (const d of dropped) {
+    for (const word of d.unknownWords.length > 0 ? d.unknownWords : ['']) {
+      const phrases = byWord.get(word) ?? [];
+      phrases.push(d.phrase);
+      byWord.set(word, phrases);
+    }
+  }
+  return [...byWord].map(([word, phrases]) => {
+    const what = word ? `cannot pronounce "${word}"` : 'left out';
+    const examples = phrases
+      .slice(0, 2)
+      .map((p) => `"${p}"`)
+      .join(', ');
+    const more = phrases.length > 2 ? ` and ${phrases.length - 2} more` : '';
+    return `the speech recognizer ${what}: ${examples}${more} will only work typed`;
+  });
 }
