@@ -1,3 +1,4 @@
+export { BACKGROUND_UTTERANCES } from './background.js';
 export { createEntityExtractor, type EntityExtractor, type EntityExtractorOptions } from './entities.js';
 export { DEFAULT_FEATURES, type FeatureOptions } from './features.js';
 export {
