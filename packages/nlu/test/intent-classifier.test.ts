@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BACKGROUND_UTTERANCES } from '../src/background.js';
 import { trainIntentClassifier } from '../src/index.js';
 import { supportAgent } from './domain.js';
+
+/** The project's shared data folder, beside the repository. */
+const SHARED_DATA = process.env.VISEMO_DATA ?? join(import.meta.dirname, '../../../../shared/data');
 
 const examples = supportAgent().intents.flatMap((i) => i.examples.map((text) => ({ text, intent: i.name })));
 
@@ -89,7 +93,7 @@ describe('determinism', () => {
 
 describe('on CLINC150', () => {
   it('learns 20 intents well above chance (5 %)', () => {
-    const data = JSON.parse(readFileSync('/work/shared/data/clinc150/data_full.json', 'utf8')) as Record<
+    const data = JSON.parse(readFileSync(join(SHARED_DATA, 'clinc150/data_full.json'), 'utf8')) as Record<
       string,
       [string, string][]
     >;
