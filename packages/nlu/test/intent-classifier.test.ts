@@ -81,6 +81,15 @@ describe('trainIntentClassifier on a small domain', () => {
   });
 });
 
+describe('a domain of one intent', () => {
+  it('tells its intent from everything else through the background', () => {
+    const hours = examples.filter((e) => e.intent === 'opening_hours');
+    const classifier = trainIntentClassifier(hours);
+    expect(classifier.classify('when do you open on monday').intent).toBe('opening_hours');
+    expect(classifier.classify('can you help me with my homework').intent).toBeNull();
+  });
+});
+
 describe('determinism', () => {
   it('gives the same confidences for the same data and seed', () => {
     const a = trainIntentClassifier(examples, { seed: 3 });
