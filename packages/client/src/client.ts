@@ -620,12 +620,14 @@ export class VisemoClient {
     const first = !turn.started;
     turn.started = true;
     if (first) {
-      // Where on performance.now() the first sample will be heard, for latency figures.
+      // Where on performance.now() the first sample will be heard, for latency figures; a context
+      // held by the autoplay policy has a stopped clock, which says nothing about when.
       const atPerfMs = performance.now() + (scheduled.startSec - heardTime(context)) * 1000;
-      if (this.inputEndedAt !== null) {
+      if (this.inputEndedAt !== null && context.state === 'running') {
         this.inputToAudio.set(chunk.turnId, Math.round(atPerfMs - this.inputEndedAt));
-        this.inputEndedAt = null;
       }
+      this.inputEndedAt = null;
+      // atPerfMs is set again when the event fires, from the clock as it then is.
       this.at(scheduled.startSec, { type: 'playback.start', turnId: chunk.turnId, atPerfMs });
     }
     for (const cue of this.sequencer.takeForChunk(chunk.turnId, chunk.text)) {
@@ -704,7 +706,12 @@ export class VisemoClient {
       const due = this.timed.filter((t) => t.atSec <= now);
       if (due.length > 0) {
         this.timed = this.timed.filter((t) => t.atSec > now);
-        for (const t of due) this.emit(t.event);
+        for (const t of due) {
+          if (t.event.type === 'playback.start') {
+            t.event.atPerfMs = performance.now() - (now - t.atSec) * 1000;
+          }
+          this.emit(t.event);
+        }
       }
     }
     for (const [turnId, turn] of this.playing) {

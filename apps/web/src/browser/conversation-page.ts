@@ -181,7 +181,10 @@ export class ConversationPage {
         this.awaitingReply = false;
         this.refreshActivity();
       }),
-      client.on('latency', (e) => this.showLatency(e.server, e.inputToAudioMs)),
+      // The greeting answers no question: its figures would not be a response time.
+      client.on('latency', (e) => {
+        if (e.turnId > 0) this.showLatency(e.server, e.inputToAudioMs);
+      }),
       client.on('handoff', () => {
         byId('handoff').hidden = false;
       }),
