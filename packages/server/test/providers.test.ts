@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentDefinitionError } from '@visemo/core';
+import { FliteSynthesizer } from '@visemo/speech';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   chunk,
@@ -372,6 +373,57 @@ describe('speech providers in a chain', () => {
       await runtime.close();
     } finally {
       await tts.close();
+    }
+  });
+});
+
+describe('speech input in a chain', () => {
+  it('gives the whole utterance to the grammar recognizer when the cloud recognizer fails', async () => {
+    const asr = await startServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'model not loaded', type: 'server_error' } }));
+    });
+    const flite = new FliteSynthesizer();
+    try {
+      const dir = await agentWith(
+        'asr',
+        `providers:
+  asr:
+    - type: openai-compatible
+      baseURL: ${asr.origin}/v1
+      model: whisper-1`,
+      );
+      const events: RuntimeEvent[] = [];
+      const runtime = await createEmbeddedRuntime(dir, { env: {}, onProviderEvent: (e) => events.push(e) });
+      expect(runtime.runtime.recognizer?.name).toMatch(/^fallback\(openai\S* > soundswallower-grammar\)$/);
+      const talk = new Conversation(runtime, false);
+      await talk.waitFor('session.started');
+      const { audio } = await flite.synthesize({ text: 'what are your opening hours', voice: 'rms' });
+      // Silence, the question, then silence for the end of the utterance, in 20 ms frames.
+      const samples = new Int16Array(4800 + audio.samples.length + 16000);
+      samples.set(audio.samples, 4800);
+      for (let at = 0; at < samples.length; at += 320) {
+        talk.session.handleBinary(new Uint8Array(samples.slice(at, at + 320).buffer));
+      }
+      const final = await talk.waitFor('transcript.final');
+      expect(final).toMatchObject({
+        text: 'what are your opening hours',
+        understood: true,
+        source: 'speech',
+      });
+      // The cloud recognizer was asked first, with the utterance as a WAV file.
+      expect(asr.requests).toHaveLength(1);
+      expect(asr.requests[0]?.url).toBe('/v1/audio/transcriptions');
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'provider-fallback', kind: 'asr', to: 'soundswallower-grammar' }),
+      );
+      const nlu = await talk.waitFor('nlu');
+      expect(nlu.intent).toBe('opening_hours');
+      talk.close();
+      await runtime.close();
+    } finally {
+      await flite.close();
+      await asr.close();
     }
   });
 });
