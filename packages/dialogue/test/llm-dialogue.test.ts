@@ -351,6 +351,28 @@ describe('barge-in', () => {
   });
 });
 
+describe('a reply left unread', () => {
+  it('has its model request closed and its text kept when the next turn begins', async () => {
+    const model = new ScriptedModel((request, call) =>
+      call > 0
+        ? say('Next answer.')
+        : (async function* () {
+            yield { type: 'text-delta', text: 'First words. ' } as ChatStreamPart;
+            yield* hang(request);
+          })(),
+    );
+    const dialogue = new LlmDialogue(agent, { model });
+    await dialogue.respond(nlu('first question'));
+    expect(model.requests[0]?.signal?.aborted).toBe(false);
+    await collect(await dialogue.respond(nlu('second question')));
+    expect(model.requests[0]?.signal?.aborted).toBe(true);
+    expect((model.requests[1] as ChatRequest).messages).toContainEqual({
+      role: 'assistant',
+      content: 'First words.',
+    });
+  });
+});
+
 describe('spoken text', () => {
   it('takes out Markdown wherever the deltas are cut', async () => {
     const markdown =

@@ -79,6 +79,8 @@ interface OpenTurn {
   /** Whether any text was given out in this turn. */
   spoke: boolean;
   committed: boolean;
+  /** Closes the turn's model request, if it has one still open. */
+  stop?: () => void;
 }
 
 /**
@@ -212,6 +214,7 @@ export class LlmDialogue implements DialoguePolicy {
       this.commit(turn);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    turn.stop = () => controller.abort(new VisemoError(ErrorCode.Aborted, 'the next turn began'));
     const release = () => signal?.removeEventListener('abort', onAbort);
     const events = this.modelEvents(messages, turn, controller, started)[Symbol.asyncIterator]();
 
@@ -427,9 +430,15 @@ export class LlmDialogue implements DialoguePolicy {
     return turn;
   }
 
-  /** A turn still open when the next one starts (its reply was never read to the end) goes in now. */
+  /**
+   * A turn still open when the next one starts (its reply was never read to the end) goes in now,
+   * and its model request is closed.
+   */
   private commitOpenTurn(): void {
-    if (this.open) this.commit(this.open);
+    const open = this.open;
+    if (!open) return;
+    open.stop?.();
+    this.commit(open);
   }
 
   private commit(turn: OpenTurn): void {
