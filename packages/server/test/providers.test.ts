@@ -334,6 +334,51 @@ llm:
   });
 });
 
+describe('a chain of models', () => {
+  it('moves on to the next model when the first cannot be reached, and reports it', async () => {
+    const gone = await startServer(() => {});
+    const unreachable = gone.origin;
+    await gone.close();
+    const dir = await agentWith(
+      'two-models',
+      `providers:
+  llm:
+    - type: openai-compatible
+      baseURL: ${unreachable}/v1
+      model: first
+    - type: openai-compatible
+      baseURL: ${llm.origin}/v1
+      model: second
+  retry: { retries: 0 }`,
+    );
+    const events: RuntimeEvent[] = [];
+    const runtime = await createEmbeddedRuntime(dir, {
+      speechInput: false,
+      env: {},
+      onProviderEvent: (e) => events.push(e),
+    });
+    replies.push(streamText(['The second model answers.']));
+    const talk = new Conversation(runtime, false);
+    const mark = talk.say(OFF_DOMAIN);
+    await talk.waitFor('turn.end', mark);
+    expect(talk.of('response.text', mark)[0]).toMatchObject({
+      text: 'The second model answers.',
+      answeredBy: 'llm',
+    });
+    expect(JSON.parse(llm.requests.at(-1)?.body.toString() ?? '{}').model).toBe('second');
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'provider-failed', kind: 'llm', provider: 'openai-compatible:first' }),
+    );
+    expect(events).toContainEqual({
+      type: 'provider-fallback',
+      kind: 'llm',
+      from: 'openai-compatible:first',
+      to: 'openai-compatible:second',
+    });
+    talk.close();
+  });
+});
+
 describe('speech providers in a chain', () => {
   it('falls back from a failing cloud voice to Flite, with per-hop events', async () => {
     const tts = await startServer((_req, res) => {
