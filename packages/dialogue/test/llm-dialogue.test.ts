@@ -290,6 +290,22 @@ describe('when the model fails', () => {
     expect(history).toContainEqual({ role: 'assistant', content: agent.spec.persona.fallback[0] });
   });
 
+  it('asks again without tools when the model refuses them, and keeps them off', async () => {
+    const model = new ScriptedModel((request) => {
+      if (request.tools) {
+        throw new VisemoError(ErrorCode.ProviderRejected, 'scripted: llama-tiny does not support tools');
+      }
+      return say('Plain answer.');
+    });
+    const dialogue = new LlmDialogue(agent, { model });
+    const reply = await dialogue.respond(nlu('zebra quantum xylophone'));
+    expect(reply.route).toBe('llm');
+    expect(textOf(await collect(reply))).toBe('Plain answer.');
+    await collect(await dialogue.respond(nlu('and another thing')));
+    expect(model.requests.map((r) => r.tools !== undefined)).toEqual([true, false, false]);
+    expect(model.requests[1]?.messages[0]?.content).not.toMatch(/handoff_to_human/);
+  });
+
   it('ends the reply where the model broke off, and says so', async () => {
     const model = new ScriptedModel(async function* () {
       yield { type: 'text-delta', text: 'Our shop opened in ' };

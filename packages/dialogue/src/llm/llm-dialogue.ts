@@ -100,10 +100,16 @@ export class LlmDialogue implements DialoguePolicy {
   private readonly knowledge: KnowledgeIndex;
   private readonly tools: Map<string, AgentTool>;
   private readonly toolDefinitions: ToolDefinition[];
-  private readonly system: string;
+  /** The system prompt with the tools, and without them for a model that refused them. */
+  private readonly prompts: { tools: string; plain: string };
   private readonly intents: Set<string>;
   private readonly onEvent: ((event: LlmDialogueEvent) => void) | undefined;
   private open: OpenTurn | null = null;
+  /**
+   * False once the model refused a request for its tools: some local models cannot take them
+   * (Ollama answers 400 "… does not support tools"); the conversation goes on without.
+   */
+  private offersTools: boolean;
 
   constructor(
     private readonly agent: Agent,
@@ -117,7 +123,11 @@ export class LlmDialogue implements DialoguePolicy {
     if (this.settings.handoff) tools.push(handoffTool());
     this.tools = new Map(tools.map((t) => [t.definition.name, t]));
     this.toolDefinitions = tools.map((t) => t.definition);
-    this.system = systemPrompt(agent, this.toolDefinitions, this.settings);
+    this.offersTools = tools.length > 0;
+    this.prompts = {
+      tools: systemPrompt(agent, this.toolDefinitions, this.settings),
+      plain: systemPrompt(agent, [], this.settings),
+    };
     const routed = this.settings.routing.intents;
     this.intents = new Set(routed ?? agent.spec.intents.map((i) => i.name));
     this.onEvent = options.onEvent;
@@ -125,7 +135,7 @@ export class LlmDialogue implements DialoguePolicy {
 
   /** The system prompt the model gets (persona, speaking rules, tool use). */
   get systemPrompt(): string {
-    return this.system;
+    return this.offersTools ? this.prompts.tools : this.prompts.plain;
   }
 
   /** The tools the model is offered. */
@@ -200,7 +210,7 @@ export class LlmDialogue implements DialoguePolicy {
         : [];
     const sources = hits.map((h) => h.source);
     const messages: ChatMessage[] = [
-      { role: 'system', content: this.system },
+      { role: 'system', content: this.systemPrompt },
       ...this.history.window(settings.history),
       { role: 'system', content: knowledgeMessage(hits) },
       { role: 'user', content: nlu.text },
@@ -233,10 +243,15 @@ export class LlmDialogue implements DialoguePolicy {
         this.commit(turn);
         return { answeredBy: 'llm', route: 'llm', sources, events: empty() };
       }
-      // Nothing was said: the turn is told again, by the agent's own dialogue.
+      // Nothing was said: the turn is told again, without tools if the model refused them, else
+      // by the agent's own dialogue.
       turn.committed = true;
       this.open = null;
       const llmFailure = this.failure(error, false, started);
+      if (this.offersTools && refusesTools(error)) {
+        this.offersTools = false;
+        return this.modelTurn(nlu, signal);
+      }
       return this.agentTurn(nlu, 'llm-fallback', signal, { llmFailure, sources });
     }
 
@@ -310,7 +325,7 @@ export class LlmDialogue implements DialoguePolicy {
     for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
       const stream = this.model.stream({
         messages,
-        tools: this.toolDefinitions.length > 0 ? this.toolDefinitions : undefined,
+        tools: this.offersTools ? this.toolDefinitions : undefined,
         temperature: settings.temperature,
         maxTokens: settings.maxTokens,
         signal: controller.signal,
@@ -477,3 +492,11 @@ export class LlmDialogue implements DialoguePolicy {
 }
 
 async function* empty(): AsyncGenerator<DialogueEvent> {}
+
+/** A request refused (4xx) because of its tools, e.g. a model without tool support. */
+function refusesTools(error: unknown): boolean {
+  const failures = error instanceof Error && Array.isArray(error.cause) ? error.cause : [error];
+  return failures.some(
+    (f) => f instanceof VisemoError && f.code === ErrorCode.ProviderRejected && /\btools?\b/i.test(f.message),
+  );
+}
