@@ -66,6 +66,10 @@ export type ServerEvent =
   | { type: 'handoff'; turnId: number; reason: string }
   | { type: 'interrupted'; turnId: number; reason: 'barge-in' | 'client' }
   | { type: 'turn.end'; turnId: number; interrupted: boolean; spokenText: string; latency: TurnLatency }
+  | {
+      type: 'transcript';
+      entries: { turnId: number; role: 'user' | 'agent'; text: string; interrupted?: boolean }[];
+    }
   | { type: 'error'; code: ErrorCode; message: string; fatal: boolean }
   | { type: 'session.ended'; reason: 'client' | 'idle' | 'server' };
 
@@ -85,6 +89,7 @@ export type ClientMessage =
   | { type: 'text'; text: string }
   | { type: 'playback'; turnId: number; playedMs: number }
   | { type: 'interrupt' }
+  | { type: 'transcript.get' }
   | { type: 'session.end' };
 
 /** What each event type must carry; checked at the edge so the rest of the SDK can trust the types. */
@@ -108,6 +113,7 @@ const REQUIRED_FIELDS: Readonly<Record<ServerEventType, Readonly<Record<string, 
   handoff: { turnId: 'number', reason: 'string' },
   interrupted: { turnId: 'number', reason: 'string' },
   'turn.end': { turnId: 'number', interrupted: 'boolean', spokenText: 'string', latency: 'object' },
+  transcript: { entries: 'array' },
   error: { code: 'string', message: 'string', fatal: 'boolean' },
   'session.ended': { reason: 'string' },
 };

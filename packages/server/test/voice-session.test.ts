@@ -125,12 +125,8 @@ describe('barge-in', () => {
     expect(next.intent).toBe('talk_to_human');
     await caller.waitFor('handoff');
 
-    const sessionId = caller.of('session.started')[0]?.sessionId;
-    const transcript = (await (
-      await fetch(`${url.replace('ws', 'http')}/v1/sessions/${sessionId}/transcript`)
-    ).json()) as {
-      entries: { turnId: number; role: string; text: string; interrupted?: boolean }[];
-    };
+    caller.send({ type: 'transcript.get' });
+    const transcript = await caller.waitFor('transcript');
     const agentTurn = transcript.entries.find((e) => e.turnId === turnId && e.role === 'agent');
     expect(agentTurn?.interrupted).toBe(true);
     const fullReply = caller

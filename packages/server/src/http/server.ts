@@ -41,16 +41,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return metrics.registry.metrics();
   });
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/sessions/:id/transcript',
-    { schema: { params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
-    async (request, reply) => {
-      const session = sessions.get(request.params.id);
-      if (!session) return reply.code(404).send({ code: 'not_found', message: 'no such live session' });
-      return { sessionId: session.id, entries: session.transcript };
-    },
-  );
-
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket) => {
     if (sessions.size >= maxSessions) {
       send(socket, {

@@ -29,6 +29,7 @@ const Playback = z.strictObject({
 const AudioCommit = z.strictObject({ type: z.literal('audio.commit') });
 const Interrupt = z.strictObject({ type: z.literal('interrupt') });
 const SessionEnd = z.strictObject({ type: z.literal('session.end') });
+const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
 
 const schemas = {
   'session.start': SessionStart,
@@ -37,6 +38,7 @@ const schemas = {
   'audio.commit': AudioCommit,
   interrupt: Interrupt,
   'session.end': SessionEnd,
+  'transcript.get': TranscriptGet,
 } as const;
 
 export type ClientMessage =
@@ -45,7 +47,8 @@ export type ClientMessage =
   | z.infer<typeof Playback>
   | z.infer<typeof AudioCommit>
   | z.infer<typeof Interrupt>
-  | z.infer<typeof SessionEnd>;
+  | z.infer<typeof SessionEnd>
+  | z.infer<typeof TranscriptGet>;
 export type SessionStartMessage = z.infer<typeof SessionStart>;
 
 /** Parses one JSON text frame; throws VisemoError with the protocol's error code. */

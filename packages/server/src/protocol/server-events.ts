@@ -60,5 +60,9 @@ export type ServerEvent =
   | { type: 'handoff'; turnId: number; reason: string }
   | { type: 'interrupted'; turnId: number; reason: 'barge-in' | 'client' }
   | { type: 'turn.end'; turnId: number; interrupted: boolean; spokenText: string; latency: TurnLatency }
+  | {
+      type: 'transcript';
+      entries: { turnId: number; role: 'user' | 'agent'; text: string; interrupted?: boolean }[];
+    }
   | { type: 'error'; code: ErrorCode; message: string; fatal: boolean }
   | { type: 'session.ended'; reason: 'client' | 'idle' | 'server' };

@@ -159,6 +159,12 @@ export class ConversationSession {
       case 'interrupt':
         this.interruptSpeech('client');
         break;
+      case 'transcript.get':
+        this.transport.sendEvent({
+          type: 'transcript',
+          entries: this.transcriptEntries.map((e) => ({ ...e })),
+        });
+        break;
       case 'session.end':
         this.transport.sendEvent({ type: 'session.ended', reason: 'client' });
         this.close();
