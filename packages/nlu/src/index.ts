@@ -8,7 +8,6 @@ export {
   trainIntentClassifier,
 } from './intent-classifier.js';
 export { createNlu, type NluOptions } from './nlu.js';
-export { digitsToWords, numberToWords } from './numbers.js';
 export {
   DEFAULT_DIGITS,
   DEFAULT_NUMBER_RANGE,

@@ -1,11 +1,11 @@
 import type { AgentSpec, EntityMatch, EntitySpec, IntentClassifier, NluResult } from '@visemo/core';
+import { digitsToWords, numberToWords } from '@visemo/core';
 import { createEntityExtractor } from './entities.js';
 import {
   type IntentClassifierOptions,
   type IntentExample,
   trainIntentClassifier,
 } from './intent-classifier.js';
-import { digitsToWords, numberToWords } from './numbers.js';
 import { tokenize } from './text.js';
 
 export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {

@@ -1,6 +1,6 @@
 import type { AgentSpec, EntityMatch, EntitySpec } from '@visemo/core';
+import { digitsToWords, numberToWords } from '@visemo/core';
 import { createEntityExtractor } from './entities.js';
-import { digitsToWords, numberToWords } from './numbers.js';
 import { tokenize } from './text.js';
 
 export interface PhraseSlot {

@@ -1,6 +1,6 @@
 import type { PhoneTiming, WordTiming } from '@visemo/core';
 import { phonesToVisemes } from '@visemo/core';
-import { graphemesToPhones, lettersToPhones, numberToWords } from '@visemo/speech';
+import { graphemesToPhones, lettersToPhones, spokenNumber } from '@visemo/speech';
 import type { Timings } from '../timing/timing.js';
 
 /** ElevenLabs' `alignment` / `normalized_alignment` object: one entry per character of the text. */
@@ -83,7 +83,7 @@ export function phonesFromCharacters(alignment: CharacterAlignment): PhoneTiming
     if (start > cursor) push('pau', cursor, start);
     const word = run.map((c) => c.char).join('');
     if (/^\d+$/.test(word)) {
-      spread(numberToWords(Number(word)).flatMap(lettersToPhones), start, end, push);
+      spread(spokenNumber(Number(word)).flatMap(lettersToPhones), start, end, push);
     } else {
       const graphemes = graphemesToPhones(word);
       for (const g of graphemes) {

@@ -11,6 +11,6 @@ export {
   type GraphemePhones,
   graphemesToPhones,
   lettersToPhones,
-  numberToWords,
   speakableWords,
+  spokenNumber,
 } from './letters.js';

@@ -1,3 +1,5 @@
+import { digitsToWords, numberToWords } from '@visemo/core';
+
 /**
  * Letter-to-sound rules for English, approximate: enough to give a word the right number and kind
  * of mouth shapes when no dictionary knows it (names, brands, typos) and to map a TTS vendor's
@@ -131,41 +133,10 @@ export function lettersToPhones(word: string): string[] {
   return phones.length > 0 ? phones : ['AH'];
 }
 
-const ONES = [
-  'zero',
-  'one',
-  'two',
-  'three',
-  'four',
-  'five',
-  'six',
-  'seven',
-  'eight',
-  'nine',
-  'ten',
-  'eleven',
-  'twelve',
-  'thirteen',
-  'fourteen',
-  'fifteen',
-  'sixteen',
-  'seventeen',
-  'eighteen',
-  'nineteen',
-];
-const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
-
 /** 0–999 999 as English words; larger numbers are read digit by digit. */
-export function numberToWords(n: number): string[] {
-  if (!Number.isInteger(n) || n < 0 || n > 999_999)
-    return String(n)
-      .split('')
-      .flatMap((d) => numberToWords(Number(d)));
-  if (n < 20) return [ONES[n] as string];
-  if (n < 100) return [TENS[Math.floor(n / 10)] as string, ...(n % 10 ? [ONES[n % 10] as string] : [])];
-  if (n < 1000)
-    return [ONES[Math.floor(n / 100)] as string, 'hundred', ...(n % 100 ? numberToWords(n % 100) : [])];
-  return [...numberToWords(Math.floor(n / 1000)), 'thousand', ...(n % 1000 ? numberToWords(n % 1000) : [])];
+export function spokenNumber(n: number): string[] {
+  const words = Number.isInteger(n) && n >= 0 && n <= 999_999 ? numberToWords(n) : digitsToWords(String(n));
+  return words.split(' ');
 }
 
 /**
@@ -177,7 +148,7 @@ export function speakableWords(text: string): string[] {
   for (const token of text.toLowerCase().split(/[^\p{L}\p{N}']+/u)) {
     const t = token.replace(/^'+|'+$/g, '');
     if (!t) continue;
-    if (/^\d+$/.test(t)) words.push(...numberToWords(Number(t)));
+    if (/^\d+$/.test(t)) words.push(...spokenNumber(Number(t)));
     else words.push(t);
   }
   return words;
