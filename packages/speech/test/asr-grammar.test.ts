@@ -50,6 +50,19 @@ describe('buildGrammar', () => {
     expect(built.words).toContain('oh');
   });
 
+  it('keeps a phrase that is only a slot, as people answer "what is your order number?"', () => {
+    const built = buildGrammar(
+      {
+        phrases: ['{order_number}', "it's {order_number}", '{order_number} please'],
+        slots: [{ name: 'order_number', kind: 'digits', min: 6, max: 6 }],
+      },
+      { isKnownWord: (w) => known.has(w) || w === "it's" || w === 'please' },
+    );
+    expect(built.dropped).toEqual([]);
+    expect(built.phrases).toEqual(['{order_number}', "it's {order_number}", '{order_number} please']);
+    expect(built.jsgf).toContain('public <utterance> = (<slot_order_number>) | ');
+  });
+
   it('drops phrases and slot values with words the dictionary lacks, and says which words', () => {
     const built = buildGrammar(
       {

@@ -153,7 +153,8 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
   const known = options.isKnownWord ?? (() => true);
   const dropped: DroppedPhrase[] = [];
   const words = new Set<string>();
-  const unknownIn = (text: string) => [...new Set(text.split(' ').filter((w) => !known(w)))];
+  // A phrase that is only a slot ("{order_number}") has no plain words: '' must not count as one.
+  const unknownIn = (text: string) => [...new Set(text.split(' ').filter((w) => w && !known(w)))];
 
   const rules: string[] = [];
   const slotRules = new Map<string, string>();
