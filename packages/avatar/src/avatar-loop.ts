@@ -1,3 +1,4 @@
+import { seededRandom } from '@visemo/core/seeded-random';
 import type { VisemeCue } from '@visemo/core/visemes-types';
 import { type Avatar, type AvatarOptions, prefersReducedMotion } from './avatar.js';
 import type { AvatarExpression } from './expressions.js';
@@ -5,7 +6,6 @@ import { FaceAnimator } from './face-animator.js';
 import type { FaceState } from './face-channels.js';
 import { FrameRateCounter } from './frame-rate.js';
 import type { AvatarState } from './idle-life.js';
-import { seededRandom } from './random.js';
 import type { Viseme } from './visemes.js';
 
 const wallSeconds = () => performance.now() / 1000;

@@ -1,4 +1,4 @@
-import { seededRandom } from './random.js';
+import { seededRandom } from '@visemo/core/seeded-random';
 
 export type AvatarState = 'idle' | 'listening' | 'thinking' | 'speaking';
 

@@ -1,3 +1,4 @@
+export { seededRandom } from '@visemo/core/seeded-random';
 export type { Avatar, AvatarModelSource, AvatarOptions } from './avatar.js';
 export { AvatarLoop } from './avatar-loop.js';
 export { BUILTIN_CHANNELS } from './builtin-channels.js';
@@ -27,7 +28,6 @@ export {
   mouthSlice,
   VISEME_MOUTH,
 } from './mouth-model.js';
-export { seededRandom } from './random.js';
 export { SvgAvatar } from './svg-avatar.js';
 // Type only: the class (and Three.js with it) loads on demand through createAvatar.
 export type { ThreeAvatar } from './three-avatar.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@visemo/core/seeded-random';
 import { BufferGeometry, Float32BufferAttribute, Group, Mesh } from 'three';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_CHANNELS } from '../src/builtin-channels.js';
@@ -6,7 +7,6 @@ import { FaceAnimator } from '../src/face-animator.js';
 import { detectMorphVocabulary, type FaceState, faceToChannels } from '../src/face-channels.js';
 import { IdleLife } from '../src/idle-life.js';
 import { MeshMorphRig } from '../src/morph-rig.js';
-import { seededRandom } from '../src/random.js';
 import { zeroVisemeWeights } from '../src/visemes.js';
 
 function face(over: Partial<FaceState> = {}): FaceState {

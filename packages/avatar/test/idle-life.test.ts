@@ -1,6 +1,6 @@
+import { seededRandom } from '@visemo/core/seeded-random';
 import { describe, expect, it } from 'vitest';
 import { IdleLife } from '../src/idle-life.js';
-import { seededRandom } from '../src/random.js';
 
 const DT = 1 / 60;
 

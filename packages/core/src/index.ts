@@ -7,5 +7,6 @@ export * from './dialogue-types.js';
 export * from './errors.js';
 export * from './number-words.js';
 export * from './providers.js';
+export * from './seeded-random.js';
 export * from './visemes.js';
 export * from './visemes-types.js';

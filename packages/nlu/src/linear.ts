@@ -1,3 +1,4 @@
+import { seededRandom } from '@visemo/core';
 import type { SparseVector } from './features.js';
 
 /**
@@ -16,18 +17,6 @@ export interface SvmOptions {
   c: number;
   epochs: number;
   seed: number;
-}
-
-/** A small seeded generator (mulberry32), so training is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {

@@ -1,4 +1,7 @@
-/** Small seeded PRNG (mulberry32) so idle motion is reproducible in tests. Returns [0, 1). */
+/**
+ * A small seeded pseudo-random generator (mulberry32), returning numbers in [0, 1): training and idle
+ * motion are reproducible from their seed.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
