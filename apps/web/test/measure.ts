@@ -6,7 +6,8 @@
  *     plays where it was scheduled.
  * Run: node --import tsx apps/web/test/measure.ts [--loads 5] [--avatar 2d|3d]
  */
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEmbeddedRuntime } from '@visemo/server';
 import { buildOnce, launchChromium, openPage, startServer } from './support/browser-harness.js';
@@ -25,6 +26,49 @@ for (const f of built.files)
   console.log(`${f.path.padEnd(34)} ${kib(f.bytes).padStart(10)} ${kib(f.gzipBytes).padStart(10)} gzip`);
 console.log(`first load: ${kib(built.initialJs.bytes)} (${kib(built.initialJs.gzipBytes)} gzip)`);
 console.log(`all:        ${kib(built.totalJs.bytes)} (${kib(built.totalJs.gzipBytes)} gzip)`);
+// Loading stages, from the chunks' own import statements: each dynamic import opens a stage that
+// brings the chunks it reaches statically and that no earlier stage loaded.
+const chunks = new Map(
+  built.files.filter((f) => f.path.endsWith('.js')).map((f) => [f.path.split('/').pop() as string, f]),
+);
+const imports = new Map<string, { statics: string[]; dynamics: string[] }>();
+for (const name of chunks.keys()) {
+  const text = readFileSync(join(built.outDir, 'assets', name), 'utf8');
+  imports.set(name, {
+    statics: [...text.matchAll(/(?:from|import)\s*"\.\/(chunk-[A-Z0-9]+\.js)"/g)].map((m) => m[1] as string),
+    dynamics: [...text.matchAll(/import\(\s*"\.\/(chunk-[A-Z0-9]+\.js)"\s*\)/g)].map((m) => m[1] as string),
+  });
+}
+const loaded = new Set<string>();
+const stage = (roots: string[]) => {
+  const reached: string[] = [];
+  const visit = (name: string) => {
+    if (loaded.has(name)) return;
+    loaded.add(name);
+    reached.push(name);
+    for (const next of imports.get(name)?.statics ?? []) visit(next);
+  };
+  for (const root of roots) visit(root);
+  return reached;
+};
+const printStage = (label: string, names: string[]) => {
+  const bytes = names.reduce((n, c) => n + (chunks.get(c)?.bytes ?? 0), 0);
+  const gzip = names.reduce((n, c) => n + (chunks.get(c)?.gzipBytes ?? 0), 0);
+  console.log(`${label.padEnd(34)} ${kib(bytes).padStart(10)} ${kib(gzip).padStart(10)} gzip`);
+};
+const entry = [...chunks.keys()].find((c) => c.startsWith('app-')) as string;
+let frontier = stage([entry]);
+printStage('stage 1: page + SDK', frontier);
+for (let depth = 2; frontier.length > 0; depth++) {
+  const reachedNow: string[] = [];
+  for (const root of frontier.flatMap((c) => imports.get(c)?.dynamics ?? [])) {
+    const names = stage([root]);
+    if (names.length === 0) continue;
+    printStage(`stage ${depth}: import(${root})`, names);
+    reachedNow.push(...names);
+  }
+  frontier = reachedNow;
+}
 
 const { runtime } = await createEmbeddedRuntime(
   resolve(import.meta.dirname, '../../../examples/support-agent'),

@@ -204,7 +204,10 @@ export class ConversationPage {
         this.log.notice(e.message, { error: true });
       }),
       client.on('session.ended', (e) => {
-        if (e.reason !== 'client') this.log.notice('The conversation has ended.');
+        if (e.reason === 'client') return;
+        this.log.notice('The conversation has ended.', {
+          action: { label: 'Start again', run: () => void this.connect() },
+        });
       }),
     );
     return client;
@@ -303,8 +306,10 @@ export class ConversationPage {
     document.addEventListener('keyup', (event) => {
       if (event.key === ' ' && !isOwnKeyTarget(event.target)) release();
     });
-    // A click on the button (e.g. by a switch device) with no hold: nothing to send.
+    // A click on the button (e.g. by a switch device) with no hold: nothing to send. A long touch
+    // must not open the context menu.
     talk.addEventListener('click', (event) => event.preventDefault());
+    talk.addEventListener('contextmenu', (event) => event.preventDefault());
 
     byId('hands-free').addEventListener('click', () => {
       void this.setHandsFree(!isSwitchOn('hands-free'));
