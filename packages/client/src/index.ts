@@ -30,7 +30,6 @@ export {
   type ScheduledChunk,
 } from './playback/timeline.js';
 export {
-  type AnswerSource,
   type AudioChunkEvent,
   type ClientMessage,
   PROTOCOL_VERSION,

@@ -1,96 +1,26 @@
-import { ErrorCode, type Expression, type VisemeCue, VisemoError, type WordTiming } from '@visemo/core';
+import {
+  type AudioChunkEvent,
+  type ClientMessage,
+  ErrorCode,
+  PROTOCOL_VERSION,
+  type ServerEvent,
+  type ServerEventType,
+  type SessionStartedEvent,
+  type TurnLatency,
+  VisemoError,
+} from '@visemo/core';
 
-/**
- * Protocol version 1 as the browser sees it (docs/protocol.md). The types are declared here rather
- * than imported from the server so the SDK carries no server code; a type test checks that the
- * server's events stay assignable to these.
- */
-export const PROTOCOL_VERSION = 1;
-
-export interface TurnLatency {
-  asrFinalMs?: number;
-  nluMs?: number;
-  dialogueMs?: number;
-  ttsFirstAudioMs?: number;
-  speechEndToFirstAudioMs?: number;
-}
-
-export type AnswerSource = 'greeting' | 'intent' | 'flow' | 'knowledge' | 'fallback' | 'llm';
-
-export interface SessionStartedEvent {
-  type: 'session.started';
-  protocol: number;
-  sessionId: string;
-  agent: { name: string; language: string };
-  audio: { encoding: 'pcm_s16le'; sampleRate: number };
-  limits: { maxTextFrameBytes: number; maxBinaryFrameBytes: number; maxTextChars: number };
-}
-
-export interface AudioChunkEvent {
-  type: 'audio.chunk';
-  turnId: number;
-  seq: number;
-  sampleRate: number;
-  samples: number;
-  durationMs: number;
-  text: string;
-  /** Times in ms from the chunk's first sample. */
-  visemes: VisemeCue[];
-  words: WordTiming[];
-}
-
-/** Server → client JSON events. */
-export type ServerEvent =
-  | SessionStartedEvent
-  | { type: 'vad'; state: 'speech-start' | 'speech-end'; atMs: number }
-  | { type: 'transcript.partial'; turnId: number; text: string }
-  | {
-      type: 'transcript.final';
-      turnId: number;
-      text: string;
-      confidence: number;
-      understood: boolean;
-      source: 'speech' | 'text';
-    }
-  | {
-      type: 'nlu';
-      turnId: number;
-      intent: string | null;
-      confidence: number;
-      entities: { entity: string; value: string; text: string }[];
-      ranking: { intent: string; confidence: number }[];
-    }
-  | { type: 'response.text'; turnId: number; text: string; answeredBy: AnswerSource; source?: string }
-  | { type: 'expression'; turnId: number; expression: Expression; intensity: number }
-  | AudioChunkEvent
-  | { type: 'handoff'; turnId: number; reason: string }
-  | { type: 'interrupted'; turnId: number; reason: 'barge-in' | 'client' }
-  | { type: 'turn.end'; turnId: number; interrupted: boolean; spokenText: string; latency: TurnLatency }
-  | {
-      type: 'transcript';
-      entries: { turnId: number; role: 'user' | 'agent'; text: string; interrupted?: boolean }[];
-    }
-  | { type: 'error'; code: ErrorCode; message: string; fatal: boolean }
-  | { type: 'session.ended'; reason: 'client' | 'idle' | 'server' };
-
-export type ServerEventType = ServerEvent['type'];
-
-/** Client → server JSON messages. */
-export type ClientMessage =
-  | {
-      type: 'session.start';
-      protocol: 1;
-      sampleRate?: number;
-      audio?: boolean;
-      voice?: string;
-      greet?: boolean;
-    }
-  | { type: 'audio.commit' }
-  | { type: 'text'; text: string }
-  | { type: 'playback'; turnId: number; playedMs: number }
-  | { type: 'interrupt' }
-  | { type: 'transcript.get' }
-  | { type: 'session.end' };
+// Protocol version 1 as the browser sees it (docs/protocol.md): the wire types come from core,
+// shared with the server; this module checks incoming events at the edge.
+export type {
+  AudioChunkEvent,
+  ClientMessage,
+  ServerEvent,
+  ServerEventType,
+  SessionStartedEvent,
+  TurnLatency,
+};
+export { PROTOCOL_VERSION };
 
 /** What each event type must carry; checked at the edge so the rest of the SDK can trust the types. */
 const REQUIRED_FIELDS: Readonly<Record<ServerEventType, Readonly<Record<string, FieldKind>>>> = {
@@ -113,6 +43,7 @@ const REQUIRED_FIELDS: Readonly<Record<ServerEventType, Readonly<Record<string, 
   handoff: { turnId: 'number', reason: 'string' },
   interrupted: { turnId: 'number', reason: 'string' },
   'turn.end': { turnId: 'number', interrupted: 'boolean', spokenText: 'string', latency: 'object' },
+  provider: { turnId: 'number', event: 'string' },
   transcript: { entries: 'array' },
   error: { code: 'string', message: 'string', fatal: 'boolean' },
   'session.ended': { reason: 'string' },

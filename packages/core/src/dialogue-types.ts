@@ -22,4 +22,9 @@ export interface DialogueReply {
 export interface DialoguePolicy {
   greeting(): DialogueReply;
   respond(nlu: NluResult, options?: { signal?: AbortSignal }): DialogueReply | Promise<DialogueReply>;
+  /**
+   * The last reply as the person heard it, when that is less than was said (barge-in): a dialogue
+   * with a memory of the conversation keeps only this.
+   */
+  replyHeard?(text: string): void;
 }

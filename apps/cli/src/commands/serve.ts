@@ -28,7 +28,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? '127.0.0.1';
 
   const started = performance.now();
-  const { runtime, agent, warnings } = await createEmbeddedRuntime(agentDir, {
+  const { runtime, agent, warnings, onProviderEvent } = await createEmbeddedRuntime(agentDir, {
     onProgress: (step) => process.stderr.write(`… ${step}\n`),
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -38,6 +38,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const app = await createServer({
     runtime,
     webRoot: web.outDir,
+    onProviderEvent,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
   });
   const address = await app.listen({ port, host });

@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
+import { toNotice, turnContext } from '../session/turn-context.js';
 import { ServerMetrics } from './metrics.js';
 
 export interface ServerOptions {
@@ -15,6 +16,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** A built web app to serve at `/` (index.html and its assets). */
   webRoot?: string;
+  /** Subscribes to the runtime's provider reports; each is sent to the session whose turn caused it. */
+  onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
 }
 
 /**
@@ -32,6 +35,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const maxSessions = options.maxSessions ?? 200;
 
   await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES } });
+
+  const unsubscribe = options.onProviderEvent?.((event) => turnContext.getStore()?.notify(toNotice(event)));
 
   app.get('/health', async () => ({ status: 'ok', sessions: sessions.size }));
 
@@ -83,6 +88,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   }
 
   app.addHook('onClose', async () => {
+    unsubscribe?.();
     for (const session of sessions.values()) session.close();
   });
   return app;

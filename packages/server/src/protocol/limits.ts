@@ -1,5 +1,5 @@
 /** Protocol limits (docs/protocol.md, "Transport"). */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from '@visemo/core';
 export const MAX_TEXT_FRAME_BYTES = 64 * 1024;
 export const MAX_BINARY_FRAME_BYTES = 256 * 1024;
 export const MAX_TEXT_CHARS = 2000;

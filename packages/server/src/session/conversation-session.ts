@@ -25,6 +25,7 @@ import type { ServerEvent, TurnLatency } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
 import { SpokenReply } from './spoken-reply.js';
+import { type ProviderNotice, turnContext } from './turn-context.js';
 import { runGreetingTurn, runUserTurn, type TurnFrame, type TurnOptions } from './turn-pipeline.js';
 
 /** Where a session's events go: a WebSocket in the server, an array in tests and benchmarks. */
@@ -373,7 +374,11 @@ export class ConversationSession {
       voice: settings.voice ?? this.runtime.persona.voice,
       signal: turn.controller.signal,
     });
-    void this.pump(turn, frames);
+    // Providers report fallbacks through the turn's async context: see turn-context.ts.
+    const notify = (notice: ProviderNotice) => {
+      if (this.state === 'open') this.transport.sendEvent({ type: 'provider', turnId, ...notice });
+    };
+    void turnContext.run({ notify }, () => this.pump(turn, frames));
     return turn;
   }
 
@@ -394,6 +399,7 @@ export class ConversationSession {
     if (this.active === turn) this.active = null;
     const spokenText = turn.reply.spokenText();
     this.transcriptEntries.push({ turnId: turn.id, role: 'agent', text: spokenText, interrupted });
+    if (interrupted) this.dialogue?.replyHeard?.(spokenText);
     this.transport.sendEvent({
       type: 'turn.end',
       turnId: turn.id,
@@ -529,7 +535,10 @@ export class ConversationSession {
     const reply = this.spokenReplies.get(turnId);
     if (!reply) return;
     reply.markPlayed(playedMs);
-    if (entry) entry.text = reply.spokenText();
+    if (!entry) return;
+    entry.text = reply.spokenText();
+    const latestAgentTurn = this.transcriptEntries.findLast((e) => e.role === 'agent');
+    if (entry === latestAgentTurn) this.dialogue?.replyHeard?.(entry.text);
   }
 
   private reportError(error: unknown): void {
