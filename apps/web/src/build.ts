@@ -2,7 +2,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import type { Metafile, Plugin } from 'esbuild';
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const browserDir = join(appDir, 'src', 'browser');
@@ -67,6 +67,8 @@ const coreWithoutSideEffects: Plugin = {
 
 /** Bundles the page with esbuild into `outDir`: index.html, assets/app-HASH.js, chunks, CSS. */
 export async function buildWebApp(options: BuildWebAppOptions = {}): Promise<WebAppBuild> {
+  // Imported here, not at the top: a server that only needs webAppRoot() runs without esbuild.
+  const { build } = await import('esbuild');
   const outDir = resolve(options.outDir ?? webAppRoot());
   const assets = join(outDir, 'assets');
   await rm(assets, { recursive: true, force: true });

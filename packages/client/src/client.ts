@@ -45,6 +45,8 @@ export type SdkEvent =
   | { type: 'client.error'; code: ErrorCode; message: string };
 
 export type ClientEvent = ServerEvent | SdkEvent;
+/** One turn of the conversation as the server keeps it (the answer to `transcript.get`). */
+export type TranscriptEntry = Extract<ServerEvent, { type: 'transcript' }>['entries'][number];
 export type ClientEventType = ClientEvent['type'];
 
 /** The part of the WebSocket API the SDK uses: the browser's, or `ws` in Node. */
@@ -110,6 +112,10 @@ export class VisemoClient {
   private ending = false;
   private firstSession = true;
   private connectWaiters: { resolve: (e: SessionStartedEvent) => void; reject: (e: unknown) => void }[] = [];
+  private transcriptWaiters: {
+    resolve: (entries: TranscriptEntry[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
 
   // Playback.
   private context: AudioContext | null;
@@ -256,6 +262,19 @@ export class VisemoClient {
     this.flushPlayback(true);
     this.inputEndedAt = performance.now();
     this.send({ type: 'text', text: trimmed });
+  }
+
+  /**
+   * The conversation so far as the server keeps it: the agent's turns hold only what was heard
+   * (cut by the `playback` reports). Rejects when the connection closes first.
+   */
+  requestTranscript(): Promise<TranscriptEntry[]> {
+    this.requireOpen();
+    const answer = new Promise<TranscriptEntry[]>((resolve, reject) => {
+      this.transcriptWaiters.push({ resolve, reject });
+    });
+    this.send({ type: 'transcript.get' });
+    return answer;
   }
 
   /** Stops the agent's answer now: flushes playback, reports what was heard, asks the server to stop. */
@@ -424,6 +443,8 @@ export class VisemoClient {
 
   private onSocketGone(error: unknown): void {
     this.started = null;
+    const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
+    for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
     this.pendingChunk = null;
     this.flushPlayback(false);
     if (this.talking) this.talking = false;
@@ -506,6 +527,9 @@ export class VisemoClient {
         break;
       case 'turn.end':
         this.onTurnEnd(event.turnId, event.latency);
+        break;
+      case 'transcript':
+        this.transcriptWaiters.shift()?.resolve(event.entries);
         break;
       case 'session.ended':
         this.ending = true;

@@ -69,6 +69,12 @@ describe('VisemoClient (text-only, against the server)', () => {
     expect(events.find((e) => e.type === 'expression.show')).toMatchObject({ expression: 'happy' });
     // Text-only sessions carry no audio.
     expect(events.some((e) => e.type === 'audio.chunk' || e.type === 'visemes')).toBe(false);
+    // The server's transcript, asked over the same socket.
+    const transcript = await client.requestTranscript();
+    expect(transcript).toContainEqual(
+      expect.objectContaining({ turnId: 1, role: 'user', text: 'where is my order?' }),
+    );
+    expect(transcript).toContainEqual(expect.objectContaining({ turnId: 1, role: 'agent' }));
     const latency = events.filter((e) => e.type === 'latency')[1];
     expect(latency).toMatchObject({ turnId: 1, server: { nluMs: expect.any(Number) } });
     await client.end();
