@@ -14,6 +14,7 @@ export {
   type ConnectionStatus,
   type MicrophoneMode,
   type SdkEvent,
+  type TranscriptEntry,
   VisemoClient,
   type VisemoClientOptions,
   type WebSocketFactory,
