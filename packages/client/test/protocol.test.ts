@@ -1,6 +1,6 @@
 import { ConversationSession } from '@visemo/server';
 import { describe, expect, it } from 'vitest';
-import { parseServerEvent, type ServerEvent } from '../src/index.js';
+import { parseServerEvent } from '../src/index.js';
 import { createToneRuntime } from './support/tone-runtime.js';
 
 describe('parseServerEvent', () => {
