@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type AgentRuntime, createServer } from '@visemo/server';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -11,12 +11,6 @@ import { buildWebApp, type WebAppBuild } from '../../src/index.js';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = resolve(import.meta.dirname, '../../../../artifacts');
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
-
 /** Builds the app once per test file, into a folder of its own. */
 export async function buildOnce(): Promise<WebAppBuild & { cleanup(): void }> {
   const outDir = mkdtempSync(join(tmpdir(), 'visemo-web-'));
@@ -24,23 +18,12 @@ export async function buildOnce(): Promise<WebAppBuild & { cleanup(): void }> {
   return { ...built, cleanup: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
-/** The protocol server with the built web app served at `/`, on a real port (WebSockets need one). */
+/** The protocol server with the built web app at `/`, on a real port (WebSockets need one). */
 export async function startServer(
   runtime: AgentRuntime,
   webRoot: string,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await createServer({ runtime });
-  app.get('/*', async (request, reply) => {
-    const path = new URL(request.url, 'http://x').pathname;
-    const file = normalize(join(webRoot, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(webRoot)) return reply.code(404).send();
-    try {
-      const body = readFileSync(file);
-      return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(body);
-    } catch {
-      return reply.code(404).send();
-    }
-  });
+  const app = await createServer({ runtime, webRoot });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url };
 }
