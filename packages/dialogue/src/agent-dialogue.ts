@@ -10,7 +10,8 @@ import type {
   IntentSpec,
   NluResult,
 } from '@visemo/core';
-import { KnowledgeIndex } from './knowledge-index.js';
+import { AnswerRouter } from './answer-router.js';
+import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
 
 /** A reply of the agent's own dialogue: the streamed events plus what decided them. */
@@ -63,10 +64,11 @@ interface Plan {
 /**
  * The dialogue of one conversation with an agent: intent replies, slot-filling flows with lookups,
  * answers from the knowledge pages, and the persona's fallback. Deterministic: the reply is decided
- * when `respond` is called, and the state moves on then.
+ * when `respond` is called, and the state moves on then. Which of intent, page and fallback answers
+ * is the AnswerRouter's choice (decision 0044).
  */
 export class AgentDialogue implements DialoguePolicy {
-  private readonly knowledge: KnowledgeIndex;
+  private readonly router: AnswerRouter;
   private readonly intents: Map<string, IntentSpec>;
   private readonly flows: Map<string, FlowSpec>;
   private readonly sessionSlots: Record<string, string> = {};
@@ -77,7 +79,7 @@ export class AgentDialogue implements DialoguePolicy {
     private readonly agent: Agent,
     options: AgentDialogueOptions = {},
   ) {
-    this.knowledge = options.knowledge ?? sharedIndex(agent);
+    this.router = sharedRouter(agent, options.knowledge ?? sharedIndex(agent));
     this.intents = new Map(agent.spec.intents.map((i) => [i.name, i]));
     this.flows = new Map(agent.spec.flows.map((f) => [f.name, f]));
   }
@@ -109,25 +111,32 @@ export class AgentDialogue implements DialoguePolicy {
   }
 
   private plan(nlu: NluResult): Plan {
-    const intent = this.confidentIntent(nlu);
     const active = this.active;
     if (active) {
+      // An answer to the question asked comes first, whatever else the utterance looks like.
       const filled = fillSlots(active, nlu.entities);
       if (filled > 0) {
         active.misses = 0;
-        return this.continueFlow(active, intent?.name ?? null);
+        return this.continueFlow(active, this.confidentIntent(nlu)?.name ?? null);
       }
-      if (intent && intent.name !== active.startedBy) {
+      const route = this.router.route(nlu);
+      // Another intent, or a page that answers better than a confident intent, takes over; a page
+      // matching an utterance no intent claims is not enough: that is a missed answer.
+      const takesOver =
+        (route.path === 'intent' && route.intent?.name !== active.startedBy) ||
+        route.reason === 'knowledge-covers-more';
+      if (takesOver) {
         this.active = null;
-        const plan = this.intentPlan(intent, nlu);
+        const plan = route.intent ? this.intentPlan(route.intent, nlu) : this.routedPlan(route.answer);
         // The new intent's own flow reports itself; otherwise say that the old one was left.
         plan.flow ??= { name: active.flow.name, status: 'interrupted' };
         return plan;
       }
-      return this.missedSlot(active, intent?.name ?? null);
+      return this.missedSlot(active, this.confidentIntent(nlu)?.name ?? null);
     }
-    if (intent) return this.intentPlan(intent, nlu);
-    return this.outOfScope(nlu);
+    const route = this.router.route(nlu);
+    if (route.intent) return this.intentPlan(route.intent, nlu);
+    return this.routedPlan(route.answer);
   }
 
   private confidentIntent(nlu: NluResult): IntentSpec | undefined {
@@ -227,8 +236,8 @@ export class AgentDialogue implements DialoguePolicy {
     };
   }
 
-  private outOfScope(nlu: NluResult): Plan {
-    const answer = nlu.text.trim() ? this.knowledge.answer(nlu.text) : null;
+  /** The knowledge answer the router chose, or the persona's fallback. */
+  private routedPlan(answer: KnowledgeAnswer | null): Plan {
     if (answer) {
       return {
         answeredBy: 'knowledge',
@@ -280,6 +289,17 @@ export class AgentDialogue implements DialoguePolicy {
     if (plan.flow) reply.flow = plan.flow;
     return reply;
   }
+}
+
+/** One router per knowledge index and agent: word statistics, shared by the conversations. */
+const routers = new WeakMap<KnowledgeIndex, AnswerRouter>();
+function sharedRouter(agent: Agent, index: KnowledgeIndex): AnswerRouter {
+  let router = routers.get(index);
+  if (router?.agent !== agent) {
+    router = new AnswerRouter(agent, index);
+    routers.set(index, router);
+  }
+  return router;
 }
 
 /** One index per loaded agent, built by its first conversation (about 15 ms for 70 passages). */
