@@ -52,6 +52,11 @@ const groups: Group[] = [
     run: async () => (await import('./nlu-bench.js')).benchNlu(),
   },
   {
+    name: 'routing',
+    title: 'Example agents: which path answers held-out utterances (intent, knowledge page, fallback)',
+    run: async () => (await import('./dialogue-routing.js')).benchDialogueRouting(),
+  },
+  {
     name: 'agents',
     title: 'Example agents: intent accuracy on held-out utterances',
     run: async () => (await import('./agent-nlu.js')).benchAgentNlu(),

@@ -5,6 +5,13 @@ export {
   type FlowProgress,
 } from './agent-dialogue.js';
 export {
+  type AnswerRoute,
+  AnswerRouter,
+  type AnswerRouterSettings,
+  type AnswerSignals,
+  DEFAULT_ROUTER_SETTINGS,
+} from './answer-router.js';
+export {
   type KnowledgeAnswer,
   type KnowledgeHit,
   KnowledgeIndex,
