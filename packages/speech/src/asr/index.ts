@@ -9,3 +9,4 @@ export {
   normalizePhrase,
 } from './grammar.js';
 export { GrammarRecognizer, type GrammarRecognizerOptions } from './grammar-recognizer.js';
+export { RecognizerThreads, type RecognizerThreadsOptions } from './recognizer-thread.js';
