@@ -9,8 +9,8 @@ import {
   type DroppedPhrase,
   FLITE_VOICES,
   FliteSynthesizer,
-  GrammarRecognizer,
   type GrammarSlot,
+  RecognizerThreads,
 } from '@visemo/speech';
 import {
   createProviderRuntime,
@@ -74,7 +74,7 @@ export async function createEmbeddedRuntime(
   const knowledge = KnowledgeIndex.fromAgent(agent);
   const warnings: string[] = [];
 
-  let recognizer: GrammarRecognizer | null = null;
+  let recognizer: RecognizerThreads | null = null;
   if (options.speechInput ?? true) {
     progress('compiling the speech grammar');
     const domain = domainPhrases(spec);
@@ -84,7 +84,7 @@ export async function createEmbeddedRuntime(
       min: slot.min ?? (slot.kind === 'digits' ? 1 : 0),
       max: slot.max ?? (slot.kind === 'digits' ? 12 : 100),
     }));
-    recognizer = await GrammarRecognizer.create({
+    recognizer = await RecognizerThreads.create({
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
     });

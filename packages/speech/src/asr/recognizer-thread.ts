@@ -50,6 +50,11 @@ interface Thread {
   worker: Worker;
   ready: boolean;
   streams: Map<number, ThreadStream>;
+  /**
+   * Results awaited from this worker. Only they keep the process alive: a stream left open by a
+   * caller that went away must not.
+   */
+  awaited: number;
 }
 
 /**
@@ -119,7 +124,6 @@ export class RecognizerThreads implements SpeechRecognizer {
     const stream = new ThreadStream(id, thread, options.signal, (s) => this.release(s));
     if (thread && stream.open) {
       thread.streams.set(id, stream);
-      thread.worker.ref();
       post(thread, { type: 'start', stream: id });
     }
     return stream;
@@ -167,11 +171,12 @@ export class RecognizerThreads implements SpeechRecognizer {
   }
 
   private adopt(worker: Worker, ready: boolean): void {
-    const thread: Thread = { worker, ready, streams: new Map() };
+    const thread: Thread = { worker, ready, streams: new Map(), awaited: 0 };
     this.threads.push(thread);
-    worker.unref();
     worker.on('message', (message: FromRecognizerWorker) => this.receive(thread, message));
     worker.on('error', (error) => this.crash(thread, error));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     worker.on('exit', (code) =>
       this.crash(thread, new Error(`the recognizer worker exited with code ${code}`)),
     );
@@ -222,7 +227,6 @@ export class RecognizerThreads implements SpeechRecognizer {
     for (const thread of this.threads) {
       if (!thread.streams.delete(stream.id)) continue;
       if (!stream.finishing) post(thread, { type: 'cancel', stream: stream.id });
-      if (thread.streams.size === 0) thread.worker.unref();
       return;
     }
   }
@@ -331,6 +335,7 @@ class ThreadStream implements RecognitionStream {
     this.send();
     this.state = 'finishing';
     const thread = this.thread as Thread;
+    if (thread.awaited++ === 0) thread.worker.ref();
     return new Promise<Transcript>((resolve, reject) => {
       this.settle = { resolve, reject };
       post(thread, { type: 'finish', stream: this.id });
@@ -372,6 +377,7 @@ class ThreadStream implements RecognitionStream {
   }
 
   private end(): void {
+    if (this.settle && this.thread && --this.thread.awaited === 0) this.thread.worker.unref();
     this.settle = undefined;
     this.signal?.removeEventListener('abort', this.onAbort);
     this.onRelease(this);
