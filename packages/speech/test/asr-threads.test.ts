@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { RecognitionStream, SpeechRecognizer, Transcript } from '@visemo/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from '../src/asr/bench-asr.js';
@@ -164,6 +167,34 @@ describe('RecognizerThreads streams', () => {
     expect(() => stream.write(hello)).toThrow(expect.objectContaining({ code: 'internal' }));
     await expect(stream.finish()).rejects.toMatchObject({ code: 'internal' });
     expect((await result).text).toBe('hello');
+  });
+});
+
+describe('RecognizerThreads and the process', () => {
+  it('lets the process exit when only an unfinished stream is left, and not before a pending result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'visemo-threads-'));
+    const script = join(dir, 'exit.mts');
+    const source = new URL('../src/asr/recognizer-thread.ts', import.meta.url).href;
+    writeFileSync(
+      script,
+      [
+        `import { RecognizerThreads } from ${JSON.stringify(source)};`,
+        `const threads = await RecognizerThreads.create({ grammar: ${JSON.stringify(SUPPORT_DOMAIN)}, threads: 2 });`,
+        'threads.start().write(new Int16Array(16000));',
+        'const awaited = threads.start();',
+        'awaited.write(new Int16Array(16000));',
+        'awaited.finish().then((t) => console.log(JSON.stringify(t)));',
+      ].join('\n'),
+    );
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        cwd: new URL('../../..', import.meta.url).pathname,
+        timeout: 30_000,
+      });
+      expect(JSON.parse(stdout)).toEqual({ text: '', confidence: 0, understood: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
