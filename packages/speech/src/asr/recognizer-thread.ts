@@ -58,9 +58,10 @@ interface Thread {
 }
 
 /**
- * `GrammarRecognizer` on a pool of worker threads. Decoding in the calling thread costs 70–250 ms
- * of CPU per 100 ms write with the out-of-grammar phone loop, which stalled a server's event loop
- * for 0.5–1.5 s under load and held back every other session's audio, VAD and barge-in. Here
+ * `GrammarRecognizer` on a pool of worker threads. In the calling thread, decoding with the
+ * out-of-grammar phone loop and growing the decoder pool stalled the event loop for up to 0.7–0.9 s
+ * with 8 streams, and for 0.5–1.5 s in the browser tests under load, holding back every other
+ * session's audio, VAD and barge-in (decision 0081). Here
  * `write` only copies the samples and posts them; each worker runs its own `GrammarRecognizer`
  * (same options, same results) and posts back a partial after each decoded block and the
  * transcript at `finish`. A stream stays on the worker that had the fewest streams when it
