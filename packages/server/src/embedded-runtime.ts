@@ -23,6 +23,8 @@ import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime
 export interface EmbeddedRuntimeOptions {
   /** Build the speech recognizer (default true); text-only tools skip its start-up cost. */
   speechInput?: boolean;
+  /** Speech decoders made ready per recognizer thread at start-up (default 3). */
+  warmDecoders?: number;
   timeouts?: Partial<HopTimeouts>;
   /** Called with a line for each start-up step, for a progress display. */
   onProgress?: (step: string) => void;
@@ -87,6 +89,9 @@ export async function createEmbeddedRuntime(
     recognizer = await RecognizerThreads.create({
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
+      // Decoders take 0.2–0.5 s to create: keep a few ready so people who start talking at the
+      // same moment do not wait for one (about 25 MB each).
+      warmDecoders: options.warmDecoders ?? 3,
     });
     warnings.push(...describeDropped(recognizer.dropped));
   }
@@ -168,6 +173,7 @@ export async function createEmbeddedRuntime(
     breakers: providers?.breakers ?? [],
     close: async () => {
       await providers?.close();
+      await recognizer?.close();
     },
   };
 }
