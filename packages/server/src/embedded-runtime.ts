@@ -103,9 +103,10 @@ export async function createEmbeddedRuntime(
       `persona.voice "${spec.persona.voice}" is not an embedded voice (${FLITE_VOICES.join(', ')}); using slt`,
     );
   }
-  const synthesizer = new FliteSynthesizer({ defaultVoice: voice ?? 'slt' });
-  // The first call compiles the WebAssembly module; do it now rather than in the first turn.
-  await synthesizer.synthesize({ text: 'Ready.' });
+  // Two workers: one session's sentence need not wait behind another's on a multi-core host.
+  const synthesizer = new FliteSynthesizer({ defaultVoice: voice ?? 'slt', workers: 2 });
+  // Compiles the WebAssembly module and readies the voice now rather than in the first turn.
+  await synthesizer.prepare();
 
   const listeners = new Set<RuntimeEventListener>();
   if (options.onProviderEvent) listeners.add(options.onProviderEvent);
