@@ -175,6 +175,7 @@ export async function createEmbeddedRuntime(
     close: async () => {
       await providers?.close();
       await recognizer?.close();
+      await synthesizer.close();
     },
   };
 }

@@ -38,7 +38,7 @@ export async function chatCommand(argv: string[]): Promise<number> {
   const agentDir = requireString(values.agent, '--agent');
   const json = values.json === true;
   const interactive = process.stdin.isTTY === true && !json;
-  const { runtime, warnings } = await createEmbeddedRuntime(agentDir, { speechInput: false });
+  const { runtime, warnings, close } = await createEmbeddedRuntime(agentDir, { speechInput: false });
   if (interactive) for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
 
   const events: ServerEvent[] = [];
@@ -102,6 +102,7 @@ export async function chatCommand(argv: string[]): Promise<number> {
   }
   session.close();
   lines.close();
+  await close();
   return 0;
 }
 

@@ -37,7 +37,7 @@ export async function sayCommand(argv: string[]): Promise<number> {
 
   const synthesizer = new FliteSynthesizer();
   const started = performance.now();
-  const result = await synthesizer.synthesize({ text, voice });
+  const result = await synthesizer.synthesize({ text, voice }).finally(() => synthesizer.close());
   const elapsed = performance.now() - started;
   await writeFile(values.out, writeWav(result.audio));
   const durationMs = (result.audio.samples.length / result.audio.sampleRate) * 1000;

@@ -28,7 +28,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const host = values.host ?? '127.0.0.1';
 
   const started = performance.now();
-  const { runtime, agent, warnings, onProviderEvent } = await createEmbeddedRuntime(agentDir, {
+  const { runtime, agent, warnings, onProviderEvent, close } = await createEmbeddedRuntime(agentDir, {
     onProgress: (step) => process.stderr.write(`… ${step}\n`),
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -49,7 +49,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write('stopping…\n');
-      void app.close().then(resolve);
+      void app.close().then(close).then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -26,7 +26,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
   if (!file || positionals.length > 1) throw new UsageError('give exactly one FILE.wav');
   const agentDir = requireString(values.agent, '--agent');
   const audio = toPipelineAudio(readWav(new Uint8Array(await readFile(file))));
-  const { runtime } = await createEmbeddedRuntime(agentDir, { warmDecoders: 1 });
+  const { runtime, close } = await createEmbeddedRuntime(agentDir, { warmDecoders: 1 });
   const recognizer = runtime.recognizer;
   if (!recognizer) throw new UsageError('this agent has no speech recognizer');
 
@@ -41,6 +41,7 @@ export async function transcribeCommand(argv: string[]): Promise<number> {
     }
   }
   const transcript = await stream.finish();
+  await close();
   const elapsedMs = performance.now() - started;
   if (showProgress) process.stderr.write('\r     \r');
   if (values.json) {
