@@ -9,6 +9,8 @@ import { type BenchRow, percentile } from './table.js';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const FRAME_MS = 20;
 const SAMPLES_PER_FRAME = (16000 * FRAME_MS) / 1000;
+/** A turn that has not ended by then counts as lost, and the caller asks the next question. */
+const TURN_DEADLINE_MS = 30_000;
 
 export interface SpokenQuestion {
   text: string;
@@ -20,6 +22,10 @@ interface TurnRecord {
   expected: string;
   intent: string | null;
   latency: TurnLatency;
+  /** Error events during the turn, e.g. the recognizer missing its deadline under load. */
+  errors: number;
+  /** No turn.end within TURN_DEADLINE_MS. */
+  lost: boolean;
 }
 
 /** A server in its own process, so its CPU time and memory are measured alone. */
@@ -72,9 +78,11 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
     ws.once('error', reject);
   });
   const waitFor = async (pred: (e: ServerEvent) => boolean, pump?: () => void): Promise<ServerEvent> => {
+    const deadline = performance.now() + TURN_DEADLINE_MS;
     for (;;) {
       const found = events.find(pred);
       if (found) return found;
+      if (performance.now() > deadline) throw new Error(`no answer within ${TURN_DEADLINE_MS} ms`);
       await new Promise<void>((r) => {
         notify = r;
         if (pump) setTimeout(r, FRAME_MS);
@@ -111,9 +119,20 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
       () => {
         while (performance.now() >= clock) sendFrame(silence);
       },
-    )) as Extract<ServerEvent, { type: 'turn.end' }>;
+    ).catch(() => null)) as Extract<ServerEvent, { type: 'turn.end' }> | null;
+    if (!end) {
+      records.push({ expected: q.intent, intent: null, latency: {}, errors: 1, lost: true });
+      continue;
+    }
+    const errors = events.filter((e) => e.type === 'error').length;
     const nlu = events.find((e) => e.type === 'nlu') as Extract<ServerEvent, { type: 'nlu' }> | undefined;
-    records.push({ expected: q.intent, intent: nlu?.intent ?? null, latency: end.latency });
+    records.push({
+      expected: q.intent,
+      intent: nlu?.intent ?? null,
+      latency: end.latency,
+      errors,
+      lost: false,
+    });
     const spokenMs = events
       .filter((e) => e.type === 'audio.chunk')
       .reduce((n, e) => n + (e as Extract<ServerEvent, { type: 'audio.chunk' }>).durationMs, 0);
@@ -179,6 +198,16 @@ export async function benchSessions(
           value: percentile(e2e, 95),
           unit: 'ms',
           ...(n === 10 ? { target: '≤ 300', ok: percentile(e2e, 95) <= 300 } : {}),
+        },
+        {
+          name: `${n} sessions · turns lost (no answer in 30 s)`,
+          value: records.filter((r) => r.lost).length,
+          unit: 'turns',
+        },
+        {
+          name: `${n} sessions · turns with a provider error`,
+          value: (100 * records.filter((r) => r.errors > 0).length) / records.length,
+          unit: '%',
         },
         {
           name: `${n} sessions · intent correct`,

@@ -312,7 +312,12 @@ export class ConversationSession {
       })
       .catch((error: unknown) => {
         utterance.stream.cancel();
+        if (this.state !== 'open') return;
+        // The person spoke and waits for an answer: say the recognizer failed, then answer as for
+        // speech that was not understood (the dialogue asks them to say it again).
         this.reportError(error);
+        const missed: Transcript = { text: '', confidence: 0, understood: false };
+        this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now());
       });
   }
 
