@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = fileURLToPath(new URL('../bin/visemo.js', import.meta.url));
+import { runVisemo } from './support/run-visemo.js';
 
 interface Seen {
   url: string;
@@ -59,26 +55,16 @@ afterAll(async () => {
 async function chat(lines: string[], env: Record<string, string>): Promise<Record<string, unknown>[]> {
   const inherited = { ...process.env };
   for (const name of ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'VISEMO_LLM_MODEL']) delete inherited[name];
-  const child = spawn(process.execPath, [cli, 'chat', '--agent', 'examples/support-agent', '--json'], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  child.stdin.end(`${lines.join('\n')}\n`);
-  const [code] = await once(child, 'exit');
+  const { code, stdout, stderr } = await runVisemo(
+    ['chat', '--agent', 'examples/support-agent', '--json'],
+    `${lines.join('\n')}\n`,
+    { ...inherited, ...env },
+  );
   expect(code, stderr).toBe(0);
   return stdout
     .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .filter((l: string) => l.trim())
+    .map((l: string) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('visemo chat with OPENAI_BASE_URL', () => {

@@ -1,40 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readWav, writeWav } from '@visemo/speech';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, runVisemo } from './support/run-visemo.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const supportAgent = path.join(repoRoot, 'examples/support-agent');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function visemo(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-      { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const visemo = runVisemo;
 
 let dir: string;
 beforeAll(async () => {
