@@ -9,6 +9,7 @@ import {
   type DroppedPhrase,
   FLITE_VOICES,
   FliteSynthesizer,
+  GrammarRecognizer,
   type GrammarSlot,
   RecognizerThreads,
 } from '@visemo/speech';
@@ -23,8 +24,10 @@ import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime
 export interface EmbeddedRuntimeOptions {
   /** Build the speech recognizer (default true); text-only tools skip its start-up cost. */
   speechInput?: boolean;
-  /** Speech decoders made ready per recognizer thread at start-up (default 3). */
+  /** Speech decoders made ready at start-up, per recognizer thread when threads are used (default 3). */
   warmDecoders?: number;
+  /** Decode speech on this many worker threads instead of the event loop (default 0: in-thread). */
+  recognizerThreads?: number;
   timeouts?: Partial<HopTimeouts>;
   /** Called with a line for each start-up step, for a progress display. */
   onProgress?: (step: string) => void;
@@ -76,7 +79,7 @@ export async function createEmbeddedRuntime(
   const knowledge = KnowledgeIndex.fromAgent(agent);
   const warnings: string[] = [];
 
-  let recognizer: RecognizerThreads | null = null;
+  let recognizer: RecognizerThreads | GrammarRecognizer | null = null;
   if (options.speechInput ?? true) {
     progress('compiling the speech grammar');
     const domain = domainPhrases(spec);
@@ -86,13 +89,20 @@ export async function createEmbeddedRuntime(
       min: slot.min ?? (slot.kind === 'digits' ? 1 : 0),
       max: slot.max ?? (slot.kind === 'digits' ? 12 : 100),
     }));
-    recognizer = await RecognizerThreads.create({
+    const recognizerOptions = {
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
       // Decoders take 0.2–0.5 s to create: keep a few ready so people who start talking at the
       // same moment do not wait for one (about 25 MB each).
       warmDecoders: options.warmDecoders ?? 3,
-    });
+    };
+    // Worker threads keep decoding off the event loop, but under concurrent load their streams
+    // waited for decoders past the ASR deadline (bench: every turn at 10 sessions); until that is
+    // solved they are opt-in and decoding runs in-thread.
+    recognizer =
+      options.recognizerThreads && options.recognizerThreads > 0
+        ? await RecognizerThreads.create({ ...recognizerOptions, threads: options.recognizerThreads })
+        : await GrammarRecognizer.create(recognizerOptions);
     warnings.push(...describeDropped(recognizer.dropped));
   }
 
