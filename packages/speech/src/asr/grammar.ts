@@ -1,4 +1,5 @@
 import { ErrorCode, VisemoError } from '@visemo/core';
+import { alt, type GrammarExpr, seq, word } from './word-graph.js';
 
 /**
  * Compiles an agent's domain (the utterances people say to it, with slots such as an order number)
@@ -37,6 +38,8 @@ export interface DroppedPhrase {
 export interface BuiltGrammar {
   /** JSGF text with one public rule, `<utterance>`. */
   jsgf: string;
+  /** The same grammar as an expression over words, which the recognizer compiles to a minimal graph. */
+  expr: GrammarExpr;
   /** The normalised phrases kept, slot references as `{name}`. */
   phrases: string[];
   /** What was left out, for the caller to show as a warning. */
@@ -48,6 +51,12 @@ export interface BuiltGrammar {
 export interface BuildGrammarOptions {
   /** Whether the recognizer can pronounce a word; without it every word is taken as known. */
   isKnownWord?: (word: string) => boolean;
+  /**
+   * How a word sounds (e.g. all its pronunciations joined). With it, of phrases that sound the
+   * same word for word ("do you ship to france", "do u ship to france") only the one in the more
+   * common words is kept: the recognizer cannot tell them apart and would pick either.
+   */
+  soundsLike?: (word: string) => string;
 }
 
 const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -113,6 +122,18 @@ export function normalizePhrase(text: string): string {
     .replace(/\s+/g, ' ');
 }
 
+const DIGIT_WORDS = [...ONES, 'oh'];
+
+/** `min` digits, then up to `max - min` more. */
+function digitsExpr(min: number, max: number): GrammarExpr {
+  const digit = alt(DIGIT_WORDS.map(word));
+  let optional: GrammarExpr | undefined;
+  for (let i = max - min; i > 0; i--) {
+    optional = { kind: 'opt', item: optional ? seq([digit, optional]) : digit };
+  }
+  return seq([...Array.from({ length: min }, () => digit), ...(optional ? [optional] : [])]);
+}
+
 function ruleName(slot: string): string {
   return `slot_${slot.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
@@ -158,12 +179,20 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
 
   const rules: string[] = [];
   const slotRules = new Map<string, string>();
+  const slotExprs = new Map<string, GrammarExpr>();
   let needsDigit = false;
   for (const slot of input.slots ?? []) {
     const body = slotAlternatives(slot);
     if ('rule' in body) {
+      const { min, max } = slot as { min: number; max: number };
       needsDigit = true;
       slotRules.set(slot.name, ruleName(slot.name));
+      slotExprs.set(slot.name, {
+        kind: 'slot',
+        name: slot.name,
+        digits: { min, max },
+        body: digitsExpr(min, max),
+      });
       rules.push(`<${ruleName(slot.name)}> = ${body.rule};`);
       continue;
     }
@@ -182,10 +211,15 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
     if (kept.length === 0) continue;
     for (const text of kept) for (const w of text.split(' ')) words.add(w);
     slotRules.set(slot.name, ruleName(slot.name));
+    slotExprs.set(slot.name, {
+      kind: 'slot',
+      name: slot.name,
+      body: alt(kept.map((k) => seq(k.split(' ').map(word)))),
+    });
     rules.push(`<${ruleName(slot.name)}> = ${kept.map((k) => `(${k})`).join(' | ')};`);
   }
   if (needsDigit) {
-    const digitWords = [...ONES, 'oh'];
+    const digitWords = DIGIT_WORDS;
     const unknown = digitWords.filter((w) => !known(w));
     if (unknown.length) {
       throw new VisemoError(
@@ -197,8 +231,9 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
     rules.push(`<digit> = ${digitWords.join(' | ')};`);
   }
 
-  const phrases: string[] = [];
-  const alternatives: string[] = [];
+  const isSlot = (t: string) => /^\{.*\}$/.test(t);
+  const candidates: { text: string; tokens: string[]; plain: string[] }[] = [];
+  const seen = new Set<string>();
   for (const phrase of input.phrases) {
     const text = normalizePhrase(phrase);
     if (!text) {
@@ -206,22 +241,40 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
       continue;
     }
     const tokens = text.split(' ');
-    const missingSlots = tokens.filter((t) => /^\{.*\}$/.test(t) && !slotRules.has(t.slice(1, -1)));
+    const missingSlots = tokens.filter((t) => isSlot(t) && !slotRules.has(t.slice(1, -1)));
     if (missingSlots.length) {
       dropped.push({ phrase, reason: 'unknown-slot', unknownWords: missingSlots });
       continue;
     }
-    const plain = tokens.filter((t) => !/^\{.*\}$/.test(t)).map((t) => t.replace(/[{}]/g, ''));
+    const plain = tokens.filter((t) => !isSlot(t)).map((t) => t.replace(/[{}]/g, ''));
     const unknown = unknownIn(plain.filter(Boolean).join(' '));
     if (unknown.length) {
       dropped.push({ phrase, reason: 'unknown-words', unknownWords: unknown });
       continue;
     }
-    if (phrases.includes(text)) continue;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    candidates.push({ text, tokens, plain });
+  }
+
+  const kept = options.soundsLike ? withoutHomophones(candidates, options.soundsLike) : candidates;
+  const phrases: string[] = [];
+  const alternatives: string[] = [];
+  const exprs: GrammarExpr[] = [];
+  for (const { text, tokens, plain } of kept) {
     phrases.push(text);
     for (const w of plain) if (w) words.add(w);
+    exprs.push(
+      seq(
+        tokens.flatMap((t) => {
+          if (isSlot(t)) return [slotExprs.get(t.slice(1, -1)) as GrammarExpr];
+          const w = t.replace(/[{}]/g, '');
+          return w ? [word(w)] : [];
+        }),
+      ),
+    );
     alternatives.push(
-      `(${tokens.map((t) => (/^\{.*\}$/.test(t) ? `<${slotRules.get(t.slice(1, -1))}>` : t.replace(/[{}]/g, ''))).join(' ')})`,
+      `(${tokens.map((t) => (isSlot(t) ? `<${slotRules.get(t.slice(1, -1))}>` : t.replace(/[{}]/g, ''))).join(' ')})`,
     );
   }
   if (alternatives.length === 0) {
@@ -240,7 +293,28 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
     ...rules,
     '',
   ].join('\n');
-  return { jsgf, phrases, dropped, words: [...words].sort() };
+  return { jsgf, expr: alt(exprs), phrases, dropped, words: [...words].sort() };
+}
+
+/**
+ * Of phrases that sound alike word for word, the one whose words are used most across all phrases
+ * (the first on a tie); order otherwise kept.
+ */
+function withoutHomophones<T extends { tokens: string[]; plain: string[] }>(
+  candidates: T[],
+  soundsLike: (word: string) => string,
+): T[] {
+  const uses = new Map<string, number>();
+  for (const c of candidates) for (const w of c.plain) uses.set(w, (uses.get(w) ?? 0) + 1);
+  const weight = (c: T) => c.plain.reduce((sum, w) => sum + Math.log(uses.get(w) ?? 1), 0);
+  const best = new Map<string, T>();
+  for (const c of candidates) {
+    const key = c.tokens.map((t) => (/^\{.*\}$/.test(t) ? t : soundsLike(t))).join(' ');
+    const current = best.get(key);
+    if (!current || weight(c) > weight(current)) best.set(key, c);
+  }
+  const keep = new Set(best.values());
+  return candidates.filter((c) => keep.has(c));
 }
 
 /** The words a JSGF grammar text can produce (rule references, operators, weights and tags removed). */

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ErrorCode, VisemoError } from '@visemo/core';
 import createModule, { type Decoder, type SoundSwallowerModule } from 'soundswallower';
+import type { WordGraph } from './word-graph.js';
 
 /**
  * SoundSwallower (PocketSphinx compiled to WebAssembly) loaded once per process. One module holds
@@ -10,11 +11,23 @@ import createModule, { type Decoder, type SoundSwallowerModule } from 'soundswal
  * 25 MB of it (20 decoders: 519 MB), and the heap never shrinks, only reuses freed memory.
  */
 
-/** The parts of the Emscripten module the typings leave out, used to read the path score. */
+/**
+ * The parts of the Emscripten module the typings leave out: the path score, and building a
+ * finite-state grammar directly (the C functions behind the JSGF compiler).
+ */
 export interface SoundSwallowerRuntime extends SoundSwallowerModule {
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   _decoder_hyp(decoder: number, scorePointer: number): number;
+  _decoder_logmath(decoder: number): number;
+  _decoder_set_fsg(decoder: number, fsg: number): number;
+  _logmath_log(logmath: number, p: number): number;
+  _fsg_model_init(name: number, logmath: number, lw: number, states: number): number;
+  _fsg_model_word_add(fsg: number, word: number): number;
+  _fsg_model_trans_add(fsg: number, from: number, to: number, logp: number, wid: number): void;
+  _fsg_model_null_trans_add(fsg: number, from: number, to: number, logp: number): number;
+  _fsg_model_free(fsg: number): void;
+  _fsg_set_states(fsg: number, start: number, final: number): void;
   HEAP32: Int32Array;
   HEAPU8: Uint8Array;
 }
@@ -74,5 +87,46 @@ export function pathScore(module: SoundSwallowerRuntime, decoder: NativeDecoder)
     return module.HEAP32[pointer >> 2] as number;
   } finally {
     module._free(pointer);
+  }
+}
+
+function cString(module: SoundSwallowerRuntime, text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  const pointer = module._malloc(bytes.length + 1);
+  module.HEAPU8.set(bytes, pointer);
+  module.HEAPU8[pointer + bytes.length] = 0;
+  return pointer;
+}
+
+/**
+ * Loads a word graph as the decoder's grammar. Every word must be in the decoder's dictionary.
+ * Word-less arcs may not chain (PocketSphinx follows one per word end): `wordGraph` makes none.
+ */
+export function setWordGraph(module: SoundSwallowerRuntime, decoder: NativeDecoder, graph: WordGraph): void {
+  const logmath = module._decoder_logmath(decoder.cdecoder);
+  const name = cString(module, 'visemo');
+  const fsg = module._fsg_model_init(name, logmath, decoder.get_config('lw') as number, graph.states);
+  module._free(name);
+  module._fsg_set_states(fsg, graph.start, graph.final);
+  const wordIds = new Map<string, number>();
+  for (const arc of graph.arcs) {
+    const logp = arc.prob === undefined || arc.prob === 1 ? 0 : module._logmath_log(logmath, arc.prob);
+    if (arc.word === null) {
+      module._fsg_model_null_trans_add(fsg, arc.from, arc.to, logp);
+      continue;
+    }
+    let wid = wordIds.get(arc.word);
+    if (wid === undefined) {
+      const pointer = cString(module, arc.word);
+      wid = module._fsg_model_word_add(fsg, pointer);
+      module._free(pointer);
+      wordIds.set(arc.word, wid);
+    }
+    module._fsg_model_trans_add(fsg, arc.from, arc.to, logp, wid);
+  }
+  // The decoder takes the model over (and frees it with its search).
+  if (module._decoder_set_fsg(decoder.cdecoder, fsg) < 0) {
+    module._fsg_model_free(fsg);
+    throw new Error('the decoder refused the grammar (a word missing from the dictionary?)');
   }
 }
