@@ -63,6 +63,17 @@ describe('buildGrammar', () => {
     expect(built.jsgf).toContain('public <utterance> = (<slot_order_number>) | ');
   });
 
+  it('keeps one of phrases that sound alike word for word, the one in the more common words', () => {
+    const sounds: Record<string, string> = { u: 'Y UW', you: 'Y UW', know: 'N OW', no: 'N OW' };
+    const built = buildGrammar(
+      {
+        phrases: ['do u ship to france', 'do you ship to france', 'can you help', "i don't know", 'no'],
+      },
+      { soundsLike: (w) => sounds[w] ?? w },
+    );
+    expect(built.phrases).toEqual(['do you ship to france', 'can you help', "i don't know", 'no']);
+  });
+
   it('drops phrases and slot values with words the dictionary lacks, and says which words', () => {
     const built = buildGrammar(
       {

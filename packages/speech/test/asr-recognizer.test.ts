@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from '../src/asr/bench-asr.js';
+import { DIGIT_STRINGS, IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from '../src/asr/bench-asr.js';
 import {
   cardsRecordings,
   fliteSpeech,
@@ -10,6 +10,7 @@ import {
   wordErrors,
 } from '../src/asr/bench-fixtures.js';
 import { GrammarRecognizer } from '../src/asr/index.js';
+import { FliteSynthesizer } from '../src/flite/flite-synthesizer.js';
 
 async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array, chunk = 320) {
   const stream = recognizer.start();
@@ -48,6 +49,34 @@ describe('GrammarRecognizer on Flite voices', () => {
     expect(understood / total).toBeGreaterThan(0.9);
   });
 
+  it('recognizes order numbers said digit by digit, alone or after a few words, word for word', async () => {
+    // The embedded synthesizer, as the support agent's users hear it from the avatar.
+    const tts = new FliteSynthesizer({ defaultVoice: 'slt' });
+    try {
+      for (const voice of ['slt', 'rms', 'awb', 'kal']) {
+        for (const text of DIGIT_STRINGS) {
+          const { audio } = await tts.synthesize({ text, voice });
+          // Word for word: also no "it's" before a bare number for the breath before it.
+          expect(await transcribe(recognizer, audio.samples), `${voice}: ${text}`).toMatchObject({
+            text,
+            understood: true,
+          });
+        }
+      }
+    } finally {
+      await tts.close();
+    }
+  });
+
+  it('answers "not understood" for an order number of the wrong length or an unknown last word', async () => {
+    for (const voice of ['slt', 'rms', 'awb', 'kal']) {
+      for (const text of ['seven three five', 'one two three four five six seven eight', 'where is my cat']) {
+        const t = await transcribe(recognizer, fliteSpeech(text, voice));
+        expect(t.understood, `${voice}: ${text} => ${t.text}`).toBe(false);
+      }
+    }
+  });
+
   it('recognizes a digit sequence in the order-number slot', async () => {
     const text = 'my order number is one two three four five six';
     for (const voice of ['rms', 'awb', 'kal']) {
@@ -66,6 +95,16 @@ describe('GrammarRecognizer on Flite voices', () => {
         expect(t, `${voice}: ${text}`).toEqual({ text: '', confidence: 0, understood: false });
       }
     }
+  });
+
+  it('without rejection, still puts no word before a bare order number', async () => {
+    const plain = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, rejectOutOfGrammar: false });
+    for (const voice of ['slt', 'rms', 'awb', 'kal']) {
+      for (const text of DIGIT_STRINGS.slice(0, 4)) {
+        expect((await transcribe(plain, fliteSpeech(text, voice))).text, voice).toBe(text);
+      }
+    }
+    plain.close();
   });
 
   it('answers "not understood" for silence', async () => {

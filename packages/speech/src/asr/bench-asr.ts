@@ -29,6 +29,13 @@ export const SUPPORT_DOMAIN: GrammarInput = {
     'Where is my order?',
     'I want to check my order status',
     'My order number is {order_number}',
+    // How people answer "what is your order number?" (as the NLU's domain phrases put it).
+    '{order_number}',
+    "It's {order_number}",
+    'It is {order_number}',
+    '{order_number} please',
+    'Do you ship to {country}',
+    'How much is delivery to {country}',
     'Cancel my order',
     'I want to return an item',
     'How do I get a refund?',
@@ -51,7 +58,14 @@ export const SUPPORT_DOMAIN: GrammarInput = {
     'Update my payment method',
     'Repeat that please',
   ],
-  slots: [{ name: 'order_number', kind: 'digits', min: 5, max: 8 }],
+  slots: [
+    { name: 'order_number', kind: 'digits', min: 6, max: 6 },
+    {
+      name: 'country',
+      kind: 'values',
+      values: ['Germany', 'Austria', 'France', 'Italy', 'Spain', 'Portugal', 'Denmark', 'Norway', 'Ireland'],
+    },
+  ],
 };
 
 /** What people say to the support agent, within its grammar. */
@@ -60,7 +74,8 @@ export const IN_GRAMMAR = [
   'where is my order',
   'i want to check my order status',
   'my order number is one two three four five six',
-  'my order number is nine oh four seven two',
+  'my order number is nine oh four seven two one',
+  'do you ship to france',
   'cancel my order',
   'how do i get a refund',
   'talk to a human agent',
@@ -72,6 +87,18 @@ export const IN_GRAMMAR = [
   'i was charged twice',
   'the package arrived damaged',
   'goodbye',
+];
+
+/** Order numbers as people say them to the support agent: alone, or after a few words. */
+export const DIGIT_STRINGS = [
+  'four eight two nine one three',
+  'seven three five one oh two',
+  'three three eight zero one five',
+  'six nine two five seven four',
+  "it's eight four oh two five nine",
+  'it is three six two seven one four',
+  'my order number is two eight six four nine one',
+  'one four seven two five eight please',
 ];
 
 /** What people might say that the support agent's grammar does not cover. */
@@ -92,6 +119,11 @@ export const OUT_OF_GRAMMAR = [
   'what is the capital of australia',
   'i need a taxi to the airport',
   'how do you make chocolate cake',
+  // Near misses: an order number of the wrong length, an unknown word after known ones.
+  'seven three five',
+  'one two three four five six seven eight',
+  'where is my cat',
+  'do you ship to japan',
 ];
 
 export interface AsrMeasurement {
@@ -103,7 +135,12 @@ export interface AsrMeasurement {
   acceptance: number;
   /** Out-of-grammar utterances answered `understood: false`. */
   rejection: number;
-  perVoice: Record<string, { sentenceAccuracy: number; acceptance: number; rejection: number }>;
+  /** `DIGIT_STRINGS` recognized word for word (and understood). */
+  digitSentenceAccuracy: number;
+  perVoice: Record<
+    string,
+    { sentenceAccuracy: number; acceptance: number; rejection: number; digitSentenceAccuracy: number }
+  >;
   /** Real recordings (cards, goforward) recognized word for word, and how many there were. */
   realExact: number;
   realCount: number;
@@ -153,6 +190,8 @@ export async function measureAsr(): Promise<AsrMeasurement> {
   let rejected = 0;
   let inCount = 0;
   let outCount = 0;
+  let digitExact = 0;
+  let digitCount = 0;
   const timing: Int16Array[] = [];
   if (hasFliteCli()) {
     for (const voice of FLITE_CLI_VOICES) {
@@ -172,10 +211,18 @@ export async function measureAsr(): Promise<AsrMeasurement> {
         const t = await transcribe(recognizer, fliteSpeech(text, voice));
         if (!t.understood) vRejected++;
       }
+      let vDigitExact = 0;
+      for (const text of DIGIT_STRINGS) {
+        const t = await transcribe(recognizer, fliteSpeech(text, voice));
+        if (t.understood && t.text === text) vDigitExact++;
+      }
+      digitExact += vDigitExact;
+      digitCount += DIGIT_STRINGS.length;
       perVoice[voice] = {
         sentenceAccuracy: vExact / IN_GRAMMAR.length,
         acceptance: vAccepted / IN_GRAMMAR.length,
         rejection: vRejected / OUT_OF_GRAMMAR.length,
+        digitSentenceAccuracy: vDigitExact / DIGIT_STRINGS.length,
       };
       exact += vExact;
       accepted += vAccepted;
@@ -210,6 +257,7 @@ export async function measureAsr(): Promise<AsrMeasurement> {
     sentenceAccuracy: inCount ? exact / inCount : 0,
     acceptance: inCount ? accepted / inCount : 0,
     rejection: outCount ? rejected / outCount : 0,
+    digitSentenceAccuracy: digitCount ? digitExact / digitCount : 0,
     perVoice,
     realExact,
     realCount,
@@ -284,6 +332,7 @@ export async function benchAsr(): Promise<{ name: string; value: number; unit: s
     { name: 'asr.grammar.sentence_accuracy', value: m.sentenceAccuracy, unit: 'ratio' },
     { name: 'asr.grammar.acceptance', value: m.acceptance, unit: 'ratio' },
     { name: 'asr.grammar.oog_rejection', value: m.rejection, unit: 'ratio' },
+    { name: 'asr.grammar.digit_sentence_accuracy', value: m.digitSentenceAccuracy, unit: 'ratio' },
     { name: 'asr.grammar.real_exact', value: m.realCount ? m.realExact / m.realCount : 0, unit: 'ratio' },
     { name: 'asr.grammar.rtf', value: m.realTimeFactor, unit: 'x' },
     { name: 'asr.grammar.rtf_without_rejection', value: m.realTimeFactorWithoutRejection, unit: 'x' },

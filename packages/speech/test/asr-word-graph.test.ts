@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { buildGrammar } from '../src/asr/grammar.js';
+import { decodingGraph, withDigitDecoys } from '../src/asr/out-of-grammar.js';
+import { type WordGraph, wordGraph } from '../src/asr/word-graph.js';
+
+/** Whether the graph accepts `words`, following word-less arcs as the decoder does. */
+function accepts(graph: WordGraph, words: string[]): boolean {
+  const step = (states: Set<number>, word: string | null) => {
+    const next = new Set<number>();
+    for (const arc of graph.arcs) if (states.has(arc.from) && arc.word === word) next.add(arc.to);
+    return next;
+  };
+  const close = (states: Set<number>) => new Set([...states, ...step(states, null)]);
+  let states = close(new Set([graph.start]));
+  for (const w of words) states = close(step(states, w));
+  return states.has(graph.final);
+}
+
+const domain = (phrases: string[]) =>
+  buildGrammar({
+    phrases,
+    slots: [
+      { name: 'order_number', kind: 'digits', min: 6, max: 6 },
+      { name: 'country', kind: 'values', values: ['france', 'germany', 'the netherlands'] },
+    ],
+  });
+
+describe('wordGraph', () => {
+  it('accepts exactly the phrases of the grammar, with their slots', () => {
+    const graph = wordGraph(
+      domain(['{order_number}', "it's {order_number}", '{order_number} please', 'do you ship to {country}'])
+        .expr,
+    );
+    for (const ok of [
+      'four eight two nine one three',
+      "it's seven three five one oh two",
+      'one two three four five six please',
+      'do you ship to the netherlands',
+    ]) {
+      expect(accepts(graph, ok.split(' ')), ok).toBe(true);
+    }
+    for (const no of [
+      'four eight two nine one',
+      "it's",
+      'please',
+      'do you ship to',
+      'do you ship to italy',
+    ]) {
+      expect(accepts(graph, no.split(' ')), no).toBe(false);
+    }
+  });
+
+  it('shares common prefixes and suffixes: one digit string for every phrase that ends in the order number', () => {
+    const built = domain([
+      '{order_number}',
+      "it's {order_number}",
+      'it is {order_number}',
+      'my order number is {order_number}',
+      'the order number is {order_number}',
+      'do you ship to {country}',
+      'how much is delivery to {country}',
+    ]);
+    const graph = wordGraph(built.expr);
+    const count = (w: string) => graph.arcs.filter((a) => a.word === w).length;
+    // One six-digit string, entered from the start or after any of the four prefixes (which end
+    // in one state): 2 + 5 arcs per digit word. One list of countries; "order number is" once.
+    expect(count('nine')).toBe(7);
+    expect(count('germany')).toBe(1);
+    expect(count('number')).toBe(1);
+    expect(graph.states).toBeLessThan(30);
+  });
+});
+
+describe('rejection paths', () => {
+  it('gives a digit slot decoys for every wrong length up to three more digits', () => {
+    const built = domain(['my order number is {order_number}']);
+    const graph = wordGraph(withDigitDecoys(built.expr, ['x_digit_one']));
+    const said = (n: number) => [
+      'my',
+      'order',
+      'number',
+      'is',
+      ...Array.from({ length: n }, () => 'x_digit_one'),
+    ];
+    for (const n of [1, 5, 7, 9]) expect(accepts(graph, said(n)), `${n} decoys`).toBe(true);
+    for (const n of [6, 10]) expect(accepts(graph, said(n)), `${n} decoys`).toBe(false);
+    expect(accepts(graph, 'my order number is one one one one one one'.split(' '))).toBe(true);
+  });
+
+  it('adds free silence at both ends, the phone loop for the whole utterance and after unfinished phrases only', () => {
+    const built = domain(['where is my order', 'where is my order please', 'cancel my order']);
+    const graph = decodingGraph(built.expr, ['x_phone_k', 'x_phone_ae']);
+    expect(graph.arcs).toContainEqual({ from: graph.start, to: graph.start, word: '<sil>' });
+    expect(graph.arcs).toContainEqual({ from: graph.final, to: graph.final, word: '<sil>' });
+    expect(accepts(graph, ['x_phone_k', 'x_phone_ae'])).toBe(true);
+    expect(accepts(graph, ['where', 'is', 'my', 'x_phone_k', 'x_phone_ae'])).toBe(true);
+    // After a whole phrase, trailing noise is not a reason to reject it.
+    expect(accepts(graph, ['cancel', 'my', 'order', 'x_phone_k'])).toBe(false);
+    expect(accepts(graph, ['where', 'is', 'my', 'order', 'x_phone_k'])).toBe(false);
+    // The loop costs more after a phrase prefix than on its own, and more per phone than a word.
+    const loopProb = (from: number) =>
+      graph.arcs.find((a) => a.from === from && a.word === 'x_phone_k')?.prob ?? 1;
+    const afterWhere = graph.arcs.find((a) => a.from === graph.start && a.word === 'where')?.to as number;
+    expect(loopProb(graph.start)).toBeLessThan(1);
+    expect(loopProb(afterWhere)).toBeLessThan(loopProb(graph.start));
+  });
+});
