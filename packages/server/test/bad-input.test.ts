@@ -146,7 +146,7 @@ describe('bad input over the WebSocket', () => {
     const caller = await TestCaller.start(url, { sampleRate: 48000 });
     const { audio } = await new FliteSynthesizer().synthesize({
       text: 'what are your opening hours',
-      voice: 'awb',
+      voice: 'rms',
     });
     const hiRate = resample(audio, 48000).samples;
     const padded = new Int16Array(hiRate.length + 48000);
