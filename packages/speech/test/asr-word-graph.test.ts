@@ -97,11 +97,12 @@ describe('rejection paths', () => {
     // After a whole phrase, trailing noise is not a reason to reject it.
     expect(accepts(graph, ['cancel', 'my', 'order', 'x_phone_k'])).toBe(false);
     expect(accepts(graph, ['where', 'is', 'my', 'order', 'x_phone_k'])).toBe(false);
-    // The loop costs more after a phrase prefix than on its own, and more per phone than a word.
-    const loopProb = (from: number) =>
+    // Leaving a phrase prefix for the loop costs more than the loop on its own.
+    const firstPhoneProb = (from: number) =>
       graph.arcs.find((a) => a.from === from && a.word === 'x_phone_k')?.prob ?? 1;
     const afterWhere = graph.arcs.find((a) => a.from === graph.start && a.word === 'where')?.to as number;
-    expect(loopProb(graph.start)).toBeLessThan(1);
-    expect(loopProb(afterWhere)).toBeLessThan(loopProb(graph.start));
+    const tailEntry = graph.arcs.find((a) => a.from === afterWhere && a.word === null)?.to as number;
+    expect(firstPhoneProb(graph.start)).toBeLessThan(1);
+    expect(firstPhoneProb(tailEntry)).toBeLessThan(firstPhoneProb(graph.start));
   });
 });

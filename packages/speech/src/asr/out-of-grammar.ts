@@ -113,18 +113,24 @@ export function decodingGraph(
   }
   const loop = graph.states++;
   const tail = graph.states++;
+  // The tail is entered through a state of its own by a word-less arc, and its first phone carries
+  // the entry cost: arcs from every state straight into the loop gave each state its own phone
+  // leaves (94,752 lextree leaves, 23 MB per decoder); a cost on the word-less arc itself is cut by
+  // the word beam (about −634) before any phone is tried.
+  const afterWords = graph.states++;
+  const inDigitString = graph.states++;
   for (const w of loopWords) {
     graph.arcs.push(
       { from: graph.start, to: loop, word: w, prob: LOOP_PHONE_PROB },
       { from: loop, to: loop, word: w, prob: LOOP_PHONE_PROB },
+      { from: afterWords, to: tail, word: w, prob: TAIL_PHONE_PROB * TAIL_ENTRY_PROB },
+      { from: inDigitString, to: tail, word: w, prob: TAIL_PHONE_PROB * TAIL_ENTRY_IN_DIGITS_PROB },
       { from: tail, to: tail, word: w, prob: TAIL_PHONE_PROB },
     );
-    for (let s = 0; s < phraseStates; s++) {
-      if (s !== graph.start && !complete.has(s)) {
-        const entry = inDigits.has(s) ? TAIL_ENTRY_IN_DIGITS_PROB : TAIL_ENTRY_PROB;
-        graph.arcs.push({ from: s, to: tail, word: w, prob: TAIL_PHONE_PROB * entry });
-      }
-    }
+  }
+  for (let s = 0; s < phraseStates; s++) {
+    if (s === graph.start || complete.has(s)) continue;
+    graph.arcs.push({ from: s, to: inDigits.has(s) ? inDigitString : afterWords, word: null });
   }
   graph.arcs.push({ from: loop, to: graph.final, word: null }, { from: tail, to: graph.final, word: null });
   return graph;
