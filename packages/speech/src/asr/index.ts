@@ -10,3 +10,4 @@ export {
 } from './grammar.js';
 export { GrammarRecognizer, type GrammarRecognizerOptions } from './grammar-recognizer.js';
 export { RecognizerThreads, type RecognizerThreadsOptions } from './recognizer-thread.js';
+export type { GrammarExpr } from './word-graph.js';
