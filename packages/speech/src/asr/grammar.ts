@@ -1,4 +1,9 @@
-import { ErrorCode, VisemoError } from '@visemo/core';
+import {
+  DIGIT_WORDS as DIGIT_WORDS_CORE,
+  ErrorCode,
+  numberToWords as spellNumber,
+  VisemoError,
+} from '@visemo/core';
 import { alt, type GrammarExpr, seq, word } from './word-graph.js';
 
 /**
@@ -59,43 +64,15 @@ export interface BuildGrammarOptions {
   soundsLike?: (word: string) => string;
 }
 
-const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = [
-  'ten',
-  'eleven',
-  'twelve',
-  'thirteen',
-  'fourteen',
-  'fifteen',
-  'sixteen',
-  'seventeen',
-  'eighteen',
-  'nineteen',
-];
-const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const MAX_NUMBER_VALUES = 2001;
 
-/** English words for a whole number 0..999,999,999 ("one hundred twenty three"). */
+/** English words for a whole number 0..999,999,999; a number outside that is an agent error. */
 export function numberToWords(n: number): string {
-  if (!Number.isInteger(n) || n < 0 || n > 999_999_999) {
+  try {
+    return spellNumber(n);
+  } catch {
     throw new VisemoError(ErrorCode.AgentInvalid, `cannot say ${n} as words (0..999999999 only)`);
   }
-  if (n < 10) return ONES[n] as string;
-  if (n < 20) return TEENS[n - 10] as string;
-  if (n < 100) {
-    const tens = TENS[Math.floor(n / 10)] as string;
-    return n % 10 === 0 ? tens : `${tens} ${ONES[n % 10]}`;
-  }
-  if (n < 1000) {
-    const rest = n % 100;
-    return `${ONES[Math.floor(n / 100)]} hundred${rest ? ` ${numberToWords(rest)}` : ''}`;
-  }
-  if (n < 1_000_000) {
-    const rest = n % 1000;
-    return `${numberToWords(Math.floor(n / 1000))} thousand${rest ? ` ${numberToWords(rest)}` : ''}`;
-  }
-  const rest = n % 1_000_000;
-  return `${numberToWords(Math.floor(n / 1_000_000))} million${rest ? ` ${numberToWords(rest)}` : ''}`;
 }
 
 /**
@@ -113,7 +90,7 @@ export function normalizePhrase(text: string): string {
         ? ` ${numberToWords(n)} `
         : ` ${[...digits]
             .filter((c) => c !== ',')
-            .map((c) => ONES[Number(c)])
+            .map((c) => DIGIT_WORDS_CORE[Number(c)])
             .join(' ')} `;
     })
     .replace(/[^a-z0-9'{}_\s\u00c0-\u024f]/g, ' ')
@@ -122,7 +99,7 @@ export function normalizePhrase(text: string): string {
     .replace(/\s+/g, ' ');
 }
 
-const DIGIT_WORDS = [...ONES, 'oh'];
+const DIGIT_WORDS = [...DIGIT_WORDS_CORE, 'oh'];
 
 /** `min` digits, then up to `max - min` more. */
 function digitsExpr(min: number, max: number): GrammarExpr {
