@@ -61,6 +61,11 @@ const groups: Group[] = [
     title: 'Example agents: intent accuracy on held-out utterances',
     run: async () => (await import('./agent-nlu.js')).benchAgentNlu(),
   },
+  {
+    name: 'spoken',
+    title: 'Example agents: held-out utterances spoken by four Flite voices, through the grammar recognizer and the NLU',
+    run: async (quick) => (await import('./spoken-utterances.js')).benchSpokenUtterances(quick),
+  },
 ];
 
 const args = process.argv.slice(2);
