@@ -10,6 +10,11 @@ export interface SynthesisRequest {
   text: string;
   voice?: string;
   signal?: AbortSignal;
+  /**
+   * The first sentence of a reply. A synthesizer that queues work serves it before later
+   * sentences of other replies, which nobody hears until their own first sentence has played.
+   */
+  leading?: boolean;
 }
 
 /** One synthesized piece of speech with the timings that drive the mouth. */

@@ -295,6 +295,34 @@ describe('requests', () => {
     }
     expect(parallel[0]?.audio.samples).toEqual(parallel[4]?.audio.samples);
   });
+
+  it('speaks the same after many runs on one reused engine as on its first run', async () => {
+    const oneWorker = new FliteSynthesizer({ workers: 1 });
+    const request = { text: 'Your order 123456 left our warehouse yesterday.', voice: 'rms' };
+    const first = await oneWorker.synthesize(request);
+    for (const voice of ['slt', 'awb', 'kal', 'rms']) {
+      await oneWorker.synthesize({
+        text: `A different sentence for ${voice}, with numbers: 42 and 7.`,
+        voice,
+      });
+    }
+    const again = await oneWorker.synthesize(request);
+    await oneWorker.close();
+    expect(again.phones).toEqual(first.phones);
+    expect(again.audio.samples).toEqual(first.audio.samples);
+  });
+
+  it("serves a reply's leading sentence before later sentences already waiting", async () => {
+    const oneWorker = new FliteSynthesizer({ workers: 1 });
+    await oneWorker.prepare();
+    const finished: string[] = [];
+    const say = (label: string, leading: boolean) =>
+      oneWorker.synthesize({ text: `This is sentence ${label}.`, leading }).then(() => finished.push(label));
+    // The first call occupies the worker; the rest wait, and the leading one overtakes them.
+    await Promise.all([say('one', false), say('two', false), say('three', false), say('four', true)]);
+    await oneWorker.close();
+    expect(finished).toEqual(['one', 'four', 'two', 'three']);
+  });
 });
 
 describe('parsePsdur', () => {

