@@ -29,10 +29,13 @@ interface TurnRecord {
 }
 
 /** A server in its own process, so its CPU time and memory are measured alone. */
-export async function startServer(agentDir: string): Promise<{ url: string; process: ChildProcess }> {
+export async function startServer(
+  agentDir: string,
+  serveArgs: string[] = [],
+): Promise<{ url: string; process: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/cli/src/main.ts', 'serve', '--agent', agentDir, '--port', '0'],
+    ['--import', 'tsx', 'apps/cli/src/main.ts', 'serve', '--agent', agentDir, '--port', '0', ...serveArgs],
     { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -142,20 +145,29 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
   return records;
 }
 
+export interface SessionLoad {
+  agentDir: string;
+  questions: SpokenQuestion[];
+  concurrency: number[];
+  /** Extra `visemo serve` options, e.g. `--tts-cache-mb 0`. */
+  serveArgs: string[];
+  /** Names the setup in each row, after the session count. */
+  label: string;
+}
+
 export async function benchSessions(
-  agentDir: string,
-  questions: SpokenQuestion[],
-  concurrency: number[],
+  { agentDir, questions, concurrency, serveArgs, label }: SessionLoad,
   onProgress: (message: string) => void,
 ): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const n of concurrency) {
-    const server = await startServer(agentDir);
+    const server = await startServer(agentDir, serveArgs);
     try {
       const pid = server.process.pid as number;
       await sleep(300);
       const idle = processUsage(pid);
-      onProgress(`${n} concurrent sessions: streaming ${questions.length} questions each…`);
+      const setup = `${n} sessions${label}`;
+      onProgress(`${setup}: streaming ${questions.length} questions each…`);
       const started = performance.now();
       const callers = Array.from({ length: n }, (_, i) =>
         sleep((i * 1000) / n).then(() => simulateCaller(server.url, rotate(questions, i))),
@@ -173,7 +185,7 @@ export async function benchSessions(
       const add = (name: string, values: number[], unit: string, target?: [string, number]) => {
         for (const p of [50, 95]) {
           const value = percentile(values, p);
-          const row: BenchRow = { name: `${n} sessions · ${name} p${p}`, value, unit };
+          const row: BenchRow = { name: `${setup} · ${name} p${p}`, value, unit };
           if (target && p === (target[0] === 'p50' ? 50 : 95)) {
             row.target = `≤ ${target[1]}`;
             row.ok = value <= target[1];
@@ -188,38 +200,38 @@ export async function benchSessions(
       const e2e = hop('speechEndToFirstAudioMs');
       rows.push(
         {
-          name: `${n} sessions · speech end → first audio p50`,
+          name: `${setup} · speech end → first audio p50`,
           value: percentile(e2e, 50),
           unit: 'ms',
           ...(n === 10 ? { target: '≤ 150', ok: percentile(e2e, 50) <= 150 } : {}),
         },
         {
-          name: `${n} sessions · speech end → first audio p95`,
+          name: `${setup} · speech end → first audio p95`,
           value: percentile(e2e, 95),
           unit: 'ms',
           ...(n === 10 ? { target: '≤ 300', ok: percentile(e2e, 95) <= 300 } : {}),
         },
         {
-          name: `${n} sessions · turns lost (no answer in 30 s)`,
+          name: `${setup} · turns lost (no answer in 30 s)`,
           value: records.filter((r) => r.lost).length,
           unit: 'turns',
         },
         {
-          name: `${n} sessions · turns with a provider error`,
+          name: `${setup} · turns with a provider error`,
           value: (100 * records.filter((r) => r.errors > 0).length) / records.length,
           unit: '%',
         },
         {
-          name: `${n} sessions · intent correct`,
+          name: `${setup} · intent correct`,
           value: (100 * records.filter((r) => r.intent === r.expected).length) / records.length,
           unit: '%',
         },
         {
-          name: `${n} sessions · CPU per session`,
+          name: `${setup} · CPU per session`,
           value: ((busy.cpuMs - idle.cpuMs) / wallMs / n) * 100,
           unit: '% of a core',
         },
-        { name: `${n} sessions · RSS per session`, value: (peakRss - idle.rssMb) / n, unit: 'MB' },
+        { name: `${setup} · RSS per session`, value: (peakRss - idle.rssMb) / n, unit: 'MB' },
       );
     } finally {
       server.process.kill('SIGTERM');

@@ -24,7 +24,22 @@ export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
     questions.push({ text, intent, audio });
   }
   const perCaller = quick ? questions.slice(0, 3) : questions;
-  return benchSessions(agentDir, perCaller, quick ? [1, 10] : [1, 10, 25], (m) =>
-    process.stderr.write(`  ${m}\n`),
+  const progress = (m: string) => process.stderr.write(`  ${m}\n`);
+  // Every sentence synthesized anew: the cost of answers the server has not said before.
+  const cold = await benchSessions(
+    {
+      agentDir,
+      questions: perCaller,
+      concurrency: quick ? [1, 10] : [1, 10, 25],
+      serveArgs: ['--tts-cache-mb', '0'],
+      label: '',
+    },
+    progress,
   );
+  // As served by default: sentences said before come from the synthesis cache.
+  const cached = await benchSessions(
+    { agentDir, questions: perCaller, concurrency: [10], serveArgs: [], label: ' (sentence cache)' },
+    progress,
+  );
+  return [...cold, ...cached];
 }

@@ -29,3 +29,12 @@ export function parsePort(value: string | undefined, fallback: number): number {
     throw new UsageError(`--port must be 0–65535, got "${value}"`);
   return port;
 }
+
+/** A whole number ≥ 0 given to `flag`, or `fallback` when the flag is absent. */
+export function parseCount(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(count))
+    throw new UsageError(`${flag} must be a whole number ≥ 0, got "${value}"`);
+  return count;
+}

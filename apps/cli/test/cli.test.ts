@@ -109,6 +109,9 @@ describe('visemo say and transcribe', () => {
     const run = await visemo(['say', 'hello']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/-o OUT\.wav is required/);
+    const cache = await visemo(['serve', '--agent', supportAgent, '--tts-cache-mb', 'lots']);
+    expect(cache.code).toBe(2);
+    expect(cache.stderr).toMatch(/--tts-cache-mb must be a whole number/);
   });
 });
 

@@ -20,6 +20,7 @@ import {
   type RuntimeEventListener,
 } from './provider-runtime.js';
 import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
+import { DEFAULT_SYNTHESIS_CACHE_BYTES, SynthesisCache } from './synthesis-cache.js';
 
 export interface EmbeddedRuntimeOptions {
   /** Build the speech recognizer (default true); text-only tools skip its start-up cost. */
@@ -28,6 +29,11 @@ export interface EmbeddedRuntimeOptions {
   warmDecoders?: number;
   /** Decode speech on this many worker threads instead of the event loop (default 0: in-thread). */
   recognizerThreads?: number;
+  /**
+   * Memory for sentences already synthesized, in bytes (default 32 MiB); 0 synthesizes every
+   * sentence anew. See synthesis-cache.ts.
+   */
+  synthesisCacheBytes?: number;
   timeouts?: Partial<HopTimeouts>;
   /** Called with a line for each start-up step, for a progress display. */
   onProgress?: (step: string) => void;
@@ -150,6 +156,8 @@ export async function createEmbeddedRuntime(
   // agent's own answer can still be given.
   const llmTimeoutMs = Math.max(100, Math.min(spec.llm?.timeoutMs ?? 6000, timeouts.dialogueMs - 1000));
 
+  const cacheBytes = options.synthesisCacheBytes ?? DEFAULT_SYNTHESIS_CACHE_BYTES;
+  const speaker = providers?.synthesizer ?? synthesizer;
   const runtime: AgentRuntime = {
     persona: {
       name: spec.persona.name,
@@ -158,7 +166,7 @@ export async function createEmbeddedRuntime(
     },
     nlu,
     recognizer: providers?.recognizer ?? recognizer,
-    synthesizer: providers?.synthesizer ?? synthesizer,
+    synthesizer: cacheBytes > 0 ? new SynthesisCache(speaker, { maxBytes: cacheBytes }) : speaker,
     timeouts,
     createVad: () => createDefaultVad(),
     createDialogue: () =>

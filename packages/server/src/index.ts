@@ -24,3 +24,8 @@ export {
   type TranscriptEntry,
 } from './session/conversation-session.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
+export {
+  DEFAULT_SYNTHESIS_CACHE_BYTES,
+  SynthesisCache,
+  type SynthesisCacheOptions,
+} from './synthesis-cache.js';

@@ -1,12 +1,14 @@
 import { createEmbeddedRuntime, createServer } from '@visemo/server';
-import { parseCommandArgs, parsePort, requireString } from '../args.js';
+import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 
-const HELP = `visemo serve --agent DIR [--port N] [--host H]
+const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--recognizer-threads N]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
-  --agent DIR   the agent folder (agent.yaml, knowledge/)
-  --port N      TCP port (default 8080; 0 picks a free one)
-  --host H      address to listen on (default 127.0.0.1; 0.0.0.0 for all)`;
+  --agent DIR               the agent folder (agent.yaml, knowledge/)
+  --port N                  TCP port (default 8080; 0 picks a free one)
+  --host H                  address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --tts-cache-mb N          memory for sentences already synthesized (default 32; 0: none)
+  --recognizer-threads N    decode speech on N worker threads (default 0: on the main thread)`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -15,6 +17,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       agent: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'tts-cache-mb': { type: 'string' },
+      'recognizer-threads': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -26,10 +30,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const agentDir = requireString(values.agent, '--agent');
   const port = parsePort(values.port, 8080);
   const host = values.host ?? '127.0.0.1';
+  const cacheMb = parseCount(values['tts-cache-mb'], '--tts-cache-mb', 32);
+  const recognizerThreads = parseCount(values['recognizer-threads'], '--recognizer-threads', 0);
 
   const started = performance.now();
   const { runtime, agent, warnings, onProviderEvent, close } = await createEmbeddedRuntime(agentDir, {
     onProgress: (step) => process.stderr.write(`… ${step}\n`),
+    synthesisCacheBytes: cacheMb * 1024 * 1024,
+    recognizerThreads,
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write('… building the web app\n');
