@@ -37,7 +37,8 @@ export class SynthesisCache implements SpeechSynthesizer {
   }
 
   async synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
-    const key = `${request.voice ?? ''}\n${request.text}`;
+    // A leading sentence may be cut differently (less opening silence), so it is kept apart.
+    const key = `${request.voice ?? ''}\n${request.leading ? 'leading\n' : ''}${request.text}`;
     const cached = this.entries.get(key);
     if (cached) {
       this.hits++;

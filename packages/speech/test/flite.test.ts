@@ -312,6 +312,22 @@ describe('requests', () => {
     expect(again.audio.samples).toEqual(first.audio.samples);
   });
 
+  it("starts a reply's leading sentence after 40 ms of silence instead of Flite's 170-220 ms", async () => {
+    const text = 'Standard shipping costs five euros.';
+    const plain = await synthesizer.synthesize({ text });
+    const leading = await synthesizer.synthesize({ text, leading: true });
+    const cut = plain.audio.samples.length - leading.audio.samples.length;
+    expect(plain.phones?.[0]).toMatchObject({ phone: 'pau', startMs: 0 });
+    expect(plain.phones?.[0]?.endMs).toBeGreaterThan(150);
+    expect(leading.phones?.[0]).toMatchObject({ phone: 'pau', startMs: 0 });
+    expect(leading.phones?.[0]?.endMs).toBeCloseTo(40, 0);
+    // The same speech, earlier by what was cut: audio, phones and words move together.
+    expect(leading.audio.samples).toEqual(plain.audio.samples.subarray(cut));
+    const shift = (cut / 16000) * 1000;
+    expect(leading.phones?.[1]?.startMs).toBeCloseTo((plain.phones?.[1]?.startMs ?? 0) - shift, 3);
+    expect(leading.words[0]?.startMs).toBeCloseTo((plain.words[0]?.startMs ?? 0) - shift, 3);
+  });
+
   it("serves a reply's leading sentence before later sentences already waiting", async () => {
     const oneWorker = new FliteSynthesizer({ workers: 1 });
     await oneWorker.prepare();

@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  type PcmAudio,
   type PhoneTiming,
   PIPELINE_SAMPLE_RATE,
   phonesToVisemes,
@@ -152,8 +153,9 @@ export class FliteSynthesizer implements SpeechSynthesizer {
     );
     const output = await (signal ? untilAborted(run, signal) : run);
     const flite = readWav(output.wav);
-    const audio = toPipelineAudio(flite);
-    const phones = parsePsdur(output.stdout, (audio.samples.length / audio.sampleRate) * 1000);
+    let audio = toPipelineAudio(flite);
+    let phones = parsePsdur(output.stdout, (audio.samples.length / audio.sampleRate) * 1000);
+    if (request.leading) ({ audio, phones } = trimLeadingPause(audio, phones, LEADING_PAUSE_MS));
     return { audio, phones, visemes: phonesToVisemes(phones), words: alignWords(text.tokens, phones) };
   }
 
@@ -161,6 +163,32 @@ export class FliteSynthesizer implements SpeechSynthesizer {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/**
+ * Silence kept before the first sentence of a reply. Flite opens every utterance with 170–220 ms
+ * of pause, which between sentences is a natural gap but before a reply is only a later start.
+ */
+const LEADING_PAUSE_MS = 40;
+
+/** Cuts an opening pause down to `keepMs`, moving every phone earlier by what was cut. */
+export function trimLeadingPause(
+  audio: PcmAudio,
+  phones: PhoneTiming[],
+  keepMs: number,
+): { audio: PcmAudio; phones: PhoneTiming[] } {
+  const first = phones[0];
+  if (!first || first.phone !== 'pau' || first.endMs <= keepMs) return { audio, phones };
+  const cut = Math.floor(((first.endMs - keepMs) * audio.sampleRate) / 1000);
+  const cutMs = (cut * 1000) / audio.sampleRate;
+  return {
+    audio: { samples: audio.samples.subarray(cut), sampleRate: audio.sampleRate },
+    phones: phones.map((p, i) => ({
+      phone: p.phone,
+      startMs: i === 0 ? 0 : p.startMs - cutMs,
+      endMs: p.endMs - cutMs,
+    })),
+  };
 }
 
 /** `promise`, or an abort error as soon as `signal` fires, whichever comes first. */
