@@ -26,6 +26,11 @@ interface TurnRecord {
   errors: number;
   /** No turn.end within TURN_DEADLINE_MS. */
   lost: boolean;
+  /**
+   * Measured by the caller: from its last frame of speech to the first audio of the answer. It
+   * includes the VAD's hangover, and any backlog the server's clock cannot see.
+   */
+  heardAfterMs?: number;
 }
 
 /** A server in its own process, so its CPU time and memory are measured alone. */
@@ -71,8 +76,12 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
   const ws = new WebSocket(`${url}/v1/ws`);
   const events: ServerEvent[] = [];
   let notify: (() => void) | null = null;
+  let firstAudioAt: number | undefined;
   ws.on('message', (data, isBinary) => {
-    if (isBinary) return;
+    if (isBinary) {
+      firstAudioAt ??= performance.now();
+      return;
+    }
     events.push(JSON.parse(data.toString()) as ServerEvent);
     notify?.();
   });
@@ -117,6 +126,8 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
       sendFrame(frame);
       await sleep(clock - performance.now());
     }
+    const speechSentAt = performance.now();
+    firstAudioAt = undefined;
     const end = (await waitFor(
       (e) => e.type === 'turn.end',
       () => {
@@ -129,13 +140,15 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
     }
     const errors = events.filter((e) => e.type === 'error').length;
     const nlu = events.find((e) => e.type === 'nlu') as Extract<ServerEvent, { type: 'nlu' }> | undefined;
-    records.push({
+    const record: TurnRecord = {
       expected: q.intent,
       intent: nlu?.intent ?? null,
       latency: end.latency,
       errors,
       lost: false,
-    });
+    };
+    if (firstAudioAt !== undefined) record.heardAfterMs = firstAudioAt - speechSentAt;
+    records.push(record);
     const spokenMs = events
       .filter((e) => e.type === 'audio.chunk')
       .reduce((n, e) => n + (e as Extract<ServerEvent, { type: 'audio.chunk' }>).durationMs, 0);
@@ -198,6 +211,11 @@ export async function benchSessions(
       add('dialogue', hop('dialogueMs'), 'ms');
       add('TTS first audio', hop('ttsFirstAudioMs'), 'ms');
       const e2e = hop('speechEndToFirstAudioMs');
+      add(
+        'caller: last speech frame → first audio',
+        records.map((r) => r.heardAfterMs).filter((v): v is number => v !== undefined),
+        'ms',
+      );
       rows.push(
         {
           name: `${setup} · speech end → first audio p50`,
