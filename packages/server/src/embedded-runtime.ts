@@ -25,7 +25,11 @@ import { DEFAULT_SYNTHESIS_CACHE_BYTES, SynthesisCache } from './synthesis-cache
 export interface EmbeddedRuntimeOptions {
   /** Build the speech recognizer (default true); text-only tools skip its start-up cost. */
   speechInput?: boolean;
-  /** Speech decoders made ready at start-up, per recognizer thread when threads are used (default 3). */
+  /**
+   * Speech decoders made ready at start-up, shared out between the recognizer threads when there
+   * are any (default 3): as many people can start talking at the same moment without one being
+   * created for them (0.1–0.5 s each, about 25 MB).
+   */
   warmDecoders?: number;
   /** Decode speech on this many worker threads instead of the event loop (default 0: in-thread). */
   recognizerThreads?: number;
@@ -95,19 +99,16 @@ export async function createEmbeddedRuntime(
       min: slot.min ?? (slot.kind === 'digits' ? 1 : 0),
       max: slot.max ?? (slot.kind === 'digits' ? 12 : 100),
     }));
+    const threads = options.recognizerThreads ?? 0;
+    const warm = options.warmDecoders ?? 3;
     const recognizerOptions = {
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
-      // Decoders take 0.2–0.5 s to create: keep a few ready so people who start talking at the
-      // same moment do not wait for one (about 25 MB each).
-      warmDecoders: options.warmDecoders ?? 3,
+      warmDecoders: threads > 0 ? Math.ceil(warm / threads) : warm,
     };
-    // Worker threads keep decoding off the event loop, but under concurrent load their streams
-    // waited for decoders past the ASR deadline (bench: every turn at 10 sessions); until that is
-    // solved they are opt-in and decoding runs in-thread.
     recognizer =
-      options.recognizerThreads && options.recognizerThreads > 0
-        ? await RecognizerThreads.create({ ...recognizerOptions, threads: options.recognizerThreads })
+      threads > 0
+        ? await RecognizerThreads.create({ ...recognizerOptions, threads })
         : await GrammarRecognizer.create(recognizerOptions);
     warnings.push(...describeDropped(recognizer.dropped));
   }

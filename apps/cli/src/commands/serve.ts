@@ -1,14 +1,19 @@
+import { availableParallelism } from 'node:os';
 import { createEmbeddedRuntime, createServer } from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 
-const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--recognizer-threads N]
+const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
+                    [--recognizer-threads N]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
   --port N                  TCP port (default 8080; 0 picks a free one)
   --host H                  address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --tts-cache-mb N          memory for sentences already synthesized (default 32; 0: none)
-  --recognizer-threads N    decode speech on N worker threads (default 0: on the main thread)`;
+  --speakers N              people who may start talking at the same moment without waiting
+                            for a speech decoder to be made (default 8; about 25 MB each)
+  --recognizer-threads N    decode speech on N worker threads, 0 on the main thread
+                            (default 2, or 0 on a single core)`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -19,6 +24,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'tts-cache-mb': { type: 'string' },
       'recognizer-threads': { type: 'string' },
+      speakers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -31,13 +37,20 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = parsePort(values.port, 8080);
   const host = values.host ?? '127.0.0.1';
   const cacheMb = parseCount(values['tts-cache-mb'], '--tts-cache-mb', 32);
-  const recognizerThreads = parseCount(values['recognizer-threads'], '--recognizer-threads', 0);
+  // Decoding on worker threads keeps it off the event loop that carries every session's audio.
+  const recognizerThreads = parseCount(
+    values['recognizer-threads'],
+    '--recognizer-threads',
+    availableParallelism() >= 2 ? 2 : 0,
+  );
+  const speakers = parseCount(values.speakers, '--speakers', 8);
 
   const started = performance.now();
   const { runtime, agent, warnings, onProviderEvent, close } = await createEmbeddedRuntime(agentDir, {
     onProgress: (step) => process.stderr.write(`… ${step}\n`),
     synthesisCacheBytes: cacheMb * 1024 * 1024,
     recognizerThreads,
+    warmDecoders: Math.max(1, speakers),
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write('… building the web app\n');
