@@ -178,7 +178,7 @@ export function trimLeadingPause(
   keepMs: number,
 ): { audio: PcmAudio; phones: PhoneTiming[] } {
   const first = phones[0];
-  if (!first || first.phone !== 'pau' || first.endMs <= keepMs) return { audio, phones };
+  if (first?.phone !== 'pau' || first.endMs <= keepMs) return { audio, phones };
   const cut = Math.floor(((first.endMs - keepMs) * audio.sampleRate) / 1000);
   const cutMs = (cut * 1000) / audio.sampleRate;
   return {
