@@ -13,6 +13,7 @@ import {
   type GrammarSlot,
   RecognizerThreads,
 } from '@visemo/speech';
+import { fixedReplies, prerenderLeadingSentences } from './prerender.js';
 import {
   createProviderRuntime,
   type LlmSource,
@@ -38,6 +39,11 @@ export interface EmbeddedRuntimeOptions {
    * sentence anew. See synthesis-cache.ts.
    */
   synthesisCacheBytes?: number;
+  /**
+   * With the cache and the embedded voice: synthesize the leading sentence of every fixed reply
+   * at start-up (prerender.ts), as `visemo serve` does. Default false.
+   */
+  prerender?: boolean;
   timeouts?: Partial<HopTimeouts>;
   /** Called with a line for each start-up step, for a progress display. */
   onProgress?: (step: string) => void;
@@ -181,6 +187,14 @@ export async function createEmbeddedRuntime(
         : new AgentDialogue(agent, { knowledge }),
     chunkSentences: (deltas) => chunkSentences(deltas),
   };
+  // Only the embedded voice: a cloud voice would bill every start-up.
+  if (cacheBytes > 0 && speaker === synthesizer && options.prerender) {
+    const texts = fixedReplies(spec);
+    progress(`synthesizing the opening sentences of ${texts.length} fixed replies`);
+    await prerenderLeadingSentences(runtime, texts).catch((error: unknown) => {
+      warnings.push(`could not synthesize the fixed replies ahead: ${(error as Error).message}`);
+    });
+  }
   return {
     runtime,
     agent,

@@ -51,6 +51,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     synthesisCacheBytes: cacheMb * 1024 * 1024,
     recognizerThreads,
     warmDecoders: Math.max(1, speakers),
+    prerender: true,
   });
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write('… building the web app\n');
