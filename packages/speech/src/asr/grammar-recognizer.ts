@@ -236,7 +236,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       let jsgf: string;
       let dropped: DroppedPhrase[] = [];
       let load: (decoder: NativeDecoder) => void;
-      let decoderWords: [string, string][] = [...extraWords, ...loopWords];
+      let grammarWords: Iterable<string>;
       if (typeof options.grammar === 'string') {
         const unknown = jsgfWords(options.grammar).filter((w) => !isKnownWord(w));
         if (unknown.length) {
@@ -258,6 +258,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         }
         const text = jsgf;
         load = (decoder) => decoder.set_grammar(text);
+        grammarWords = jsgfWords(jsgf);
       } else {
         const built = buildGrammar(options.grammar, {
           isKnownWord,
@@ -274,7 +275,6 @@ export class GrammarRecognizer implements SpeechRecognizer {
           });
           const decoys = digitSlot ? decoyDigitWords(DIGIT_WORDS, pronunciations) : [];
           if (decoys.length) first.add_words(...decoys);
-          decoderWords = [...decoderWords, ...decoys];
           expr = withDigitDecoys(
             expr,
             decoys.map(([w]) => w),
@@ -287,11 +287,18 @@ export class GrammarRecognizer implements SpeechRecognizer {
         );
         load = (decoder) => setWordGraph(module, decoder, graph);
         load(first);
+        grammarWords = graph.arcs.flatMap((arc) => (arc.word === null ? [] : [arc.word]));
       }
 
+      // Further decoders know only the grammar's words, as the first one pronounces them.
+      const lexicon = [...new Set(grammarWords)].flatMap((word) =>
+        pronunciations(word).map((phones, i): [string, string] => [
+          i === 0 ? word : `${word}(${i + 1})`,
+          phones,
+        ]),
+      );
       const make = async () => {
-        const decoder = await createDecoder(model);
-        if (decoderWords.length) decoder.add_words(...decoderWords);
+        const decoder = await createDecoder(model, lexicon);
         load(decoder);
         return decoder;
       };
