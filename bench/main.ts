@@ -49,7 +49,11 @@ const groups: Group[] = [
   {
     name: 'nlu',
     title: 'NLU accuracy and speed',
-    run: async () => (await import('./nlu-bench.js')).benchNlu(),
+    run: async (quick) => {
+      const nlu = await import('./nlu-bench.js');
+      // --quick leaves out the sentence encoder, which adds about five minutes.
+      return [...(await nlu.benchNlu()), ...(quick ? [] : await nlu.benchNluWithEncoder())];
+    },
   },
   {
     name: 'routing',
@@ -63,7 +67,8 @@ const groups: Group[] = [
   },
   {
     name: 'spoken',
-    title: 'Example agents: held-out utterances spoken by four Flite voices, through the grammar recognizer and the NLU',
+    title:
+      'Example agents: held-out utterances spoken by four Flite voices, through the grammar recognizer and the NLU',
     run: async (quick) => (await import('./spoken-utterances.js')).benchSpokenUtterances(quick),
   },
 ];

@@ -148,3 +148,28 @@ export class FeatureSpace {
     for (let k = start; k < out.length; k++) (out[k] as [number, number])[1] *= scale;
   }
 }
+
+/**
+ * `row` with a dense block appended at feature indexes `offset ...`: `vector` scaled to length
+ * `weight`, as each sparse block is scaled to its own weight.
+ */
+export function withDenseBlock(
+  row: SparseVector,
+  vector: Float32Array,
+  offset: number,
+  weight: number,
+): SparseVector {
+  const n = row.idx.length;
+  const idx = new Int32Array(n + vector.length);
+  const val = new Float32Array(n + vector.length);
+  idx.set(row.idx);
+  val.set(row.val);
+  let norm = 0;
+  for (let d = 0; d < vector.length; d++) norm += (vector[d] as number) ** 2;
+  const scale = norm > 0 ? weight / Math.sqrt(norm) : 0;
+  for (let d = 0; d < vector.length; d++) {
+    idx[n + d] = offset + d;
+    val[n + d] = (vector[d] as number) * scale;
+  }
+  return { idx, val };
+}

@@ -16,4 +16,6 @@ export {
   type PhraseSlot,
   spoken,
 } from './phrases.js';
+export type { SentenceEncoder } from './sentence-encoder.js';
 export { normalizeWords } from './text.js';
+export { sharedUniversalSentenceEncoder, UniversalSentenceEncoder } from './universal-sentence-encoder.js';

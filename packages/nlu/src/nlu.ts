@@ -7,6 +7,7 @@ import {
   trainIntentClassifier,
 } from './intent-classifier.js';
 import { tokenize } from './text.js';
+import { sharedUniversalSentenceEncoder } from './universal-sentence-encoder.js';
 
 export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
   /** Extra training utterances made per example by swapping in other entity values. Default 4. */
@@ -16,7 +17,8 @@ export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
 /**
  * The agent's NLU, trained from its domain at start-up: intents from the examples (plus variants
  * with other entity values, and with numerals spelt as a speech recognizer writes them), entities
- * from the entity lists, out of scope below `spec.nlu.threshold`.
+ * from the entity lists, out of scope below `spec.nlu.threshold`; with the sentence encoder named
+ * by `spec.nlu.encoder` unless `options.encoder` gives one.
  */
 export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClassifier {
   const knownWords = new Set<string>();
@@ -25,7 +27,8 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClas
   // Every word of an example is known, so mentions found in the examples are exact ones.
   const extractor = createEntityExtractor(spec.entities, { knownWords });
   const examples = trainingExamples(spec, extractor.extract, options.variantsPerExample ?? 4);
-  const classifier = trainIntentClassifier(examples, { ...options, threshold: spec.nlu.threshold });
+  const encoder = options.encoder ?? (spec.nlu.encoder ? sharedUniversalSentenceEncoder() : undefined);
+  const classifier = trainIntentClassifier(examples, { ...options, encoder, threshold: spec.nlu.threshold });
   return {
     classify(text: string): NluResult {
       return { ...classifier.classify(text), entities: extractor.extract(text) };
