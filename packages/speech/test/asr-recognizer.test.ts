@@ -97,6 +97,26 @@ describe('GrammarRecognizer on Flite voices', () => {
     }
   });
 
+  it('recognizes paraphrases made of pieces of its phrases, which the phrases alone do not accept', async () => {
+    // Neither is a phrase of the domain: "can i speak to" + "to a human agent", "please" + "cancel my order".
+    const paraphrases = ['can i speak to a human agent', 'please cancel my order'];
+    const exactOnly = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, generalize: false });
+    try {
+      for (const voice of ['slt', 'rms', 'awb', 'kal']) {
+        for (const text of paraphrases) {
+          const audio = fliteSpeech(text, voice);
+          expect(await transcribe(recognizer, audio), `${voice}: ${text}`).toMatchObject({
+            text,
+            understood: true,
+          });
+          expect((await transcribe(exactOnly, audio)).text, `${voice}: ${text}`).not.toBe(text);
+        }
+      }
+    } finally {
+      exactOnly.close();
+    }
+  });
+
   it('without rejection, still puts no word before a bare order number', async () => {
     const plain = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, rejectOutOfGrammar: false });
     for (const voice of ['slt', 'rms', 'awb', 'kal']) {

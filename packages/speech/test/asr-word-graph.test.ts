@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrammar } from '../src/asr/grammar.js';
 import { decodingGraph, withDigitDecoys } from '../src/asr/out-of-grammar.js';
+import {
+  countJoins,
+  DEFAULT_RECOMBINATION,
+  phraseItems,
+  phrasePairs,
+  recombinedGraph,
+} from '../src/asr/recombination.js';
 import { type WordGraph, wordGraph } from '../src/asr/word-graph.js';
 
 /** Whether the graph accepts `words`, following word-less arcs as the decoder does. */
@@ -104,5 +111,50 @@ describe('rejection paths', () => {
     const tailEntry = graph.arcs.find((a) => a.from === afterWhere && a.word === null)?.to as number;
     expect(firstPhoneProb(graph.start)).toBeLessThan(1);
     expect(firstPhoneProb(tailEntry)).toBeLessThan(firstPhoneProb(graph.start));
+  });
+});
+
+describe('recombinedGraph', () => {
+  const built = domain([
+    'i want to talk to a human',
+    "i'd like to return my order",
+    'my order number is {order_number}',
+  ]);
+  const phrases = phraseItems(built.expr);
+  const graph = recombinedGraph(wordGraph(built.expr), phrases, DEFAULT_RECOMBINATION);
+  const said = (text: string) => text.split(' ');
+
+  it('keeps every phrase of the domain, word for word and at no cost', () => {
+    for (const p of ["i'd like to return my order", 'my order number is one two three four five six'])
+      expect(accepts(graph, said(p)), p).toBe(true);
+    const exact = wordGraph(built.expr);
+    for (const arc of exact.arcs) expect(graph.arcs).toContainEqual(arc);
+  });
+
+  it('accepts pieces of phrases joined at a shared word, and single words after any word at a cost', () => {
+    // "i want to" + "to return my order": a path through the phrases' word pairs.
+    expect(accepts(graph, said('i want to return my order'))).toBe(true);
+    // "return" after "talk": no phrase says it, the back-off does.
+    expect(accepts(graph, said('i want to talk return my order'))).toBe(true);
+    // Still ends where a phrase ends, and digits only in the slot.
+    expect(accepts(graph, said('i want to talk to'))).toBe(false);
+    expect(accepts(graph, said('one two three four five six'))).toBe(false);
+    const entry = graph.arcs.find((a) => a.from === graph.start && a.word === 'i' && a.prob !== undefined);
+    expect(entry?.prob).toBeLessThan(1e-10);
+  });
+
+  it('leaves no chain of word-less arcs, which the decoder would not follow', () => {
+    const nullFrom = new Set(graph.arcs.filter((a) => a.word === null).map((a) => a.from));
+    for (const arc of graph.arcs)
+      if (arc.word === null) expect(nullFrom.has(arc.to), `${arc.from}→${arc.to}`).toBe(false);
+  });
+
+  it('counts the joins of a transcript: word pairs, start and end no phrase has', () => {
+    const pairs = phrasePairs(phrases);
+    expect(countJoins(said("i'd like to return my order"), pairs)).toBe(0);
+    expect(countJoins(said('i want to return my order'), pairs)).toBe(0);
+    expect(countJoins(said('talk to a human'), pairs)).toBe(1);
+    expect(countJoins(said('my order number is four two four two four two'), pairs)).toBe(0);
+    expect(countJoins(said('human talk my order'), pairs)).toBe(3);
   });
 });

@@ -15,6 +15,14 @@ import {
   withDigitDecoys,
 } from './out-of-grammar.js';
 import {
+  countJoins,
+  DEFAULT_RECOMBINATION,
+  phraseItems,
+  phrasePairs,
+  type RecombinationOptions,
+  recombinedGraph,
+} from './recombination.js';
+import {
   createDecoder,
   loadSoundSwallower,
   modelFor,
@@ -24,7 +32,7 @@ import {
   type SoundSwallowerRuntime,
   setWordGraph,
 } from './soundswallower.js';
-import { mapSlots, type WordGraph } from './word-graph.js';
+import { type GrammarExpr, mapSlots, type WordGraph, wordGraph } from './word-graph.js';
 
 export interface GrammarRecognizerOptions {
   /** The domain's phrases and slots (compiled with `buildGrammar`), or a JSGF grammar text. */
@@ -49,8 +57,20 @@ export interface GrammarRecognizerOptions {
    * for one. Each takes about 25 MB and 180–500 ms of CPU to create. Default 16.
    */
   maxDecoders?: number;
+  /**
+   * For a domain grammar: also accept its phrases' pieces recombined where they share a word, and
+   * single words after any word, at a cost, with at most `maxJoins` joins in a transcript
+   * (recombination.ts, docs/decisions/0024); `false` for the phrases word for word only.
+   */
+  generalize?: Partial<RecombinationOptions> | false;
   /** Decoders created by `create`, so the first streams need not wait. Default 1. */
   warmDecoders?: number;
+}
+
+/** Word pairs the domain's phrases say, and how many others a transcript may have. */
+interface JoinLimit {
+  pairs: Set<string>;
+  max: number;
 }
 
 /** Samples fed to the decoder at a time: fixed blocks make the result independent of write sizes. */
@@ -194,6 +214,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
     jsgf: string,
     dropped: DroppedPhrase[],
     options: GrammarRecognizerOptions,
+    private readonly joins: JoinLimit | undefined,
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
@@ -237,6 +258,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       let dropped: DroppedPhrase[] = [];
       let load: (decoder: NativeDecoder) => void;
       let grammarWords: Iterable<string>;
+      let joins: JoinLimit | undefined;
       if (typeof options.grammar === 'string') {
         const unknown = jsgfWords(options.grammar).filter((w) => !isKnownWord(w));
         if (unknown.length) {
@@ -267,6 +289,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         jsgf = built.jsgf;
         dropped = built.dropped;
         let expr = built.expr;
+        let decoyNames: string[] = [];
         if (garbage) {
           let digitSlot = false;
           mapSlots(expr, (slot) => {
@@ -275,13 +298,19 @@ export class GrammarRecognizer implements SpeechRecognizer {
           });
           const decoys = digitSlot ? decoyDigitWords(DIGIT_WORDS, pronunciations) : [];
           if (decoys.length) first.add_words(...decoys);
-          expr = withDigitDecoys(
-            expr,
-            decoys.map(([w]) => w),
-          );
+          decoyNames = decoys.map(([w]) => w);
+          expr = withDigitDecoys(expr, decoyNames);
         }
+        const slotBody = (slot: Extract<GrammarExpr, { kind: 'slot' }>) => withDigitDecoys(slot, decoyNames);
+        const generalize =
+          options.generalize === false ? null : { ...DEFAULT_RECOMBINATION, ...options.generalize };
+        const phrases = phraseItems(built.expr);
+        const phrasesGraph = generalize
+          ? recombinedGraph(wordGraph(expr), phrases, generalize, slotBody)
+          : wordGraph(expr);
+        if (generalize) joins = { pairs: phrasePairs(phrases), max: generalize.maxJoins };
         const graph: WordGraph = decodingGraph(
-          expr,
+          phrasesGraph,
           loopWords.map(([w]) => w),
           DIGIT_WORDS,
         );
@@ -305,7 +334,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       const pool = new DecoderPool(make, Math.max(1, options.maxDecoders ?? 16));
       pool.adopt(first);
       await pool.warm(options.warmDecoders ?? 1);
-      return new GrammarRecognizer(module, pool, jsgf, dropped, options);
+      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins);
     } catch (error) {
       first.delete();
       throw error;
@@ -350,6 +379,13 @@ export class GrammarRecognizer implements SpeechRecognizer {
   result(decoder: NativeDecoder, samples: number): Transcript {
     const { words, garbage } = this.hypothesis(decoder);
     if (words.length === 0 || garbage) return { text: '', confidence: 0, understood: false };
+    // Pieces joined around a number: "one two" of an eight-digit number heard as "want to" before a
+    // six-digit one. A number is said as the phrases say it, with no join.
+    if (this.joins) {
+      const maxJoins = words.some((w) => DIGIT_WORDS.includes(w)) ? 0 : this.joins.max;
+      if (countJoins(words, this.joins.pairs) > maxJoins)
+        return { text: '', confidence: 0, understood: false };
+    }
     const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
     const scorePerFrame = pathScore(this.module, decoder) / frames;
     if (scorePerFrame < this.minScorePerFrame) return { text: '', confidence: 0, understood: false };

@@ -87,11 +87,11 @@ export function withDigitDecoys(expr: GrammarExpr, decoys: string[]): GrammarExp
  * the states inside a digit string.
  */
 export function decodingGraph(
-  expr: GrammarExpr,
+  grammar: GrammarExpr | WordGraph,
   loopWords: string[] = [],
   digitWords: string[] = [],
 ): WordGraph {
-  const graph = wordGraph(expr);
+  const graph = 'kind' in grammar ? wordGraph(grammar) : { ...grammar, arcs: [...grammar.arcs] };
   for (const arc of graph.arcs) if (arc.word?.startsWith(DECOY_DIGIT_PREFIX)) arc.prob = DECOY_DIGIT_PROB;
   // A self-loop the decoder later adds for `<sil>` keeps the higher probability: these stay free.
   graph.arcs.push(
@@ -104,7 +104,8 @@ export function decodingGraph(
   // States where a whole phrase has been said: leaving them for the loop would turn trailing noise
   // into a rejection.
   const complete = new Set([graph.final]);
-  for (const arc of graph.arcs) if (arc.word === null && arc.to === graph.final) complete.add(arc.from);
+  for (const arc of graph.arcs)
+    if (arc.word === null && arc.to === graph.final && (arc.prob ?? 1) === 1) complete.add(arc.from);
   const digits = new Set(digitWords);
   const inDigits = new Set<number>();
   for (const arc of graph.arcs) {
