@@ -110,6 +110,7 @@ export async function createEmbeddedRuntime(
     const recognizerOptions = {
       grammar: { phrases: domain.phrases, slots },
       language: spec.persona.language,
+      ...(spec.speech.paraphrases ? {} : { generalize: false as const }),
       warmDecoders: threads > 0 ? Math.ceil(warm / threads) : warm,
     };
     recognizer =
