@@ -18,7 +18,10 @@ describe('prerendered replies', () => {
   });
 
   it("answers a common question's first sentence from the cache on the very first turn", async () => {
-    const { runtime, close } = await createEmbeddedRuntime(supportAgent, { speechInput: false, prerender: true });
+    const { runtime, close } = await createEmbeddedRuntime(supportAgent, {
+      speechInput: false,
+      prerender: true,
+    });
     try {
       const cache = runtime.synthesizer as SynthesisCache;
       const before = cache.stats();
