@@ -94,8 +94,8 @@ export const NluConfigSchema = z.strictObject({
   threshold: z.number().min(0).max(1).default(0.5),
   /**
    * A pretrained sentence encoder whose vectors join the intent features (docs/nlu.md): better on
-   * paraphrases, for about 1.5 s and 120 MB more at start-up and 10–40 ms on the utterances the
-   * sparse model alone is unsure of.
+   * paraphrases, for about 1 s and 130 MB more at start-up (3–4 s more the first time) and
+   * 10–40 ms on the utterances the sparse model alone is unsure of.
    */
   encoder: z.enum(['universal-sentence-encoder-lite']).optional(),
 });

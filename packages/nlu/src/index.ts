@@ -17,5 +17,6 @@ export {
   spoken,
 } from './phrases.js';
 export type { SentenceEncoder } from './sentence-encoder.js';
+export { DEFAULT_VECTOR_CACHE, SentenceVectorCache } from './sentence-vector-cache.js';
 export { normalizeWords } from './text.js';
 export { sharedUniversalSentenceEncoder, UniversalSentenceEncoder } from './universal-sentence-encoder.js';

@@ -17,6 +17,17 @@ export interface SvmOptions {
   c: number;
   epochs: number;
   seed: number;
+  /**
+   * Dual variables to start from (`dual` of an earlier training on the same rows and labels, e.g.
+   * with fewer features): fewer epochs reach the same accuracy.
+   */
+  start?: Float64Array;
+}
+
+/** A trained model with its dual variables, one per example and class. */
+export interface TrainedSvm {
+  model: LinearModel;
+  dual: Float64Array;
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
@@ -38,11 +49,26 @@ export function trainOneVsRestSvm(
   classes: number,
   features: number,
   options: SvmOptions,
-): LinearModel {
+): TrainedSvm {
   const n = rows.length;
   const bias = features; // index of the constant feature
   const weights = new Float32Array((features + 1) * classes);
-  const alpha = new Float64Array(n * classes);
+  const alpha = options.start ? Float64Array.from(options.start) : new Float64Array(n * classes);
+  // w = Σ alpha · y · x, for the starting duals
+  if (options.start)
+    for (let i = 0; i < n; i++) {
+      const { idx, val } = rows[i] as SparseVector;
+      for (let c = 0; c < classes; c++) {
+        const a = alpha[i * classes + c] as number;
+        if (a === 0) continue;
+        const ay = c === labels[i] ? a : -a;
+        weights[bias * classes + c] = (weights[bias * classes + c] as number) + ay;
+        for (let k = 0; k < idx.length; k++) {
+          const at = (idx[k] as number) * classes + c;
+          weights[at] = (weights[at] as number) + ay * (val[k] as number);
+        }
+      }
+    }
   const diag = 0.5 / options.c;
   const qii = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -100,7 +126,7 @@ export function trainOneVsRestSvm(
       }
     }
   }
-  return { classes, features, weights };
+  return { model: { classes, features, weights }, dual: alpha };
 }
 
 /** Raw decision values of all classes for one row, written into `out`. */

@@ -6,6 +6,7 @@ import {
   type IntentExample,
   trainIntentClassifier,
 } from './intent-classifier.js';
+import { DEFAULT_VECTOR_CACHE } from './sentence-vector-cache.js';
 import { tokenize } from './text.js';
 import { sharedUniversalSentenceEncoder } from './universal-sentence-encoder.js';
 
@@ -18,7 +19,8 @@ export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
  * The agent's NLU, trained from its domain at start-up: intents from the examples (plus variants
  * with other entity values, and with numerals spelt as a speech recognizer writes them), entities
  * from the entity lists, out of scope below `spec.nlu.threshold`; with the sentence encoder named
- * by `spec.nlu.encoder` unless `options.encoder` gives one.
+ * by `spec.nlu.encoder` (its training vectors cached in `DEFAULT_VECTOR_CACHE`) unless
+ * `options.encoder` gives one.
  */
 export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClassifier {
   const knownWords = new Set<string>();
@@ -27,8 +29,13 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClas
   // Every word of an example is known, so mentions found in the examples are exact ones.
   const extractor = createEntityExtractor(spec.entities, { knownWords });
   const examples = trainingExamples(spec, extractor.extract, options.variantsPerExample ?? 4);
-  const encoder = options.encoder ?? (spec.nlu.encoder ? sharedUniversalSentenceEncoder() : undefined);
-  const classifier = trainIntentClassifier(examples, { ...options, encoder, threshold: spec.nlu.threshold });
+  const named = spec.nlu.encoder !== undefined && options.encoder === undefined;
+  const classifier = trainIntentClassifier(examples, {
+    ...options,
+    encoder: named ? sharedUniversalSentenceEncoder() : options.encoder,
+    encoderCache: options.encoderCache ?? (named ? DEFAULT_VECTOR_CACHE : undefined),
+    threshold: spec.nlu.threshold,
+  });
   return {
     classify(text: string): NluResult {
       return { ...classifier.classify(text), entities: extractor.extract(text) };
