@@ -252,10 +252,21 @@ export async function benchSessions(
         { name: `${setup} · RSS per session`, value: (peakRss - idle.rssMb) / n, unit: 'MB' },
       );
     } finally {
-      server.process.kill('SIGTERM');
+      // The next setup starts only once this server is gone: a server still draining a backlog
+      // would take CPU from it.
+      await stopServer(server.process);
     }
   }
   return rows;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 }
 
 function rotate<T>(items: T[], by: number): T[] {
