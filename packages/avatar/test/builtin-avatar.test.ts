@@ -4,7 +4,7 @@ import type { VisemeCue } from '@visemo/core/visemes-types';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from './browser-harness.js';
-import { ARTIFACTS, contactSheet, shoot } from './screenshots.js';
+import { ARTIFACTS, contactSheet, holdPose, shoot } from './screenshots.js';
 
 type Avatar = {
   kind: string;
@@ -112,16 +112,7 @@ describe('built-in character (headless Chromium, software WebGL)', () => {
       expression = 'neutral',
       blink = false,
     ) => {
-      await page.evaluate(
-        ({ visemes, expression, blink }) => {
-          const a = (window as unknown as Win).avatar;
-          a.setVisemeWeights(visemes);
-          a.setExpression(expression, 1, 0);
-          if (blink) a.animator.idle.blink();
-          a.update(100, blink ? 0.09 : 0.3);
-        },
-        { visemes, expression, blink },
-      );
+      await holdPose(page, visemes, expression, blink);
       await shoot(page, name);
       return shoot(page, `${name}-mouth`, mouth);
     };

@@ -35,3 +35,33 @@ export async function contactSheet(browser: Browser, names: string[], out: strin
   await page.screenshot({ path: join(ARTIFACTS, `${out}.png`) });
   await page.close();
 }
+
+/** What `holdPose` needs of the page's `window.avatar`. */
+interface PosableAvatar {
+  setVisemeWeights(weights: Record<string, number> | null): void;
+  setExpression(name: string, intensity?: number, ms?: number): void;
+  update(now: number, dt: number): void;
+  animator: { idle: { blink(): void } };
+}
+
+/**
+ * Holds the page's avatar still in a mouth shape and expression (mid-blink with `blink`), for a
+ * screenshot.
+ */
+export async function holdPose(
+  page: Page,
+  visemes: Record<string, number> | null,
+  expression = 'neutral',
+  blink = false,
+): Promise<void> {
+  await page.evaluate(
+    ({ visemes, expression, blink }) => {
+      const a = (window as unknown as { avatar: PosableAvatar }).avatar;
+      a.setVisemeWeights(visemes);
+      a.setExpression(expression, 1, 0);
+      if (blink) a.animator.idle.blink();
+      a.update(100, blink ? 0.09 : 0.3);
+    },
+    { visemes, expression, blink },
+  );
+}

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, type Harness, startHarness } from './browser-harness.js';
-import { contactSheet, shoot } from './screenshots.js';
+import { contactSheet, holdPose, shoot } from './screenshots.js';
 
 type Win = {
   avatar: {
@@ -86,16 +86,7 @@ describe('SVG fallback (WebGL disabled)', () => {
       expression = 'neutral',
       blink = false,
     ) => {
-      await page.evaluate(
-        ({ visemes, expression, blink }) => {
-          const a = (window as unknown as Win).avatar;
-          a.setVisemeWeights(visemes);
-          a.setExpression(expression, 1, 0);
-          if (blink) a.animator.idle.blink();
-          a.update(100, blink ? 0.09 : 0.3);
-        },
-        { visemes, expression, blink },
-      );
+      await holdPose(page, visemes, expression, blink);
       return shoot(page, name);
     };
     const rest = await pose('svg-rest', { sil: 1 });

@@ -60,6 +60,20 @@ async function agentWith(name: string, extra: string): Promise<string> {
 }
 
 /** Streams the deltas as `chat.completion.chunk` events; waits for `hold` after `holdAfter` deltas. */
+/** The agent in `dir` on embedded defaults with no environment, and the provider events it reports. */
+async function runtimeWithEvents(
+  dir: string,
+  { speechInput = false }: { speechInput?: boolean } = {},
+): Promise<{ runtime: EmbeddedRuntime; events: RuntimeEvent[] }> {
+  const events: RuntimeEvent[] = [];
+  const runtime = await createEmbeddedRuntime(dir, {
+    speechInput,
+    env: {},
+    onProviderEvent: (e) => events.push(e),
+  });
+  return { runtime, events };
+}
+
 function streamText(deltas: string[], hold?: { after: number; until: Promise<void> }): Reply {
   return async (_req, res) => {
     sseHeaders(res);
@@ -301,12 +315,7 @@ describe('when the model does not answer in time', () => {
 llm:
   timeoutMs: 1000`,
     );
-    const events: RuntimeEvent[] = [];
-    const runtime = await createEmbeddedRuntime(dir, {
-      speechInput: false,
-      env: {},
-      onProviderEvent: (e) => events.push(e),
-    });
+    const { runtime, events } = await runtimeWithEvents(dir);
     const talk = new Conversation(runtime, false);
 
     replies.push(silent);
@@ -351,12 +360,7 @@ describe('a chain of models', () => {
       model: second
   retry: { retries: 0 }`,
     );
-    const events: RuntimeEvent[] = [];
-    const runtime = await createEmbeddedRuntime(dir, {
-      speechInput: false,
-      env: {},
-      onProviderEvent: (e) => events.push(e),
-    });
+    const { runtime, events } = await runtimeWithEvents(dir);
     replies.push(streamText(['The second model answers.']));
     const talk = new Conversation(runtime, false);
     const mark = talk.say(OFF_DOMAIN);
@@ -395,12 +399,7 @@ describe('speech providers in a chain', () => {
       voice: nova
   retry: { retries: 0 }`,
       );
-      const events: RuntimeEvent[] = [];
-      const runtime = await createEmbeddedRuntime(dir, {
-        speechInput: false,
-        env: {},
-        onProviderEvent: (e) => events.push(e),
-      });
+      const { runtime, events } = await runtimeWithEvents(dir);
       expect(runtime.llm).toBeNull();
       // Flite is appended as the last hop; the first hop's voice is the default voice.
       expect(runtime.runtime.synthesizer.name).toMatch(/^fallback\(openai-tts:\S+ > flite\)$/);
@@ -438,8 +437,7 @@ describe('speech input in a chain', () => {
       baseURL: ${asr.origin}/v1
       model: whisper-1`,
       );
-      const events: RuntimeEvent[] = [];
-      const runtime = await createEmbeddedRuntime(dir, { env: {}, onProviderEvent: (e) => events.push(e) });
+      const { runtime, events } = await runtimeWithEvents(dir, { speechInput: true });
       expect(runtime.runtime.recognizer?.name).toMatch(/^fallback\(openai\S* > soundswallower-grammar\)$/);
       const talk = new Conversation(runtime, false);
       await talk.waitFor('session.started');
