@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '@visemo/core';
 import type { ServerEvent, TurnLatency } from '@visemo/server';
 import WebSocket from 'ws';
+import type { WaterfallSetup } from './latency-waterfall.js';
 import { type BenchRow, percentile } from './table.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -171,15 +172,16 @@ export interface SessionLoad {
 export async function benchSessions(
   { agentDir, questions, concurrency, serveArgs, label }: SessionLoad,
   onProgress: (message: string) => void,
-): Promise<BenchRow[]> {
+): Promise<{ rows: BenchRow[]; waterfall: WaterfallSetup[] }> {
   const rows: BenchRow[] = [];
+  const waterfall: WaterfallSetup[] = [];
   for (const n of concurrency) {
     const server = await startServer(agentDir, serveArgs);
     try {
       const pid = server.process.pid as number;
       await sleep(300);
       const idle = processUsage(pid);
-      const setup = `${n} sessions${label}`;
+      const setup = `${n} ${n === 1 ? 'session' : 'sessions'}${label}`;
       onProgress(`${setup}: streaming ${questions.length} questions each…`);
       const started = performance.now();
       const callers = Array.from({ length: n }, (_, i) =>
@@ -206,16 +208,24 @@ export async function benchSessions(
           rows.push(row);
         }
       };
+      const stat = (name: string, values: number[]) => ({
+        name,
+        p50: percentile(values, 50),
+        p95: percentile(values, 95),
+      });
+      const heard = records.map((r) => r.heardAfterMs).filter((v): v is number => v !== undefined);
+      waterfall.push({
+        label: setup,
+        hops: HOPS.map(([name, key]) => stat(name, hop(key))),
+        total: stat('speech end → first audio', hop('speechEndToFirstAudioMs')),
+        callerP50: percentile(heard, 50),
+      });
       add('VAD end → ASR final', hop('asrFinalMs'), 'ms');
       add('NLU', hop('nluMs'), 'ms');
       add('dialogue', hop('dialogueMs'), 'ms');
       add('TTS first audio', hop('ttsFirstAudioMs'), 'ms');
       const e2e = hop('speechEndToFirstAudioMs');
-      add(
-        'caller: last speech frame → first audio',
-        records.map((r) => r.heardAfterMs).filter((v): v is number => v !== undefined),
-        'ms',
-      );
+      add('caller: last speech frame → first audio', heard, 'ms');
       rows.push(
         {
           name: `${setup} · speech end → first audio p50`,
@@ -257,8 +267,16 @@ export async function benchSessions(
       await stopServer(server.process);
     }
   }
-  return rows;
+  return { rows, waterfall };
 }
+
+/** The hops of a turn in the order they happen, as the waterfall shows them. */
+const HOPS: [string, keyof TurnLatency][] = [
+  ['VAD end → ASR final', 'asrFinalMs'],
+  ['NLU', 'nluMs'],
+  ['dialogue', 'dialogueMs'],
+  ['TTS first audio', 'ttsFirstAudioMs'],
+];
 
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
