@@ -51,7 +51,8 @@ export function renderWaterfall(
   const x = (value: number) => left + (Math.min(value, options.scaleMs) / options.scaleMs) * plotW;
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<title>${escapeXml(options.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="20" y="28" ${FONT} font-size="18" font-weight="bold">${escapeXml(options.title)}</text>`,
     `<text x="20" y="50" ${FONT} font-size="13" fill="#444">bars: median of each hop, laid end to end from the VAD's end of speech; whiskers: the hop's p95</text>`,
