@@ -100,6 +100,18 @@ export const NluConfigSchema = z.strictObject({
   encoder: z.enum(['universal-sentence-encoder-lite']).optional(),
 });
 
+/** How long a silence ends a spoken turn. */
+export const EndOfTurnSchema = z.strictObject({
+  /**
+   * Once what the recognizer has heard is one of the domain's phrases word for word (a number as
+   * long as its slot takes), in ms: the person has most likely finished, and every 100 ms of
+   * waiting is heard as slowness.
+   */
+  afterPhraseMs: z.number().int().min(100).max(3000).default(250),
+  /** Any other speech, in ms (the voice activity detector's hangover): it bridges pauses between phrases and inside a number. */
+  otherwiseMs: z.number().int().min(100).max(3000).default(400),
+});
+
 export const SpeechConfigSchema = z.strictObject({
   /**
    * The embedded recognizer also accepts pieces of the domain's phrases joined where they share a
@@ -108,6 +120,7 @@ export const SpeechConfigSchema = z.strictObject({
    * for word only, for the most concurrent speakers per core.
    */
   paraphrases: z.boolean().default(true),
+  endOfTurn: EndOfTurnSchema.default({ afterPhraseMs: 250, otherwiseMs: 400 }),
 });
 
 export const KnowledgeConfigSchema = z.strictObject({
@@ -168,7 +181,10 @@ export const AgentSchema = z.strictObject({
   version: z.literal(1).default(1),
   persona: PersonaSchema,
   nlu: NluConfigSchema.default({ threshold: 0.5 }),
-  speech: SpeechConfigSchema.default({ paraphrases: true }),
+  speech: SpeechConfigSchema.default({
+    paraphrases: true,
+    endOfTurn: { afterPhraseMs: 250, otherwiseMs: 400 },
+  }),
   knowledge: KnowledgeConfigSchema.default({ folder: 'knowledge', minScore: 0.35 }),
   intents: z.array(IntentSchema).min(1),
   entities: z.array(EntitySchema).default([]),

@@ -45,6 +45,12 @@ export interface RecognitionStream {
   write(samples: Int16Array): void;
   /** The current best guess, or '' when there is none yet. */
   partial(): string;
+  /**
+   * Whether the current best guess is already a whole sentence the recognizer expects (one of a
+   * grammar's phrases word for word, a number of a length its slot takes), so the turn can end
+   * after a shorter pause. Recognizers that cannot tell leave it out.
+   */
+  complete?(): boolean;
   finish(): Promise<Transcript>;
   cancel(): void;
 }
@@ -64,6 +70,11 @@ export interface VoiceActivityDetector {
   /** Feeds audio; returns the events this audio completed. `atMs` counts from the first sample fed. */
   push(samples: Int16Array): VadEvent[];
   readonly speaking: boolean;
+  /**
+   * The silence that ends speech from now on, in ms; `null` goes back to the detector's own. The
+   * end of turn shortens it once the recognizer has heard a whole sentence.
+   */
+  setHangover?(ms: number | null): void;
   reset(): void;
 }
 

@@ -176,7 +176,8 @@ export async function createEmbeddedRuntime(
     recognizer: providers?.recognizer ?? recognizer,
     synthesizer: cacheBytes > 0 ? new SynthesisCache(speaker, { maxBytes: cacheBytes }) : speaker,
     timeouts,
-    createVad: () => createDefaultVad(),
+    afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
+    createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
     createDialogue: () =>
       llm
         ? new LlmDialogue(agent, {

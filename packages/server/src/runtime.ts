@@ -26,6 +26,12 @@ export interface AgentRuntime {
   readonly recognizer: SpeechRecognizer | null;
   readonly synthesizer: SpeechSynthesizer;
   readonly timeouts: HopTimeouts;
+  /**
+   * The silence that ends a turn once the recognizer reports a complete sentence
+   * (`RecognitionStream.complete`), in ms; other silences end it after the VAD's own hangover.
+   * Absent: the VAD's hangover always.
+   */
+  readonly afterPhraseMs?: number;
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   createDialogue(): DialoguePolicy;

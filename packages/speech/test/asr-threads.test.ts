@@ -246,3 +246,36 @@ describe('RecognizerThreads when a worker dies', () => {
     ).rejects.toMatchObject({ code: 'agent_invalid', message: expect.stringContaining('zorblax') });
   });
 });
+
+describe('a whole sentence heard', () => {
+  /** Feeds the audio and then silence, and answers whether the stream ends up complete. */
+  async function completeAfter(recognizer: SpeechRecognizer, text: string): Promise<boolean> {
+    const stream = recognizer.start();
+    const samples = fliteSpeech(text, 'slt');
+    for (let i = 0; i < samples.length; i += 320) stream.write(samples.subarray(i, i + 320));
+    stream.write(new Int16Array(4800));
+    // A worker answers in order: once a later stream's transcript is back, so are this one's partials.
+    await recognizer.start().finish();
+    const complete = stream.complete?.() ?? false;
+    stream.cancel();
+    return complete;
+  }
+
+  it('is complete once it is a phrase, not while it is a prefix or a number too short, in-thread and on worker threads', async () => {
+    const [threads, inThread] = await Promise.all([
+      RecognizerThreads.create({ grammar: SUPPORT_DOMAIN, threads: 1 }),
+      GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN }),
+    ]);
+    try {
+      for (const recognizer of [inThread, threads]) {
+        expect(await completeAfter(recognizer, 'where is my order'), recognizer.constructor.name).toBe(true);
+        expect(await completeAfter(recognizer, 'my order number is one two three four five six')).toBe(true);
+        expect(await completeAfter(recognizer, 'my order number is one two three')).toBe(false);
+        expect(await completeAfter(recognizer, 'do you ship to')).toBe(false);
+      }
+    } finally {
+      inThread.close();
+      await threads.close();
+    }
+  });
+});

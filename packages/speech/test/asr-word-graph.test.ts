@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrammar } from '../src/asr/grammar.js';
 import { decodingGraph, withDigitDecoys } from '../src/asr/out-of-grammar.js';
+import { PhraseAcceptor } from '../src/asr/phrase-acceptor.js';
 import {
   countJoins,
   DEFAULT_RECOMBINATION,
@@ -11,17 +12,7 @@ import {
 import { type WordGraph, wordGraph } from '../src/asr/word-graph.js';
 
 /** Whether the graph accepts `words`, following word-less arcs as the decoder does. */
-function accepts(graph: WordGraph, words: string[]): boolean {
-  const step = (states: Set<number>, word: string | null) => {
-    const next = new Set<number>();
-    for (const arc of graph.arcs) if (states.has(arc.from) && arc.word === word) next.add(arc.to);
-    return next;
-  };
-  const close = (states: Set<number>) => new Set([...states, ...step(states, null)]);
-  let states = close(new Set([graph.start]));
-  for (const w of words) states = close(step(states, w));
-  return states.has(graph.final);
-}
+const accepts = (graph: WordGraph, words: string[]) => new PhraseAcceptor(graph).accepts(words);
 
 const domain = (phrases: string[]) =>
   buildGrammar({

@@ -61,6 +61,26 @@ describe('TurnState', () => {
     ]);
   });
 
+  it('ends after the hangover set while speaking, and goes back to its own on reset or null', () => {
+    const state = new TurnState({ hangoverMs: 400 });
+    let clock = 0;
+    /** 300 ms of speech, then silence until the turn ends: how much silence that took. */
+    const silenceUntilEnd = () => {
+      for (const end = clock + 300; clock < end; clock += 10) state.frame(true, clock, clock + 10);
+      const speechEnd = clock;
+      for (; clock < speechEnd + 2000; clock += 10)
+        if (state.frame(false, clock, clock + 10)) return clock + 10 - speechEnd;
+      return -1;
+    };
+    state.setHangover(250);
+    expect(silenceUntilEnd()).toBe(250);
+    state.setHangover(null);
+    expect(silenceUntilEnd()).toBe(400);
+    state.setHangover(600);
+    state.reset();
+    expect(silenceUntilEnd()).toBe(400);
+  });
+
   it('ignores speech shorter than minSpeechMs', () => {
     expect(run(`...####.....${'#'.repeat(12)}`, { minSpeechMs: 90 })).toEqual([
       { type: 'speech-start', atMs: 120 },

@@ -282,6 +282,7 @@ export class RecognitionFallbackChain extends FallbackChain<SpeechRecognizer> im
         current?.write(samples);
       },
       partial: () => current?.partial() ?? '',
+      complete: () => current?.complete?.() ?? false,
       cancel: () => {
         cancelled = true;
         current?.cancel();

@@ -57,6 +57,15 @@ const MAX_UTTERANCE_MS = 20_000;
 /** How often a partial transcript is sent while the person speaks. */
 const PARTIAL_INTERVAL_MS = 250;
 
+/** Speech being recognized, from the VAD's start of speech to its end. */
+interface OpenUtterance {
+  stream: RecognitionStream;
+  lastPartial: string;
+  lastPartialAt: number;
+  /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
+  complete: boolean;
+}
+
 /**
  * One conversation. Transport-agnostic: it takes raw protocol frames and emits protocol events, so
  * the WebSocket server, tests and benchmarks drive the same code.
@@ -70,7 +79,7 @@ export class ConversationSession {
   private dialogue: DialoguePolicy | null = null;
   private vad: VoiceActivityDetector | null = null;
   private input: AudioInput | null = null;
-  private utterance: { stream: RecognitionStream; lastPartial: string; lastPartialAt: number } | null = null;
+  private utterance: OpenUtterance | null = null;
   private turnCounter = 0;
   private active: ActiveTurn | null = null;
   /** The last turn that sent audio: the one a barge-in interrupts while the client still plays it. */
@@ -264,6 +273,7 @@ export class ConversationSession {
       this.closeUtterance(performance.now());
       return;
     }
+    this.adjustEndOfTurn(vad, this.utterance);
     const now = performance.now();
     if (now - this.utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       this.utterance.lastPartialAt = now;
@@ -275,13 +285,27 @@ export class ConversationSession {
     }
   }
 
+  /**
+   * End of turn: once the recognizer has heard a whole sentence the person has most likely
+   * finished, so the VAD ends the turn after `afterPhraseMs` of silence instead of its hangover.
+   */
+  private adjustEndOfTurn(vad: VoiceActivityDetector, utterance: OpenUtterance): void {
+    const afterPhraseMs = this.runtime.afterPhraseMs;
+    if (afterPhraseMs === undefined || !vad.setHangover) return;
+    const complete = utterance.stream.complete?.() ?? false;
+    if (complete === utterance.complete) return;
+    utterance.complete = complete;
+    vad.setHangover(complete ? afterPhraseMs : null);
+  }
+
   private openUtterance(preroll: Int16Array): void {
     const recognizer = this.runtime.recognizer;
     if (!recognizer) return;
     this.utterance?.stream.cancel();
     const stream = recognizer.start();
     if (preroll.length > 0) stream.write(preroll);
-    this.utterance = { stream, lastPartial: '', lastPartialAt: performance.now() };
+    this.utterance = { stream, lastPartial: '', lastPartialAt: performance.now(), complete: false };
+    this.vad?.setHangover?.(null);
     (this.input as AudioInput).startUtterance();
   }
 
@@ -302,6 +326,7 @@ export class ConversationSession {
     const utterance = this.utterance;
     if (!utterance) return;
     this.utterance = null;
+    this.vad?.setHangover?.(null);
     (this.input as AudioInput).endUtterance();
     const turnId = this.nextTurnId();
     const recognizer = this.runtime.recognizer as NonNullable<AgentRuntime['recognizer']>;

@@ -14,9 +14,11 @@ import {
   phoneWords,
   withDigitDecoys,
 } from './out-of-grammar.js';
+import { PhraseAcceptor } from './phrase-acceptor.js';
 import {
   countJoins,
   DEFAULT_RECOMBINATION,
+  endsPhrase,
   phraseItems,
   phrasePairs,
   type RecombinationOptions,
@@ -215,6 +217,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
     dropped: DroppedPhrase[],
     options: GrammarRecognizerOptions,
     private readonly joins: JoinLimit | undefined,
+    private readonly phrases: PhraseAcceptor | undefined,
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
@@ -259,6 +262,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       let load: (decoder: NativeDecoder) => void;
       let grammarWords: Iterable<string>;
       let joins: JoinLimit | undefined;
+      let phrases: PhraseAcceptor | undefined;
       if (typeof options.grammar === 'string') {
         const unknown = jsgfWords(options.grammar).filter((w) => !isKnownWord(w));
         if (unknown.length) {
@@ -304,11 +308,13 @@ export class GrammarRecognizer implements SpeechRecognizer {
         const slotBody = (slot: Extract<GrammarExpr, { kind: 'slot' }>) => withDigitDecoys(slot, decoyNames);
         const generalize =
           options.generalize === false ? null : { ...DEFAULT_RECOMBINATION, ...options.generalize };
-        const phrases = phraseItems(built.expr);
+        const items = phraseItems(built.expr);
         const phrasesGraph = generalize
-          ? recombinedGraph(wordGraph(expr), phrases, generalize, slotBody)
+          ? recombinedGraph(wordGraph(expr), items, generalize, slotBody)
           : wordGraph(expr);
-        if (generalize) joins = { pairs: phrasePairs(phrases), max: generalize.maxJoins };
+        if (generalize) joins = { pairs: phrasePairs(items), max: generalize.maxJoins };
+        // The phrases word for word, without decoys: what makes an utterance complete.
+        phrases = new PhraseAcceptor(wordGraph(built.expr));
         const graph: WordGraph = decodingGraph(
           phrasesGraph,
           loopWords.map(([w]) => w),
@@ -334,7 +340,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       const pool = new DecoderPool(make, Math.max(1, options.maxDecoders ?? 16));
       pool.adopt(first);
       await pool.warm(options.warmDecoders ?? 1);
-      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins);
+      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins, phrases);
     } catch (error) {
       first.delete();
       throw error;
@@ -373,6 +379,18 @@ export class GrammarRecognizer implements SpeechRecognizer {
       .filter(Boolean)
       .map((w) => w.replace(/\(\d+\)$/, ''));
     return { words, garbage: words.some(isRejectionWord) };
+  }
+
+  /**
+   * @internal Whether `words` make a whole sentence: one of the domain's phrases word for word (a
+   * number as long as its slot takes), or pieces of them joined as a transcript may be that end the
+   * way a phrase ends. Always false for a JSGF grammar, whose phrases the recognizer does not keep.
+   */
+  isComplete(words: readonly string[]): boolean {
+    if (this.phrases?.accepts(words)) return true;
+    const last = words.at(-1);
+    if (!this.joins || last === undefined || words.some((w) => DIGIT_WORDS.includes(w))) return false;
+    return endsPhrase(last, this.joins.pairs) && countJoins([...words], this.joins.pairs) <= this.joins.max;
   }
 
   /** @internal Reads the final result of a stopped utterance of `samples` samples. */
@@ -426,6 +444,7 @@ class GrammarStream implements RecognitionStream {
   private blockFill = 0;
   private samples = 0;
   private lastPartial = '';
+  private lastComplete = false;
   private partialStale = false;
   private readonly ready: Promise<NativeDecoder>;
   private abandon: (() => void) | undefined;
@@ -477,12 +496,23 @@ class GrammarStream implements RecognitionStream {
 
   partial(): string {
     if (this.state !== 'decoding' || !this.decoder) return '';
-    if (this.partialStale) {
-      const { words, garbage } = this.recognizer.hypothesis(this.decoder);
-      this.lastPartial = garbage ? '' : words.join(' ');
-      this.partialStale = false;
-    }
+    this.readHypothesis(this.decoder);
     return this.lastPartial;
+  }
+
+  complete(): boolean {
+    if (this.state !== 'decoding' || !this.decoder) return false;
+    this.readHypothesis(this.decoder);
+    return this.lastComplete;
+  }
+
+  /** Reads the decoder's hypothesis again only after it decoded a new block. */
+  private readHypothesis(decoder: NativeDecoder): void {
+    if (!this.partialStale) return;
+    const { words, garbage } = this.recognizer.hypothesis(decoder);
+    this.lastPartial = garbage ? '' : words.join(' ');
+    this.lastComplete = !garbage && this.recognizer.isComplete(words);
+    this.partialStale = false;
   }
 
   async finish(): Promise<Transcript> {

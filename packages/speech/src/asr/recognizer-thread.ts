@@ -27,7 +27,7 @@ export interface WorkerError {
 export type FromRecognizerWorker =
   | { type: 'ready'; jsgf: string; dropped: DroppedPhrase[] }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'partial'; stream: number; text: string }
+  | { type: 'partial'; stream: number; text: string; complete: boolean }
   | { type: 'result'; stream: number; transcript: Transcript }
   | { type: 'error'; stream: number; error: WorkerError };
 
@@ -195,7 +195,7 @@ export class RecognizerThreads implements SpeechRecognizer {
         this.crash(thread, toError(message.error));
         return;
       case 'partial':
-        thread.streams.get(message.stream)?.setPartial(message.text);
+        thread.streams.get(message.stream)?.setPartial(message.text, message.complete);
         return;
       case 'result':
         thread.streams.get(message.stream)?.resolve(message.transcript);
@@ -276,6 +276,7 @@ type ThreadStreamState = 'open' | 'finishing' | 'done' | 'cancelled' | 'failed';
 class ThreadStream implements RecognitionStream {
   private state: ThreadStreamState = 'open';
   private latestPartial = '';
+  private latestComplete = false;
   private pending: Int16Array[] = [];
   private pendingSamples = 0;
   private failure: VisemoError | undefined;
@@ -327,6 +328,10 @@ class ThreadStream implements RecognitionStream {
     return this.state === 'open' ? this.latestPartial : '';
   }
 
+  complete(): boolean {
+    return this.state === 'open' && this.latestComplete;
+  }
+
   finish(): Promise<Transcript> {
     if (this.state === 'cancelled') return Promise.reject(abortError());
     if (this.state === 'failed') return Promise.reject(this.failure);
@@ -352,9 +357,10 @@ class ThreadStream implements RecognitionStream {
     waiting?.reject(abortError());
   }
 
-  /** @internal The worker's latest hypothesis. */
-  setPartial(text: string): void {
+  /** @internal The worker's latest hypothesis, and whether it is a whole phrase. */
+  setPartial(text: string, complete: boolean): void {
     this.latestPartial = text;
+    this.latestComplete = complete;
   }
 
   /** @internal The worker's transcript. */

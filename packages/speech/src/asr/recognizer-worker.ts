@@ -11,6 +11,7 @@ interface Entry {
   stream: RecognitionStream;
   /** The partial last posted, so an unchanged one is not posted again. */
   partial: string;
+  complete: boolean;
 }
 
 const port = parentPort;
@@ -40,7 +41,7 @@ GrammarRecognizer.create(workerData as GrammarRecognizerOptions).then(
 function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): void {
   switch (message.type) {
     case 'start':
-      streams.set(message.stream, { stream: recognizer.start(), partial: '' });
+      streams.set(message.stream, { stream: recognizer.start(), partial: '', complete: false });
       return;
     case 'audio': {
       const entry = streams.get(message.stream);
@@ -81,9 +82,11 @@ function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): voi
 /** Cheap: the recognizer reads the hypothesis again only after it decoded a new block. */
 function postPartial(id: number, entry: Entry): void {
   const partial = entry.stream.partial();
-  if (partial === entry.partial) return;
+  const complete = entry.stream.complete?.() ?? false;
+  if (partial === entry.partial && complete === entry.complete) return;
   entry.partial = partial;
-  send({ type: 'partial', stream: id, text: partial });
+  entry.complete = complete;
+  send({ type: 'partial', stream: id, text: partial, complete });
 }
 
 let sweeping = false;

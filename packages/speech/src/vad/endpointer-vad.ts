@@ -40,7 +40,8 @@ export class EndpointerVad implements VoiceActivityDetector {
   private inTurn = false;
   private candidateStartMs = -1;
   private pendingEndMs = -1;
-  private readonly hangoverMs: number;
+  private hangoverMs: number;
+  private readonly defaultHangoverMs: number;
   private readonly minSpeechMs: number;
   private readonly mode: number;
 
@@ -48,7 +49,8 @@ export class EndpointerVad implements VoiceActivityDetector {
     private readonly module: EndpointerRuntime,
     options: EndpointerVadOptions,
   ) {
-    this.hangoverMs = options.hangoverMs ?? DEFAULT_HANGOVER_MS;
+    this.defaultHangoverMs = options.hangoverMs ?? DEFAULT_HANGOVER_MS;
+    this.hangoverMs = this.defaultHangoverMs;
     this.minSpeechMs = options.minSpeechMs ?? DEFAULT_MIN_SPEECH_MS;
     this.mode = options.mode ?? 2;
     this.endpointer = this.newEndpointer();
@@ -80,12 +82,17 @@ export class EndpointerVad implements VoiceActivityDetector {
     return events;
   }
 
+  setHangover(ms: number | null): void {
+    this.hangoverMs = ms ?? this.defaultHangoverMs;
+  }
+
   /**
    * Starts over. The old endpointer stays in the WebAssembly heap (SoundSwallower exports no way to
    * free one; about 3 KB each), so reset per session, not per frame.
    */
   reset(): void {
     this.endpointer = this.newEndpointer();
+    this.hangoverMs = this.defaultHangoverMs;
     this.pendingFill = 0;
     this.frames = 0;
     this.epInSpeech = false;

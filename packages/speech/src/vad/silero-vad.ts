@@ -114,6 +114,10 @@ export class SileroVad implements VoiceActivityDetector {
     return events;
   }
 
+  setHangover(ms: number | null): void {
+    this.turn.setHangover(ms);
+  }
+
   reset(): void {
     this.turn.reset();
     this.pendingFill = 0;

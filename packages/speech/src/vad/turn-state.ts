@@ -20,7 +20,9 @@ export const DEFAULT_MIN_SPEECH_MS = 90;
  */
 export class TurnState {
   speaking = false;
-  private readonly hangoverMs: number;
+  /** The silence that ends speech now: `setHangover` may shorten or lengthen it for a while. */
+  private hangoverMs: number;
+  private readonly defaultHangoverMs: number;
   private readonly minSpeechMs: number;
   /** Start of the current run of speech frames while not yet speaking, or -1. */
   private runStartMs = -1;
@@ -28,7 +30,8 @@ export class TurnState {
   private lastSpeechEndMs = 0;
 
   constructor(options: HangoverOptions = {}) {
-    this.hangoverMs = options.hangoverMs ?? DEFAULT_HANGOVER_MS;
+    this.defaultHangoverMs = options.hangoverMs ?? DEFAULT_HANGOVER_MS;
+    this.hangoverMs = this.defaultHangoverMs;
     this.minSpeechMs = options.minSpeechMs ?? DEFAULT_MIN_SPEECH_MS;
   }
 
@@ -59,7 +62,13 @@ export class TurnState {
     return undefined;
   }
 
+  /** `null`: back to the hangover the detector was made with. */
+  setHangover(ms: number | null): void {
+    this.hangoverMs = ms ?? this.defaultHangoverMs;
+  }
+
   reset(): void {
+    this.hangoverMs = this.defaultHangoverMs;
     this.speaking = false;
     this.runStartMs = -1;
     this.lastSpeechEndMs = 0;
