@@ -77,7 +77,7 @@ export function renderWaterfall(
     const caller =
       setup.callerP50 === undefined
         ? ''
-        : ` — the caller hears the answer ${ms(setup.callerP50)} ms (p50) after its last frame of speech, the VAD's hangover included`;
+        : ` — the caller hears the answer ${ms(setup.callerP50)} ms (p50) after its last frame of speech, the end-of-turn silence included`;
     out.push(
       `<text x="20" y="${y + 14}" ${FONT} font-size="14"><tspan font-weight="bold">${escapeXml(setup.label)}</tspan>${escapeXml(caller)}</text>`,
     );
