@@ -17,7 +17,7 @@ export interface WaterfallSetup {
   hops: WaterfallHop[];
   /** Speech end → first audio byte, as the server measured it. */
   total: WaterfallHop;
-  /** What the caller measured from its last frame of speech (VAD hangover included), p50. */
+  /** What the caller measured from its last frame of speech (the end-of-turn silence included), p50. */
   callerP50?: number;
 }
 
