@@ -18,7 +18,6 @@ import { PhraseAcceptor } from './phrase-acceptor.js';
 import {
   countJoins,
   DEFAULT_RECOMBINATION,
-  endsPhrase,
   phraseItems,
   phrasePairs,
   type RecombinationOptions,
@@ -383,14 +382,15 @@ export class GrammarRecognizer implements SpeechRecognizer {
 
   /**
    * @internal Whether `words` make a whole sentence: one of the domain's phrases word for word (a
-   * number as long as its slot takes), or pieces of them joined as a transcript may be that end the
-   * way a phrase ends. Always false for a JSGF grammar, whose phrases the recognizer does not keep.
+   * number as long as its slot takes), or pieces of them in which every pair of adjacent words,
+   * the first and the last word included, is one the phrases say (no join: "talk to a human" from
+   * "talk to a person" and "speak to a human"). Always false for a JSGF grammar, whose phrases
+   * the recognizer does not keep.
    */
   isComplete(words: readonly string[]): boolean {
     if (this.phrases?.accepts(words)) return true;
-    const last = words.at(-1);
-    if (!this.joins || last === undefined || words.some((w) => DIGIT_WORDS.includes(w))) return false;
-    return endsPhrase(last, this.joins.pairs) && countJoins([...words], this.joins.pairs) <= this.joins.max;
+    if (!this.joins || words.length === 0 || words.some((w) => DIGIT_WORDS.includes(w))) return false;
+    return countJoins([...words], this.joins.pairs) === 0;
   }
 
   /** @internal Reads the final result of a stopped utterance of `samples` samples. */

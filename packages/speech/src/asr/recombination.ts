@@ -180,11 +180,6 @@ export function phrasePairs(phrases: GrammarExpr[][]): Set<string> {
   return pairs;
 }
 
-/** Whether some phrase ends with `word` (`pairs` from `phrasePairs`). */
-export function endsPhrase(word: string, pairs: Set<string>): boolean {
-  return pairs.has(`${word} ${EDGE}`);
-}
-
 /** How many of `words`' adjacent pairs (with the start and the end) are not in `pairs`. */
 export function countJoins(words: string[], pairs: Set<string>): number {
   const said = [EDGE, ...words, EDGE];
