@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FliteSynthesizer } from '@visemo/speech';
-import { renderWaterfall } from './latency-waterfall.js';
+import { renderWaterfall, type WaterfallSetup } from './latency-waterfall.js';
 import { benchSessions, type SpokenQuestion } from './session-load.js';
 import type { BenchRow } from './table.js';
 
@@ -22,24 +22,43 @@ const WATERFALL_FILE = 'bench-waterfall.svg';
 
 export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
   const flite = new FliteSynthesizer();
+  const say = async (text: string, intent: string, voice: string): Promise<SpokenQuestion> => ({
+    text,
+    intent,
+    audio: (await flite.synthesize({ text, voice })).audio,
+  });
+  // Each caller asks every question once, the voices taking turns.
   const questions: SpokenQuestion[] = [];
-  for (const [i, [text, intent]] of QUESTIONS.entries()) {
-    const { audio } = await flite.synthesize({ text, voice: VOICES[i % VOICES.length] as string });
-    questions.push({ text, intent, audio });
-  }
+  for (const [i, [text, intent]] of QUESTIONS.entries())
+    questions.push(await say(text, intent, VOICES[i % VOICES.length] as string));
+  // The lone caller asks each question in every voice: 24 turns, not 6, behind its percentiles.
+  const everyVoice: SpokenQuestion[] = [];
+  for (const voice of VOICES)
+    for (const [text, intent] of QUESTIONS) everyVoice.push(await say(text, intent, voice));
+  await flite.close();
   const perCaller = quick ? questions.slice(0, 3) : questions;
-  const progress = (m: string) => process.stderr.write(`  ${m}\n`);
+  const progress = (m: string) =>
+    process.stderr.write(`  ${m}
+`);
   // Every sentence synthesized anew: the cost of answers the server has not said before.
-  const cold = await benchSessions(
-    {
-      agentDir,
-      questions: perCaller,
-      concurrency: quick ? [1, 10] : [1, 10, 25],
-      serveArgs: ['--tts-cache-mb', '0'],
-      label: '',
-    },
-    progress,
-  );
+  const cold = { rows: [] as BenchRow[], waterfall: [] as WaterfallSetup[] };
+  for (const [concurrency, asked] of [
+    [[1], quick ? perCaller : everyVoice],
+    [quick ? [10] : [10, 25], perCaller],
+  ] as const) {
+    const run = await benchSessions(
+      {
+        agentDir,
+        questions: [...asked],
+        concurrency: [...concurrency],
+        serveArgs: ['--tts-cache-mb', '0'],
+        label: '',
+      },
+      progress,
+    );
+    cold.rows.push(...run.rows);
+    cold.waterfall.push(...run.waterfall);
+  }
   // As served by default: sentences said before come from the synthesis cache.
   const cached = await benchSessions(
     { agentDir, questions: perCaller, concurrency: [10], serveArgs: [], label: ' (sentence cache)' },
