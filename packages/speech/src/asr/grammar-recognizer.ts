@@ -390,7 +390,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
   isComplete(words: readonly string[]): boolean {
     if (this.phrases?.accepts(words)) return true;
     if (!this.joins || words.length === 0 || words.some((w) => DIGIT_WORDS.includes(w))) return false;
-    return countJoins([...words], this.joins.pairs) === 0;
+    return countJoins(words, this.joins.pairs) === 0;
   }
 
   /** @internal Reads the final result of a stopped utterance of `samples` samples. */

@@ -181,7 +181,7 @@ export function phrasePairs(phrases: GrammarExpr[][]): Set<string> {
 }
 
 /** How many of `words`' adjacent pairs (with the start and the end) are not in `pairs`. */
-export function countJoins(words: string[], pairs: Set<string>): number {
+export function countJoins(words: readonly string[], pairs: Set<string>): number {
   const said = [EDGE, ...words, EDGE];
   let joins = 0;
   for (let i = 1; i < said.length; i++) if (!pairs.has(`${said[i - 1]} ${said[i]}`)) joins++;
