@@ -110,7 +110,7 @@ export function renderWaterfall(
       );
     const label = `${ms(hop.p50)} / ${ms(hop.p95)} ms${cut || start + hop.p95 > options.scaleMs ? ' →' : ''}`;
     parts.push(
-      `<text x="${Math.min(whiskerEnd, left + plotW) + 6}" y="${rowY + 15}" ${FONT} font-size="11" fill="#333">${label}</text>`,
+      `<text x="${Math.min(whiskerEnd, left + plotW) + 6}" y="${rowY + 15}" ${FONT} font-size="11" fill="#333" stroke="white" stroke-width="3" paint-order="stroke">${label}</text>`,
     );
     return parts;
   }
