@@ -103,9 +103,8 @@ export const NluConfigSchema = z.strictObject({
 /** How long a silence ends a spoken turn. */
 export const EndOfTurnSchema = z.strictObject({
   /**
-   * Once what the recognizer has heard is one of the domain's phrases word for word (a number as
-   * long as its slot takes), in ms: the person has most likely finished, and every 100 ms of
-   * waiting is heard as slowness.
+   * Once what the recognizer has heard is a whole sentence of the domain (decision 0025), in ms:
+   * the person has most likely finished, and every 100 ms of waiting is heard as slowness.
    */
   afterPhraseMs: z.number().int().min(100).max(3000).default(250),
   /** Any other speech, in ms (the voice activity detector's hangover): it bridges pauses between phrases and inside a number. */
@@ -120,7 +119,7 @@ export const SpeechConfigSchema = z.strictObject({
    * for word only, for the most concurrent speakers per core.
    */
   paraphrases: z.boolean().default(true),
-  endOfTurn: EndOfTurnSchema.default({ afterPhraseMs: 250, otherwiseMs: 400 }),
+  endOfTurn: EndOfTurnSchema.prefault({}),
 });
 
 export const KnowledgeConfigSchema = z.strictObject({
@@ -164,7 +163,7 @@ export const LlmConfigSchema = z.strictObject({
       /** Character budget of those turns (about 4 characters a token); older turns are left out. */
       maxChars: z.number().int().min(0).default(6000),
     })
-    .default({ turns: 8, maxChars: 6000 }),
+    .prefault({}),
   knowledge: z
     .strictObject({
       /** Knowledge passages given to the model with each question. */
@@ -172,7 +171,7 @@ export const LlmConfigSchema = z.strictObject({
       /** Normalised BM25 score below which a passage is not given. */
       minScore: z.number().min(0).default(0.1),
     })
-    .default({ topK: 4, minScore: 0.1 }),
+    .prefault({}),
   /** Offer the model a `handoff_to_human` tool. */
   handoff: z.boolean().default(true),
 });
@@ -180,12 +179,9 @@ export const LlmConfigSchema = z.strictObject({
 export const AgentSchema = z.strictObject({
   version: z.literal(1).default(1),
   persona: PersonaSchema,
-  nlu: NluConfigSchema.default({ threshold: 0.5 }),
-  speech: SpeechConfigSchema.default({
-    paraphrases: true,
-    endOfTurn: { afterPhraseMs: 250, otherwiseMs: 400 },
-  }),
-  knowledge: KnowledgeConfigSchema.default({ folder: 'knowledge', minScore: 0.35 }),
+  nlu: NluConfigSchema.prefault({}),
+  speech: SpeechConfigSchema.prefault({}),
+  knowledge: KnowledgeConfigSchema.prefault({}),
   intents: z.array(IntentSchema).min(1),
   entities: z.array(EntitySchema).default([]),
   flows: z.array(FlowSchema).default([]),
