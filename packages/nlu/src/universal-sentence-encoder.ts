@@ -190,7 +190,7 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
     try {
       return texts.length >= PARALLEL_MIN_TEXTS && this.threads > 1
         ? this.embedInParallel(texts)
-        : this.split(this.embedOn(this.model, texts), texts.length);
+        : this.split(this.embedHere(texts), texts.length);
     } catch (error) {
       this.broken = error;
       throw error;
@@ -202,9 +202,10 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
     await this.model.close();
   }
 
-  private embedOn(model: ModelThread, texts: readonly string[]): Float32Array {
-    model.post(texts);
-    return model.vectors(texts.length);
+  /** Embeds `texts` on this encoder's own model thread. */
+  private embedHere(texts: readonly string[]): Float32Array {
+    this.model.post(texts);
+    return this.model.vectors(texts.length);
   }
 
   /**
@@ -219,7 +220,8 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
     });
     // This model starts at once; the copies load meanwhile.
     const [own, ...rest] = shares as [number[], ...number[][]];
-    this.model.post(own.map((i) => texts[i] as string));
+    const textsAt = (indexes: number[]) => indexes.map((i) => texts[i] as string);
+    this.model.post(textsAt(own));
     const copies = rest.map(() => ModelThread.start());
     const out: Float32Array[] = new Array(texts.length);
     try {
@@ -230,18 +232,13 @@ export class UniversalSentenceEncoder implements SentenceEncoder {
         } catch {
           return false;
         }
-        copy.post((rest[k] as number[]).map((i) => texts[i] as string));
+        copy.post(textsAt(rest[k] as number[]));
         return true;
       });
       this.place(this.model.vectors(own.length), own, out);
       copies.forEach((copy, k) => {
         const share = rest[k] as number[];
-        const data = working[k]
-          ? copy.vectors(share.length)
-          : this.embedOn(
-              this.model,
-              share.map((i) => texts[i] as string),
-            );
+        const data = working[k] ? copy.vectors(share.length) : this.embedHere(textsAt(share));
         this.place(data, share, out);
       });
     } finally {

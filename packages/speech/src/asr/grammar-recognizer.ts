@@ -80,6 +80,9 @@ const FRAME_SAMPLES = 160;
 const DEFAULT_MIN_SCORE_PER_FRAME = -40;
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'oh'];
 
+/** Whether a transcript has a digit in it: a number is said as the phrases say it, with no join. */
+const saysNumber = (words: readonly string[]) => words.some((w) => DIGIT_WORDS.includes(w));
+
 interface Waiter {
   resolve: (decoder: NativeDecoder) => void;
   reject: (error: unknown) => void;
@@ -389,7 +392,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
    */
   isComplete(words: readonly string[]): boolean {
     if (this.phrases?.accepts(words)) return true;
-    if (!this.joins || words.length === 0 || words.some((w) => DIGIT_WORDS.includes(w))) return false;
+    if (!this.joins || words.length === 0 || saysNumber(words)) return false;
     return countJoins(words, this.joins.pairs) === 0;
   }
 
@@ -400,7 +403,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
     // Pieces joined around a number: "one two" of an eight-digit number heard as "want to" before a
     // six-digit one. A number is said as the phrases say it, with no join.
     if (this.joins) {
-      const maxJoins = words.some((w) => DIGIT_WORDS.includes(w)) ? 0 : this.joins.max;
+      const maxJoins = saysNumber(words) ? 0 : this.joins.max;
       if (countJoins(words, this.joins.pairs) > maxJoins)
         return { text: '', confidence: 0, understood: false };
     }
