@@ -220,10 +220,7 @@ export async function benchSessions(
         total: stat('speech end → first audio', hop('speechEndToFirstAudioMs')),
         callerP50: percentile(heard, 50),
       });
-      add('VAD end → ASR final', hop('asrFinalMs'), 'ms');
-      add('NLU', hop('nluMs'), 'ms');
-      add('dialogue', hop('dialogueMs'), 'ms');
-      add('TTS first audio', hop('ttsFirstAudioMs'), 'ms');
+      for (const [name, key] of HOPS) add(name, hop(key), 'ms');
       const e2e = hop('speechEndToFirstAudioMs');
       add('caller: last speech frame → first audio', heard, 'ms');
       rows.push(

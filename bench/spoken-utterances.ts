@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digitsToWords, type IntentClassifier } from '@visemo/core';
 import { loadAgent } from '@visemo/dialogue';
-import { createNlu, domainPhrases } from '@visemo/nlu';
-import { FliteSynthesizer, GrammarRecognizer, type GrammarSlot, normalizePhrase } from '@visemo/speech';
+import { createNlu } from '@visemo/nlu';
+import { agentRecognizerOptions } from '@visemo/server';
+import { FliteSynthesizer, GrammarRecognizer, normalizePhrase } from '@visemo/speech';
 import { parse } from 'yaml';
 import { wordErrors } from '../packages/speech/src/asr/bench-fixtures.js';
 import type { BenchRow } from './table.js';
@@ -73,18 +74,6 @@ async function heldOutUtterances(dir: string) {
   ];
 }
 
-/** The recognizer the embedded runtime builds for an agent (packages/server/src/embedded-runtime.ts). */
-export async function agentRecognizer(
-  spec: Awaited<ReturnType<typeof loadAgent>>['spec'],
-): Promise<GrammarRecognizer> {
-  const domain = domainPhrases(spec);
-  const slots: GrammarSlot[] = domain.slots.map(({ name, kind, min, max }) => ({ name, kind, min, max }));
-  return GrammarRecognizer.create({
-    grammar: { phrases: domain.phrases, slots },
-    language: spec.persona.language,
-  });
-}
-
 /** The transcript of `samples` fed in 20 ms writes, and the CPU microseconds decoding took. */
 async function decode(recognizer: GrammarRecognizer, samples: Int16Array) {
   const before = process.cpuUsage();
@@ -106,7 +95,8 @@ export async function measureSpokenUtterances(
   const nlu: IntentClassifier = createNlu(spec);
   const items = await heldOutUtterances(dir);
   progress(`${agent}: compiling the grammar`);
-  const recognizer = await agentRecognizer(spec);
+  // The recognizer the embedded runtime builds for the agent, on this thread.
+  const recognizer = await GrammarRecognizer.create(agentRecognizerOptions(spec));
   const flite = new FliteSynthesizer({ defaultVoice: 'slt' });
   const utterances: SpokenUtterance[] = [];
   let cpuMicros = 0;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FliteSynthesizer } from '@visemo/speech';
-import { renderWaterfall, type WaterfallSetup } from './latency-waterfall.js';
+import { renderWaterfall } from './latency-waterfall.js';
 import { benchSessions, type SpokenQuestion } from './session-load.js';
 import type { BenchRow } from './table.js';
 
@@ -22,50 +22,35 @@ const WATERFALL_FILE = 'bench-waterfall.svg';
 
 export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
   const flite = new FliteSynthesizer();
-  const say = async (text: string, intent: string, voice: string): Promise<SpokenQuestion> => ({
-    text,
-    intent,
-    audio: (await flite.synthesize({ text, voice })).audio,
-  });
-  // Each caller asks every question once, the voices taking turns.
-  const questions: SpokenQuestion[] = [];
-  for (const [i, [text, intent]] of QUESTIONS.entries())
-    questions.push(await say(text, intent, VOICES[i % VOICES.length] as string));
   // The lone caller asks each question in every voice: 24 turns, not 6, behind its percentiles.
   const everyVoice: SpokenQuestion[] = [];
   for (const voice of VOICES)
-    for (const [text, intent] of QUESTIONS) everyVoice.push(await say(text, intent, voice));
+    for (const [text, intent] of QUESTIONS)
+      everyVoice.push({ text, intent, audio: (await flite.synthesize({ text, voice })).audio });
   await flite.close();
+  // The others ask every question once, the voices taking turns: question i in voice i mod 4.
+  const questions = QUESTIONS.map(
+    (_, i) => everyVoice[(i % VOICES.length) * QUESTIONS.length + i] as SpokenQuestion,
+  );
   const perCaller = quick ? questions.slice(0, 3) : questions;
-  const progress = (m: string) =>
-    process.stderr.write(`  ${m}
-`);
+  const progress = (m: string) => process.stderr.write(`  ${m}\n`);
   // Every sentence synthesized anew: the cost of answers the server has not said before.
-  const cold = { rows: [] as BenchRow[], waterfall: [] as WaterfallSetup[] };
-  for (const [concurrency, asked] of [
-    [[1], quick ? perCaller : everyVoice],
-    [quick ? [10] : [10, 25], perCaller],
-  ] as const) {
-    const run = await benchSessions(
-      {
-        agentDir,
-        questions: [...asked],
-        concurrency: [...concurrency],
-        serveArgs: ['--tts-cache-mb', '0'],
-        label: '',
-      },
+  const cold = (asked: SpokenQuestion[], concurrency: number[]) =>
+    benchSessions(
+      { agentDir, questions: asked, concurrency, serveArgs: ['--tts-cache-mb', '0'], label: '' },
       progress,
     );
-    cold.rows.push(...run.rows);
-    cold.waterfall.push(...run.waterfall);
-  }
+  const alone = await cold(quick ? perCaller : everyVoice, [1]);
+  const together = await cold(perCaller, quick ? [10] : [10, 25]);
   // As served by default: sentences said before come from the synthesis cache.
   const cached = await benchSessions(
     { agentDir, questions: perCaller, concurrency: [10], serveArgs: [], label: ' (sentence cache)' },
     progress,
   );
   // The 25-session setup stays in the table: on this scale its tail would flatten the others.
-  const shown = [...cold.waterfall, ...cached.waterfall].filter((w) => !w.label.startsWith('25 '));
+  const shown = [...alone.waterfall, ...together.waterfall, ...cached.waterfall].filter(
+    (w) => !w.label.startsWith('25 '),
+  );
   writeFileSync(
     WATERFALL_FILE,
     renderWaterfall(shown, {
@@ -78,5 +63,5 @@ export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
     }),
   );
   progress(`latency waterfall written to ${WATERFALL_FILE}`);
-  return [...cold.rows, ...cached.rows];
+  return [...alone.rows, ...together.rows, ...cached.rows];
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Agent } from '@visemo/core';
+import type { Agent, AgentSpec } from '@visemo/core';
 import { AgentDialogue, chunkSentences, KnowledgeIndex, LlmDialogue, loadAgent } from '@visemo/dialogue';
 import { createNlu, domainPhrases } from '@visemo/nlu';
 import type { CircuitBreaker } from '@visemo/providers';
@@ -10,6 +10,7 @@ import {
   FLITE_VOICES,
   FliteSynthesizer,
   GrammarRecognizer,
+  type GrammarRecognizerOptions,
   type GrammarSlot,
   RecognizerThreads,
 } from '@visemo/speech';
@@ -98,19 +99,10 @@ export async function createEmbeddedRuntime(
   let recognizer: RecognizerThreads | GrammarRecognizer | null = null;
   if (options.speechInput ?? true) {
     progress('compiling the speech grammar');
-    const domain = domainPhrases(spec);
-    const slots: GrammarSlot[] = domain.slots.map((slot) => ({
-      name: slot.name,
-      kind: slot.kind,
-      min: slot.min ?? (slot.kind === 'digits' ? 1 : 0),
-      max: slot.max ?? (slot.kind === 'digits' ? 12 : 100),
-    }));
     const threads = options.recognizerThreads ?? 0;
     const warm = options.warmDecoders ?? 3;
-    const recognizerOptions = {
-      grammar: { phrases: domain.phrases, slots },
-      language: spec.persona.language,
-      ...(spec.speech.paraphrases ? {} : { generalize: false as const }),
+    const recognizerOptions: GrammarRecognizerOptions = {
+      ...agentRecognizerOptions(spec),
       warmDecoders: threads > 0 ? Math.ceil(warm / threads) : warm,
     };
     recognizer =
@@ -212,6 +204,26 @@ export async function createEmbeddedRuntime(
       await recognizer?.close();
       await synthesizer.close();
     },
+  };
+}
+
+/**
+ * The embedded recognizer's grammar for an agent: its domain's phrases and slots (digit slots of
+ * 1–12 digits, number slots of 0–100 unless the entity says), in its language, with recombined
+ * paraphrases unless `speech.paraphrases` is false.
+ */
+export function agentRecognizerOptions(spec: AgentSpec): GrammarRecognizerOptions {
+  const domain = domainPhrases(spec);
+  const slots: GrammarSlot[] = domain.slots.map((slot) => ({
+    name: slot.name,
+    kind: slot.kind,
+    min: slot.min ?? (slot.kind === 'digits' ? 1 : 0),
+    max: slot.max ?? (slot.kind === 'digits' ? 12 : 100),
+  }));
+  return {
+    grammar: { phrases: domain.phrases, slots },
+    language: spec.persona.language,
+    ...(spec.speech.paraphrases ? {} : { generalize: false as const }),
   };
 }
 

@@ -1,4 +1,5 @@
 export {
+  agentRecognizerOptions,
   createEmbeddedRuntime,
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
