@@ -1,7 +1,6 @@
 export { decodeAudio, type EncodedAudioFormat } from './audio/decode.js';
 export { decodePcm16, decodeWav, encodeWav } from './audio/wav.js';
 export { type AzureSpeechConfig, AzureSpeechSynthesizer, ssml } from './azure/speech.js';
-export { benchProviders } from './bench-providers.js';
 export {
   type CreateProvidersOptions,
   createProviders,
