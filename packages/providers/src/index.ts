@@ -1,5 +1,6 @@
-export { decodeAudio, type EncodedAudioFormat } from './audio/decode.js';
-export { decodePcm16, decodeWav, encodeWav } from './audio/wav.js';
+// The WAVE reader and writer are `@visemo/speech`'s, under the names this package has always used.
+export { readWav as decodeWav, writeWav as encodeWav } from '@visemo/speech';
+export { decodeAudio, decodePcm16, type EncodedAudioFormat } from './audio/decode.js';
 export { type AzureSpeechConfig, AzureSpeechSynthesizer, ssml } from './azure/speech.js';
 export {
   type CreateProvidersOptions,

@@ -1,5 +1,5 @@
+import { resample } from '@visemo/speech';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resample } from '../src/audio/resample.js';
 import {
   AzureSpeechSynthesizer,
   ElevenLabsSynthesizer,
