@@ -60,7 +60,7 @@ export interface ProvidersIssue {
 /** The section checked: its config when it is valid and every key it needs is set, else its issues. */
 export type ProvidersCheck =
   | { config: ProvidersConfig; issues: [] }
-  | { config: null; issues: [ProvidersIssue, ...ProvidersIssue[]] };
+  | { config: null; issues: ProvidersIssue[] };
 
 /**
  * Validates the `providers:` section and the API key variables it needs in `env`. The one check of
@@ -68,21 +68,17 @@ export type ProvidersCheck =
  */
 export function checkProviders(section: unknown, env: Record<string, string | undefined>): ProvidersCheck {
   const parsed = ProvidersConfigSchema.safeParse(section);
-  const issues: ProvidersIssue[] = [];
-  if (parsed.success) issues.push(...missingKeys(parsed.data, env));
-  else {
-    for (const issue of parsed.error.issues) {
-      const path = ['providers', ...issue.path.filter((s): s is string | number => typeof s !== 'symbol')];
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) issues.push({ path: [...path, key], message: unknownKeyMessage(key) });
-      } else {
-        issues.push({ path, message: lowerFirst(issue.message.replace(/^Invalid input: /, '')) });
-      }
-    }
+  if (!parsed.success) return { config: null, issues: parsed.error.issues.flatMap(schemaIssues) };
+  const missing = missingKeys(parsed.data, env);
+  return missing.length > 0 ? { config: null, issues: missing } : { config: parsed.data, issues: [] };
+}
+
+function schemaIssues(issue: z.core.$ZodIssue): ProvidersIssue[] {
+  const path = ['providers', ...issue.path.filter((s): s is string | number => typeof s !== 'symbol')];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...path, key], message: unknownKeyMessage(key) }));
   }
-  const [first, ...rest] = issues;
-  if (first) return { config: null, issues: [first, ...rest] };
-  return { config: parsed.data as ProvidersConfig, issues: [] };
+  return [{ path, message: lowerFirst(issue.message.replace(/^Invalid input: /, '')) }];
 }
 
 /** The variable a hop's key is read from, and its value; undefined for hops that take no key. */

@@ -8,7 +8,7 @@ import {
   locateAgentField,
 } from '@visemo/core';
 import { loadAgent } from '@visemo/dialogue';
-import { checkProviders, type ProvidersConfig, type ProvidersIssue } from '@visemo/providers';
+import { checkProviders, type ProvidersConfig } from '@visemo/providers';
 
 /** An agent as the server runs it: loaded, with its `providers:` section checked against the environment. */
 export interface ConfiguredAgent extends Agent {
@@ -38,7 +38,7 @@ export async function loadConfiguredAgent(
   const agent = await loadAgent(dir);
   if (options.providers === false) return { ...agent, providers: null };
 
-  const issues: ProvidersIssue[] = routingIssues(agent);
+  const issues: PendingIssue[] = routingIssues(agent);
   let providers: ProvidersConfig | null = null;
   if (agent.spec.providers !== undefined) {
     const checked = checkProviders(agent.spec.providers, options.env);
@@ -52,8 +52,14 @@ export async function loadConfiguredAgent(
   return { ...agent, providers };
 }
 
+/** A problem found here, to be located in agent.yaml. */
+interface PendingIssue {
+  path: AgentFieldPath;
+  message: string;
+}
+
 /** Intents `llm.routing.intents` names that the agent does not define. */
-function routingIssues(agent: Agent): ProvidersIssue[] {
+function routingIssues(agent: Agent): PendingIssue[] {
   const intents = new Set(agent.spec.intents.map((i) => i.name));
   return (agent.spec.llm?.routing.intents ?? []).flatMap((name, i) =>
     intents.has(name)
