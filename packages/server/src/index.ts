@@ -1,6 +1,13 @@
 export {
+  type ConfiguredAgent,
+  type ConfiguredAgentOptions,
+  loadConfiguredAgent,
+} from './configured-agent.js';
+export {
   agentRecognizerOptions,
+  createEmbeddedProviders,
   createEmbeddedRuntime,
+  type EmbeddedProviders,
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';

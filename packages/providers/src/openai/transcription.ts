@@ -4,6 +4,7 @@ import { writeWav } from '@visemo/speech';
 import { ProviderError } from '../errors.js';
 import { providerFetch } from '../http/request.js';
 import { linkedController } from '../http/signals.js';
+import { audioSeconds } from '../usage.js';
 import {
   endpointUrl,
   type OpenAICompatibleConfig,
@@ -119,7 +120,7 @@ export class OpenAITranscriptionRecognizer implements SpeechRecognizer {
         cause: error,
       });
     }
-    return this.transcript(answer);
+    return { ...this.transcript(answer), usage: { audioSeconds: audioSeconds(total, SAMPLE_RATE) } };
   }
 
   private transcript(answer: TranscriptionAnswer): Transcript {
