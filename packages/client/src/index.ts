@@ -1,4 +1,3 @@
-export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelayMs } from './backoff.js';
 export { Downsampler, type DownsamplerOptions } from './capture/downsampler.js';
 export {
   CAPTURE_FRAME_SAMPLES,
@@ -8,19 +7,18 @@ export {
   type MicrophoneCaptureOptions,
 } from './capture/microphone.js';
 export { CAPTURE_PROCESSOR_NAME, captureWorkletSource } from './capture/worklet-source.js';
-export {
-  type ClientEvent,
-  type ClientEventType,
-  type ConnectionStatus,
-  type MicrophoneMode,
-  type SdkEvent,
-  type TranscriptEntry,
-  VisemoClient,
-  type VisemoClientOptions,
-  type WebSocketFactory,
-  type WebSocketLike,
-} from './client.js';
+export { VisemoClient, type VisemoClientOptions } from './client.js';
+export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelayMs } from './connection/backoff.js';
+export type { WebSocketFactory, WebSocketLike } from './connection/server-connection.js';
 export { type Listener, TypedEmitter } from './emitter.js';
+export type {
+  ClientEvent,
+  ClientEventType,
+  ConnectionStatus,
+  MicrophoneMode,
+  SdkEvent,
+  TranscriptEntry,
+} from './events.js';
 export { heardTime } from './playback/audio-clock.js';
 export { type ReplyCue, ReplySequencer } from './playback/reply-sequencer.js';
 export {

@@ -1,17 +1,17 @@
+import { ErrorCode, VisemoError } from '@visemo/core/errors';
 import {
   type AudioChunkEvent,
   type ClientMessage,
-  ErrorCode,
   PROTOCOL_VERSION,
   type ServerEvent,
   type ServerEventType,
   type SessionStartedEvent,
+  serverEventSchemas,
   type TurnLatency,
-  VisemoError,
-} from '@visemo/core';
+} from '@visemo/core/protocol';
 
-// Protocol version 1 as the browser sees it (docs/protocol.md): the wire types come from core,
-// shared with the server; this module checks incoming events at the edge.
+// Protocol version 1 as the browser sees it (docs/protocol.md): the wire types and their schemas
+// come from core, shared with the server; this module checks incoming events at the edge.
 export type {
   AudioChunkEvent,
   ClientMessage,
@@ -22,46 +22,14 @@ export type {
 };
 export { PROTOCOL_VERSION };
 
-/** What each event type must carry; checked at the edge so the rest of the SDK can trust the types. */
-const REQUIRED_FIELDS: Readonly<Record<ServerEventType, Readonly<Record<string, FieldKind>>>> = {
-  'session.started': { protocol: 'number', sessionId: 'string', agent: 'object', audio: 'object' },
-  vad: { state: 'string', atMs: 'number' },
-  'transcript.partial': { turnId: 'number', text: 'string' },
-  'transcript.final': { turnId: 'number', text: 'string', understood: 'boolean' },
-  nlu: { turnId: 'number' },
-  'response.text': { turnId: 'number', text: 'string' },
-  expression: { turnId: 'number', expression: 'string', intensity: 'number' },
-  'audio.chunk': {
-    turnId: 'number',
-    seq: 'number',
-    sampleRate: 'number',
-    samples: 'number',
-    text: 'string',
-    visemes: 'array',
-    words: 'array',
-  },
-  handoff: { turnId: 'number', reason: 'string' },
-  interrupted: { turnId: 'number', reason: 'string' },
-  'turn.end': { turnId: 'number', interrupted: 'boolean', spokenText: 'string', latency: 'object' },
-  provider: { turnId: 'number', event: 'string' },
-  transcript: { entries: 'array' },
-  error: { code: 'string', message: 'string', fatal: 'boolean' },
-  'session.ended': { reason: 'string' },
-};
-
-type FieldKind = 'string' | 'number' | 'boolean' | 'object' | 'array';
-
-function kindOf(value: unknown): FieldKind | 'other' {
-  if (Array.isArray(value)) return 'array';
-  if (value === null) return 'other';
-  const t = typeof value;
-  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' ? t : 'other';
-}
+type EventSchema = NonNullable<ReturnType<typeof serverEventSchemas.get>>;
+type Issue = NonNullable<ReturnType<EventSchema['safeParse']>['error']>['issues'][number];
 
 /**
  * Parses one JSON text frame from the server. Returns null for an event type this SDK does not know
  * (an addition that a newer server may send without breaking version 1); throws `bad_message` for
- * a known event with fields of the wrong kind, so listeners can trust the types above.
+ * a known event that does not match its schema, so listeners can trust the types above. The event
+ * is returned as it came, fields this version does not know included.
  */
 export function parseServerEvent(text: string): ServerEvent | null {
   let raw: unknown;
@@ -70,33 +38,31 @@ export function parseServerEvent(text: string): ServerEvent | null {
   } catch {
     throw violation('server frame is not JSON');
   }
-  if (kindOf(raw) !== 'object') throw violation('server frame is not a JSON object');
-  const event = raw as Record<string, unknown>;
-  const type = event.type;
-  if (typeof type !== 'string') throw violation('server frame has no string field "type"');
-  if (!Object.hasOwn(REQUIRED_FIELDS, type)) return null;
-  const fields = REQUIRED_FIELDS[type as ServerEventType];
-  for (const [name, kind] of Object.entries(fields)) {
-    if (kindOf(event[name]) !== kind) {
-      throw violation(`${type}: field "${name}" must be ${kind === 'array' ? 'an' : 'a'} ${kind}`);
-    }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw violation('server frame is not a JSON object');
   }
-  if (type === 'audio.chunk') checkCues(event.visemes as unknown[]);
-  return event as unknown as ServerEvent;
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string') throw violation('server frame has no string field "type"');
+  const schema = serverEventSchemas.get(type);
+  if (!schema) return null;
+  const checked = schema.safeParse(raw);
+  if (!checked.success) throw violation(`${type}: ${describe(checked.error.issues[0])}`);
+  return raw as ServerEvent;
 }
 
-function checkCues(cues: unknown[]): void {
-  for (const cue of cues) {
-    const c = cue as Record<string, unknown> | null;
-    if (
-      kindOf(c) !== 'object' ||
-      typeof c?.viseme !== 'string' ||
-      typeof c.startMs !== 'number' ||
-      typeof c.endMs !== 'number'
-    ) {
-      throw violation('audio.chunk: every viseme cue needs viseme, startMs and endMs');
-    }
+/** zod/mini has no messages of its own (they would cost the bundle its locale); a short one from the issue. */
+function describe(issue: Issue | undefined): string {
+  if (!issue) return 'invalid';
+  const field = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : 'the event';
+  if (issue.code === 'invalid_type') {
+    const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+    return `${field} must be ${article} ${issue.expected}`;
   }
+  if (issue.code === 'invalid_value') {
+    const values = issue.values.map((v) => JSON.stringify(v));
+    return `${field} must be ${values.length === 1 ? values[0] : `one of ${values.join(', ')}`}`;
+  }
+  return `${field} is invalid (${issue.code})`;
 }
 
 /** A server frame the SDK does not accept: reported as an `error` event, and the session goes on. */

@@ -29,8 +29,41 @@ describe('parseServerEvent', () => {
     expect(end).toMatchObject({ type: 'turn.end', latency: { nluMs: 0.4 } });
   });
 
-  it('skips event types this version does not know', () => {
+  it('skips event types this version does not know, Object.prototype names included', () => {
     expect(parseServerEvent('{"type":"presence","users":3}')).toBeNull();
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(parseServerEvent(JSON.stringify({ type })), type).toBeNull();
+    }
+  });
+
+  it('passes on fields a newer server adds to a known event', () => {
+    expect(parseServerEvent('{"type":"session.ended","reason":"idle","idleMs":300000}')).toEqual({
+      type: 'session.ended',
+      reason: 'idle',
+      idleMs: 300000,
+    });
+  });
+
+  it('names the field that does not match the protocol', () => {
+    const messageOf = (frame: string) => {
+      try {
+        parseServerEvent(frame);
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(messageOf('{"type":"response.text","turnId":"2","text":"hi","answeredBy":"intent"}')).toBe(
+      'response.text: field "turnId" must be a number',
+    );
+    expect(messageOf('{"type":"vad","state":"speech-middle","atMs":3}')).toBe(
+      'vad: field "state" must be one of "speech-start", "speech-end"',
+    );
+    expect(
+      messageOf(
+        '{"type":"turn.end","turnId":1,"interrupted":false,"spokenText":"","latency":{"nluMs":"fast"}}',
+      ),
+    ).toBe('turn.end: field "latency.nluMs" must be a number');
   });
 
   it('refuses frames that are not events, or events with fields of the wrong kind', () => {
@@ -40,6 +73,9 @@ describe('parseServerEvent', () => {
       '{"turnId":1}',
       '{"type":"response.text","turnId":"2","text":"hi"}',
       '{"type":"audio.chunk","turnId":1,"seq":0,"sampleRate":16000,"samples":2,"text":"","visemes":[{"viseme":"aa"}],"words":[]}',
+      '{"type":"expression","turnId":1,"expression":"bored","intensity":0.5}',
+      '{"type":"transcript","entries":[{"turnId":1,"role":"narrator","text":"hi"}]}',
+      '{"type":"error","code":"bad_message","fatal":false}',
     ]) {
       expect(() => parseServerEvent(frame), frame).toThrow(expect.objectContaining({ code: 'bad_message' }));
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { EXPRESSIONS } from './expressions.js';
 
 /** Expressions the dialogue can ask the avatar to show. */
-export const EXPRESSIONS = ['neutral', 'happy', 'sad', 'surprised', 'concerned', 'angry'] as const;
 export const Expression = z.enum(EXPRESSIONS);
 export type Expression = z.infer<typeof Expression>;
 

@@ -34,7 +34,40 @@ describe('parseClientMessage', () => {
     expect(codeOf('{"type":"interrupt","extra":true}')).toBe('bad_message');
   });
 
+  it('knows a type only if the protocol has it, not because Object.prototype has the name', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      expect(() => parseClientMessage(JSON.stringify({ type })), type).toThrow(
+        expect.objectContaining({ code: 'unknown_message_type', message: `unknown message type "${type}"` }),
+      );
+    }
+  });
+
+  it('trims typed text and keeps what the client chose at session start', () => {
+    expect(parseClientMessage('{"type":"text","text":"  where is my order?  "}')).toEqual({
+      type: 'text',
+      text: 'where is my order?',
+    });
+    expect(
+      parseClientMessage(
+        '{"type":"session.start","protocol":1,"sampleRate":48000,"audio":false,"voice":"kal","greet":false}',
+      ),
+    ).toEqual({
+      type: 'session.start',
+      protocol: 1,
+      sampleRate: 48000,
+      audio: false,
+      voice: 'kal',
+      greet: false,
+    });
+  });
+
   it('says which field is wrong', () => {
-    expect(() => parseClientMessage('{"type":"playback","turnId":"x","playedMs":1}')).toThrow(/turnId/);
+    expect(() => parseClientMessage('{"type":"playback","turnId":"x","playedMs":1}')).toThrow(
+      'playback: turnId: Invalid input: expected number, received string',
+    );
+    expect(() => parseClientMessage('{"type":"text","text":"   "}')).toThrow('text: text: text is empty');
+    expect(() => parseClientMessage('{"type":"interrupt","extra":true}')).toThrow(
+      'interrupt: Unrecognized key: "extra"',
+    );
   });
 });

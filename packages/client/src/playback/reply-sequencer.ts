@@ -1,4 +1,4 @@
-import type { Expression } from '@visemo/core';
+import type { Expression } from '../events.js';
 
 /** Something of a reply that must wait for its audio: a sentence's caption, a change of face. */
 export type ReplyCue =

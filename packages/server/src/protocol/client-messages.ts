@@ -1,55 +1,20 @@
-import { ErrorCode, VisemoError } from '@visemo/core';
-import { z } from 'zod';
-import { MAX_INPUT_SAMPLE_RATE, MAX_TEXT_CHARS, MIN_INPUT_SAMPLE_RATE, PROTOCOL_VERSION } from './limits.js';
+import {
+  clientMessageSchemas,
+  ErrorCode,
+  type ParsedClientMessage,
+  type ParsedSessionStart,
+  VisemoError,
+} from '@visemo/core';
+import { en } from 'zod/locales';
+import { config } from 'zod/mini';
 
-const SessionStart = z.strictObject({
-  type: z.literal('session.start'),
-  protocol: z.literal(PROTOCOL_VERSION),
-  sampleRate: z.number().int().min(MIN_INPUT_SAMPLE_RATE).max(MAX_INPUT_SAMPLE_RATE).default(16000),
-  audio: z.boolean().default(true),
-  voice: z.string().min(1).max(64).optional(),
-  greet: z.boolean().default(true),
-});
+// zod/mini carries no messages of its own; the server's `bad_message` errors name the problem in
+// English, as they did with full zod.
+config(en());
 
-const Text = z.strictObject({
-  type: z.literal('text'),
-  text: z
-    .string()
-    .trim()
-    .min(1, 'text is empty')
-    .max(MAX_TEXT_CHARS, `text is over ${MAX_TEXT_CHARS} characters`),
-});
-
-const Playback = z.strictObject({
-  type: z.literal('playback'),
-  turnId: z.number().int().min(0),
-  playedMs: z.number().min(0),
-});
-
-const AudioCommit = z.strictObject({ type: z.literal('audio.commit') });
-const Interrupt = z.strictObject({ type: z.literal('interrupt') });
-const SessionEnd = z.strictObject({ type: z.literal('session.end') });
-const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
-
-const schemas = {
-  'session.start': SessionStart,
-  text: Text,
-  playback: Playback,
-  'audio.commit': AudioCommit,
-  interrupt: Interrupt,
-  'session.end': SessionEnd,
-  'transcript.get': TranscriptGet,
-} as const;
-
-export type ClientMessage =
-  | z.infer<typeof SessionStart>
-  | z.infer<typeof Text>
-  | z.infer<typeof Playback>
-  | z.infer<typeof AudioCommit>
-  | z.infer<typeof Interrupt>
-  | z.infer<typeof SessionEnd>
-  | z.infer<typeof TranscriptGet>;
-export type SessionStartMessage = z.infer<typeof SessionStart>;
+/** A client message as the session gets it: checked, defaults filled in. */
+export type ClientMessage = ParsedClientMessage;
+export type SessionStartMessage = ParsedSessionStart;
 
 /** Parses one JSON text frame; throws VisemoError with the protocol's error code. */
 export function parseClientMessage(text: string): ClientMessage {
@@ -66,7 +31,7 @@ export function parseClientMessage(text: string): ClientMessage {
   if (typeof type !== 'string') {
     throw new VisemoError(ErrorCode.BadMessage, 'message has no string field "type"');
   }
-  const schema = schemas[type as keyof typeof schemas];
+  const schema = clientMessageSchemas.get(type);
   if (!schema) {
     throw new VisemoError(ErrorCode.UnknownMessageType, `unknown message type "${type.slice(0, 64)}"`);
   }

@@ -1,0 +1,272 @@
+import { ErrorCode, VisemoError } from '@visemo/core/errors';
+import type { ConnectionEvent, ConnectionStatus, TranscriptEntry } from '../events.js';
+import {
+  type AudioChunkEvent,
+  type ClientMessage,
+  PROTOCOL_VERSION,
+  parseServerEvent,
+  type ServerEvent,
+  type SessionStartedEvent,
+} from '../protocol.js';
+import { type ReconnectOptions, reconnectDelayMs } from './backoff.js';
+
+/** The part of the WebSocket API the SDK uses: the browser's, or `ws` in Node. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  send(data: string | ArrayBufferLike | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+const OPEN = 1;
+
+export interface ServerConnectionOptions {
+  /** The server's WebSocket endpoint, e.g. `wss://example.com/v1/ws`. */
+  url: string;
+  /** Opens the socket; defaults to the global `WebSocket`. */
+  createSocket?: WebSocketFactory | undefined;
+  /** Reconnection with backoff, or null for none. */
+  reconnect: ReconnectOptions | null;
+  /** What `session.start` asks for. `greet` holds for the first session: one opened by a reconnect never greets. */
+  session: { sampleRate: number; audio: boolean; voice?: string | undefined; greet: boolean };
+  /** Every server event, after the connection's own bookkeeping (the session, answers to requests). */
+  onEvent(event: ServerEvent): void;
+  /** A chunk's audio: the binary frame that came after its `audio.chunk`. */
+  onAudio(chunk: AudioChunkEvent, bytes: ArrayBuffer): void;
+  /** The socket closed or could not be opened; called before reconnecting or giving up. */
+  onLost(): void;
+  emit(event: ConnectionEvent): void;
+}
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The WebSocket session of protocol version 1: opens the socket and starts a session on it, turns
+ * frames into events (an `audio.chunk` and the binary frame after it into one chunk of audio), and
+ * reconnects with backoff when the socket goes — with a new session, since the server keeps none
+ * across sockets.
+ */
+export class ServerConnection {
+  private socket: WebSocketLike | null = null;
+  private statusValue: ConnectionStatus = 'idle';
+  private started: SessionStartedEvent | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** No reconnection: `end()` was called or the server ended the session. */
+  private ending = false;
+  private firstSession = true;
+  private pendingChunk: AudioChunkEvent | null = null;
+  private connectWaiters: Waiter<SessionStartedEvent>[] = [];
+  private transcriptWaiters: Waiter<TranscriptEntry[]>[] = [];
+
+  constructor(private readonly options: ServerConnectionOptions) {}
+
+  get status(): ConnectionStatus {
+    return this.statusValue;
+  }
+
+  /** The current session, once the server has started it. */
+  get session(): SessionStartedEvent | null {
+    return this.started;
+  }
+
+  /** Whether a socket is being opened or waited for: `connect()` then opens none of its own. */
+  get opening(): boolean {
+    return this.statusValue === 'connecting' || this.statusValue === 'reconnecting';
+  }
+
+  /** Whether messages can go: the socket is open and the session started on it. */
+  get isOpen(): boolean {
+    return this.started !== null && this.socket?.readyState === OPEN;
+  }
+
+  /** Opens the socket and starts a session (or waits for the one being opened); resolves with `session.started`. */
+  connect(): Promise<SessionStartedEvent> {
+    if (this.started && this.statusValue === 'open') return Promise.resolve(this.started);
+    this.ending = false;
+    const waiter = new Promise<SessionStartedEvent>((resolve, reject) => {
+      this.connectWaiters.push({ resolve, reject });
+    });
+    if (!this.opening) this.openSocket();
+    return waiter;
+  }
+
+  /** Throws `session_closed` unless messages can go. */
+  requireOpen(): void {
+    if (!this.isOpen) throw new VisemoError(ErrorCode.SessionClosed, 'not connected to the server');
+  }
+
+  send(message: ClientMessage): void {
+    this.socket?.send(JSON.stringify(message));
+  }
+
+  /** Microphone audio: PCM16 at the `sampleRate` of `session.start`. */
+  sendAudio(pcm: Int16Array): void {
+    this.socket?.send(pcm);
+  }
+
+  /** Asks for the server's transcript; rejects when the connection closes first. */
+  requestTranscript(): Promise<TranscriptEntry[]> {
+    this.requireOpen();
+    const answer = new Promise<TranscriptEntry[]>((resolve, reject) => {
+      this.transcriptWaiters.push({ resolve, reject });
+    });
+    this.send({ type: 'transcript.get' });
+    return answer;
+  }
+
+  /** Ends the session: `session.end`, then waits (2 s at most) for the server to close. No reconnection follows. */
+  async end(): Promise<void> {
+    this.ending = true;
+    this.clearRetry();
+    const socket = this.socket;
+    if (socket && this.isOpen) {
+      const closed = new Promise<void>((resolve) => {
+        const previous = socket.onclose;
+        socket.onclose = (event) => {
+          previous?.(event);
+          resolve();
+        };
+        setTimeout(resolve, 2000);
+      });
+      this.send({ type: 'session.end' });
+      await closed;
+      socket.close(1000);
+    } else {
+      socket?.close(1000);
+    }
+    this.setStatus('closed');
+  }
+
+  private openSocket(): void {
+    this.setStatus(this.firstSession ? 'connecting' : 'reconnecting');
+    const create =
+      this.options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+    let socket: WebSocketLike;
+    try {
+      socket = create(this.options.url);
+    } catch (error) {
+      this.onSocketGone(error);
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onopen = () => {
+      const { sampleRate, audio, voice, greet } = this.options.session;
+      const start: ClientMessage = {
+        type: 'session.start',
+        protocol: PROTOCOL_VERSION,
+        sampleRate,
+        audio,
+        greet: this.firstSession && greet,
+      };
+      if (voice) start.voice = voice;
+      this.send(start);
+    };
+    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onerror = () => {
+      // The close event follows and carries the decision.
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.onSocketGone(null);
+    };
+  }
+
+  private onSocketGone(error: unknown): void {
+    this.started = null;
+    const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
+    for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
+    this.pendingChunk = null;
+    this.options.onLost();
+    const reconnect = this.options.reconnect;
+    if (this.ending || !reconnect || this.attempt >= reconnect.maxAttempts) {
+      this.setStatus('closed');
+      const reason = error ?? new VisemoError(ErrorCode.SessionClosed, 'the connection to the server closed');
+      for (const waiter of this.connectWaiters.splice(0)) waiter.reject(reason);
+      return;
+    }
+    const delayMs = Math.round(reconnectDelayMs(this.attempt, reconnect));
+    this.attempt++;
+    this.options.emit({ type: 'status', status: 'reconnecting', attempt: this.attempt, delayMs });
+    this.statusValue = 'reconnecting';
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.ending) this.openSocket();
+    }, delayMs);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private onFrame(data: unknown): void {
+    if (typeof data === 'string') {
+      let event: ServerEvent | null;
+      try {
+        event = parseServerEvent(data);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.options.emit({ type: 'client.error', code: ErrorCode.BadMessage, message });
+        return;
+      }
+      if (event) this.onServerEvent(event);
+      return;
+    }
+    if (data instanceof ArrayBuffer) this.onBinary(data);
+  }
+
+  private onServerEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case 'session.started':
+        this.started = event;
+        this.attempt = 0;
+        this.firstSession = false;
+        this.setStatus('open');
+        for (const waiter of this.connectWaiters.splice(0)) waiter.resolve(event);
+        break;
+      case 'audio.chunk':
+        this.pendingChunk = event;
+        break;
+      case 'transcript':
+        this.transcriptWaiters.shift()?.resolve(event.entries);
+        break;
+      case 'session.ended':
+        this.ending = true;
+        break;
+      default:
+        break;
+    }
+    this.options.onEvent(event);
+  }
+
+  private onBinary(bytes: ArrayBuffer): void {
+    const chunk = this.pendingChunk;
+    this.pendingChunk = null;
+    if (!chunk) {
+      this.options.emit({
+        type: 'client.error',
+        code: ErrorCode.BadAudio,
+        message: 'audio frame without audio.chunk',
+      });
+      return;
+    }
+    this.options.onAudio(chunk, bytes);
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.statusValue === status) return;
+    this.statusValue = status;
+    this.options.emit({ type: 'status', status });
+  }
+}

@@ -1,0 +1,63 @@
+import * as z from 'zod/mini';
+import {
+  MAX_INPUT_SAMPLE_RATE,
+  MAX_TEXT_CHARS,
+  MIN_INPUT_SAMPLE_RATE,
+  PROTOCOL_VERSION,
+} from './protocol-limits.js';
+
+// Client → server JSON messages of protocol version 1 (docs/protocol.md), one schema per `type`.
+// Strict objects: a field the protocol does not have is a mistake, and the server names it.
+
+const SessionStart = z.strictObject({
+  type: z.literal('session.start'),
+  protocol: z.literal(PROTOCOL_VERSION),
+  sampleRate: z._default(
+    z.number().check(z.int(), z.gte(MIN_INPUT_SAMPLE_RATE), z.lte(MAX_INPUT_SAMPLE_RATE)),
+    16000,
+  ),
+  audio: z._default(z.boolean(), true),
+  voice: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  greet: z._default(z.boolean(), true),
+});
+
+const Text = z.strictObject({
+  type: z.literal('text'),
+  text: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'text is empty'),
+      z.maxLength(MAX_TEXT_CHARS, `text is over ${MAX_TEXT_CHARS} characters`),
+    ),
+});
+
+const Playback = z.strictObject({
+  type: z.literal('playback'),
+  turnId: z.number().check(z.int(), z.gte(0)),
+  playedMs: z.number().check(z.gte(0)),
+});
+
+const AudioCommit = z.strictObject({ type: z.literal('audio.commit') });
+const Interrupt = z.strictObject({ type: z.literal('interrupt') });
+const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
+const SessionEnd = z.strictObject({ type: z.literal('session.end') });
+
+const schemas = [SessionStart, Text, Playback, AudioCommit, Interrupt, TranscriptGet, SessionEnd] as const;
+type Schema = (typeof schemas)[number];
+
+/** A client message as sent: fields with a default may be left out. */
+export type ClientMessage = z.input<Schema>;
+export type ClientMessageType = ClientMessage['type'];
+/** A client message as parsed: defaults filled in, typed text trimmed. */
+export type ParsedClientMessage = z.output<Schema>;
+export type ParsedSessionStart = z.output<typeof SessionStart>;
+
+/**
+ * The schema of each message type. A Map rather than an object: looking up a `type` such as
+ * `constructor` or `__proto__` finds nothing instead of something on `Object.prototype`.
+ */
+export const clientMessageSchemas: ReadonlyMap<
+  string,
+  z.ZodMiniType<ParsedClientMessage, ClientMessage>
+> = new Map(schemas.map((schema) => [schema.shape.type.def.values[0] as string, schema]));

@@ -1,0 +1,148 @@
+import * as z from 'zod/mini';
+import type { AnsweredBy } from './dialogue-types.js';
+import { ErrorCode } from './errors.js';
+import { EXPRESSIONS } from './expressions.js';
+import { VISEMES } from './visemes-types.js';
+
+// Server → client JSON events of protocol version 1 (docs/protocol.md), one schema per `type`.
+// Not strict: a field a newer server adds to an event is no reason to refuse it.
+
+/** Which part of the dialogue answered; the server sends `AnsweredBy` values, so a new one must be listed here. */
+const ANSWERED_BY = [
+  'greeting',
+  'intent',
+  'flow',
+  'knowledge',
+  'fallback',
+  'llm',
+] as const satisfies readonly AnsweredBy[];
+
+const turnId = z.number();
+
+const Latency = z.object({
+  /** VAD speech-end → final transcript. */
+  asrFinalMs: z.optional(z.number()),
+  nluMs: z.optional(z.number()),
+  /** NLU result → first reply text. */
+  dialogueMs: z.optional(z.number()),
+  /** First reply text → first audio ready. */
+  ttsFirstAudioMs: z.optional(z.number()),
+  /** VAD speech-end, or text received, → first audio frame sent. */
+  speechEndToFirstAudioMs: z.optional(z.number()),
+});
+
+/** What a provider reported during a turn (a fallback, an open circuit), for the `provider` event. */
+const Notice = z.object({
+  /** The kind of report, e.g. `provider-fallback`, `circuit-opened`, `llm-failed`. */
+  event: z.string(),
+  kind: z.optional(z.string()),
+  provider: z.optional(z.string()),
+  from: z.optional(z.string()),
+  to: z.optional(z.string()),
+  code: z.optional(z.string()),
+});
+
+const SessionStarted = z.object({
+  type: z.literal('session.started'),
+  protocol: z.number(),
+  sessionId: z.string(),
+  agent: z.object({ name: z.string(), language: z.string() }),
+  audio: z.object({ encoding: z.literal('pcm_s16le'), sampleRate: z.number() }),
+  limits: z.object({
+    maxTextFrameBytes: z.number(),
+    maxBinaryFrameBytes: z.number(),
+    maxTextChars: z.number(),
+  }),
+});
+
+const AudioChunk = z.object({
+  type: z.literal('audio.chunk'),
+  turnId,
+  seq: z.number(),
+  sampleRate: z.number(),
+  samples: z.number(),
+  durationMs: z.number(),
+  text: z.string(),
+  /** Times in ms from the chunk's first sample. */
+  visemes: z.array(z.object({ viseme: z.enum(VISEMES), startMs: z.number(), endMs: z.number() })),
+  words: z.array(z.object({ word: z.string(), startMs: z.number(), endMs: z.number() })),
+});
+
+const schemas = [
+  SessionStarted,
+  z.object({
+    type: z.literal('vad'),
+    state: z.enum(['speech-start', 'speech-end']),
+    atMs: z.number(),
+  }),
+  z.object({ type: z.literal('transcript.partial'), turnId, text: z.string() }),
+  z.object({
+    type: z.literal('transcript.final'),
+    turnId,
+    text: z.string(),
+    confidence: z.number(),
+    understood: z.boolean(),
+    source: z.enum(['speech', 'text']),
+  }),
+  z.object({
+    type: z.literal('nlu'),
+    turnId,
+    intent: z.nullable(z.string()),
+    confidence: z.number(),
+    entities: z.array(z.object({ entity: z.string(), value: z.string(), text: z.string() })),
+    ranking: z.array(z.object({ intent: z.string(), confidence: z.number() })),
+  }),
+  z.object({
+    type: z.literal('response.text'),
+    turnId,
+    text: z.string(),
+    answeredBy: z.enum(ANSWERED_BY),
+    source: z.optional(z.string()),
+  }),
+  z.object({
+    type: z.literal('expression'),
+    turnId,
+    expression: z.enum(EXPRESSIONS),
+    intensity: z.number(),
+  }),
+  AudioChunk,
+  z.object({ type: z.literal('handoff'), turnId, reason: z.string() }),
+  z.object({ type: z.literal('provider'), turnId, ...Notice.shape }),
+  z.object({ type: z.literal('interrupted'), turnId, reason: z.enum(['barge-in', 'client']) }),
+  z.object({
+    type: z.literal('turn.end'),
+    turnId,
+    interrupted: z.boolean(),
+    spokenText: z.string(),
+    latency: Latency,
+  }),
+  z.object({
+    type: z.literal('transcript'),
+    entries: z.array(
+      z.object({
+        turnId,
+        role: z.enum(['user', 'agent']),
+        text: z.string(),
+        interrupted: z.optional(z.boolean()),
+      }),
+    ),
+  }),
+  z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
+  z.object({ type: z.literal('session.ended'), reason: z.enum(['client', 'idle', 'server']) }),
+] as const;
+
+/** Server → client JSON events. */
+export type ServerEvent = z.output<(typeof schemas)[number]>;
+export type ServerEventType = ServerEvent['type'];
+export type SessionStartedEvent = z.output<typeof SessionStarted>;
+export type AudioChunkEvent = z.output<typeof AudioChunk>;
+export type TurnLatency = z.output<typeof Latency>;
+export type ProviderNotice = z.output<typeof Notice>;
+
+/**
+ * The schema of each event type. A Map rather than an object: looking up a `type` such as
+ * `constructor` or `__proto__` finds nothing instead of something on `Object.prototype`.
+ */
+export const serverEventSchemas: ReadonlyMap<string, z.ZodMiniType<ServerEvent>> = new Map(
+  schemas.map((schema) => [schema.shape.type.def.values[0] as string, schema]),
+);
