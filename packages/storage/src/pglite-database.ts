@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { DataDirLock } from './data-dir-lock.js';
 import type { Database, Queryable, QueryResult, Row } from './database.js';
 import { sqlIdentifier } from './identifiers.js';
 import { SerialQueue } from './serial-queue.js';
@@ -13,18 +14,20 @@ export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   private readonly queue = new SerialQueue();
 
-  private constructor(private readonly pg: PGlite) {}
+  private constructor(
+    private readonly pg: PGlite,
+    private readonly lock: DataDirLock | null,
+  ) {}
 
   static async open(dataDir?: string): Promise<PgliteDatabase> {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const pg = new PGlite({
-      ...(dataDir ? { dataDir } : {}),
-      // Retired WAL segments are deleted rather than renamed for reuse, and new ones start zeroed:
-      // a recycled segment would keep the bytes of erased rows until it happened to be overwritten.
-      startParams: [...PGlite.defaultStartParams, '-c', 'wal_recycle=off', '-c', 'wal_init_zero=on'],
-    });
-    await pg.waitReady;
-    return new PgliteDatabase(pg);
+    if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const lock = dataDir ? DataDirLock.acquire(`${dataDir}.lock`) : null;
+    try {
+      return new PgliteDatabase(await startPglite(dataDir), lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
   }
 
   query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
@@ -67,8 +70,22 @@ export class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.queue.run(() => this.pg.close());
+    await this.queue.run(async () => {
+      if (!this.pg.closed) await this.pg.close();
+      this.lock?.release();
+    });
   }
+}
+
+async function startPglite(dataDir: string | undefined): Promise<PGlite> {
+  const pg = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    // Retired WAL segments are deleted rather than renamed for reuse, and new ones start zeroed:
+    // a recycled segment would keep the bytes of erased rows until it happened to be overwritten.
+    startParams: [...PGlite.defaultStartParams, '-c', 'wal_recycle=off', '-c', 'wal_init_zero=on'],
+  });
+  await pg.waitReady;
+  return pg;
 }
 
 async function runQuery<R>(
