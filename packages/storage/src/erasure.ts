@@ -25,14 +25,20 @@ export interface ErasureReport {
   deleted: Record<(typeof SUBJECT_TABLES)[number] | 'subjects', number>;
   /** Telemetry rows that lost the subject's pseudonym: they stay as anonymous aggregates. */
   telemetryAnonymised: number;
-  /** The key and subject tables were rewritten, so deleted rows left no bytes in their files. */
-  tablesRewritten: boolean;
+  /** The tables rewritten, so deleted rows left no bytes in their files. */
+  tablesRewritten: string[];
   /** The embedded database's WAL that held the rows was removed (false on a server: see docs/storage.md). */
   walRetired: boolean;
 }
 
 export interface ErasureOptions {
   actor: Actor;
+  /**
+   * Also rewrite every table the subject had rows in (not only the key and subject tables), so not
+   * even their unencrypted metadata (ids, times, intents, consent states) survives as dead rows.
+   * Locks and copies each whole table: for small deployments, or a regulator's strict reading.
+   */
+  rewriteAllTables?: boolean;
 }
 
 /**
@@ -82,11 +88,13 @@ export async function eraseSubject(
     return { found: exists, telemetryAnonymised: anonymised };
   });
   keys.forget(subjectId);
-  let tablesRewritten = false;
+  let tablesRewritten: string[] = [];
   let walRetired = false;
   if (found) {
-    await db.vacuum(['subject_keys', 'subjects'], { full: true });
-    tablesRewritten = true;
+    tablesRewritten = options.rewriteAllTables
+      ? [...SUBJECT_TABLES, 'subjects', 'turn_telemetry']
+      : ['subject_keys', 'subjects'];
+    await db.vacuum(tablesRewritten, { full: true });
     walRetired = await db.retireWal();
   }
   return {

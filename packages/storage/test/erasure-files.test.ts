@@ -77,10 +77,22 @@ describe('erasure leaves nothing readable in the embedded database files', () =>
     expect(filesContaining(dataDir, wrappedKey).length).toBeGreaterThan(0);
 
     const report = await storage.eraseSubject(subject.id, { actor: 'admin:dpo' });
-    expect(report).toMatchObject({ found: true, tablesRewritten: true, walRetired: true });
+    expect(report).toMatchObject({
+      found: true,
+      tablesRewritten: ['subject_keys', 'subjects'],
+      walRetired: true,
+    });
     await storage.database.exec('CHECKPOINT');
     expect(filesContaining(dataDir, wrappedKey)).toEqual([]);
     expect(filesContaining(dataDir, plaintext)).toEqual([]);
+
+    // The key-table rewrite leaves the erased subject's unencrypted metadata (its id among it) as
+    // dead rows in the other tables until they are reused; rewriting them all removes that too.
+    const subjectIdBytes = Buffer.from(subject.id.replaceAll('-', ''), 'hex');
+    expect(filesContaining(dataDir, subjectIdBytes).length).toBeGreaterThan(0);
+    await storage.eraseSubject(other.id, { actor: 'admin:dpo', rewriteAllTables: true });
+    expect(filesContaining(dataDir, subjectIdBytes)).toEqual([]);
+    expect(filesContaining(dataDir, Buffer.from(other.id.replaceAll('-', ''), 'hex'))).toEqual([]);
 
     // Closing (a final checkpoint) brings nothing back.
     await storage.close();
