@@ -27,6 +27,16 @@ export const ErrorCode = {
   ProviderStreamBroken: 'provider_stream_broken',
   /** The provider's circuit breaker is open: it failed recently and is not being called. */
   CircuitOpen: 'circuit_open',
+  /** Storage cannot start with this configuration (e.g. a database URL without a master key). */
+  StorageMisconfigured: 'storage_misconfigured',
+  /** The database schema was written by a newer version, or differs from the code's migrations. */
+  StorageSchemaMismatch: 'storage_schema_mismatch',
+  /** A stored key was wrapped by a master key that is not configured. */
+  StorageKeyUnavailable: 'storage_key_unavailable',
+  /** A stored value failed authentication: altered, or moved from another row. */
+  StorageIntegrity: 'storage_integrity',
+  /** No stored subject (visitor) has this id. */
+  UnknownSubject: 'unknown_subject',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

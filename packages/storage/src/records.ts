@@ -1,0 +1,122 @@
+/** The categories of personal data a subject consents to, each separately. */
+export const CONSENT_CATEGORIES = ['transcripts', 'audio', 'memory'] as const;
+export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
+
+/** A visitor, pseudonymous: a random id, and the embedding site's own id when it gave one. */
+export interface StoredSubject {
+  id: string;
+  externalId: string | null;
+  createdAt: Date;
+}
+
+export interface ConsentState {
+  category: ConsentCategory;
+  granted: boolean;
+  /** The version of the privacy notice the person saw. */
+  policyVersion: string;
+  actor: string;
+  recordedAt: Date;
+}
+
+export interface StoredSession {
+  id: string;
+  subjectId: string;
+  agent: string;
+  startedAt: Date;
+  lastActiveAt: Date;
+  endedAt: Date | null;
+  endReason: string | null;
+  /** Feature flags and experiment variants the session ran with. */
+  flags: Record<string, unknown>;
+}
+
+/** What a write needs to know of its session. */
+export type SessionRef = Pick<StoredSession, 'id' | 'subjectId' | 'agent'>;
+
+export interface TurnEntity {
+  entity: string;
+  value: string;
+  /** As written in the utterance. */
+  text?: string;
+}
+
+export interface TurnInput {
+  /** The session's own turn number (the protocol's `turnId`); default: the next one. */
+  turnIndex?: number;
+  /** Default: the storage clock. */
+  startedAt?: Date;
+  inputSource?: 'speech' | 'text' | null;
+  userText?: string | null;
+  /** The reply as the person heard it (cut at a barge-in). */
+  replyText?: string | null;
+  intent?: string | null;
+  confidence?: number | null;
+  entities?: TurnEntity[];
+  /** Milliseconds per hop, as in the protocol's `TurnLatency`. */
+  latency?: Record<string, number>;
+  /** The provider that answered each hop, e.g. `{ asr: 'grammar', tts: 'flite' }`. */
+  providers?: Record<string, string>;
+  answeredBy?: string | null;
+  /** The knowledge passage that answered, e.g. `knowledge/returns.md#Refunds`. */
+  answerSource?: string | null;
+  interrupted?: boolean;
+}
+
+export interface StoredTurn {
+  id: string;
+  sessionId: string;
+  subjectId: string;
+  turnIndex: number;
+  startedAt: Date;
+  inputSource: string | null;
+  /** Null when not kept: no consent after the session, withdrawn, or past retention. */
+  userText: string | null;
+  replyText: string | null;
+  entities: TurnEntity[] | null;
+  intent: string | null;
+  confidence: number | null;
+  latency: Record<string, number>;
+  providers: Record<string, string>;
+  answeredBy: string | null;
+  answerSource: string | null;
+  interrupted: boolean;
+}
+
+export interface AudioInput {
+  /** PCM16 mono: samples, or their little-endian bytes. */
+  pcm: Int16Array | Uint8Array;
+  sampleRate: number;
+  role?: 'user' | 'agent';
+  turnId?: string | null;
+}
+
+export interface StoredAudio {
+  id: string;
+  sessionId: string;
+  subjectId: string;
+  turnId: string | null;
+  role: 'user' | 'agent';
+  sampleRate: number;
+  samples: number;
+  createdAt: Date;
+}
+
+export interface MemoryFact {
+  key: string;
+  value: string;
+  agent: string;
+  sourceTurnId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Who reads or changes data: `system`, `subject`, `admin:alice`… (no spaces: not free text). */
+export type Actor = string;
+
+export interface ReadOptions {
+  /**
+   * The person or process on whose behalf the data is read. Given, the read is written to the audit
+   * log; the conversation reading its own subject's data leaves it out.
+   */
+  actor?: Actor;
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  type Database,
+  generateMasterKey,
+  openStorage,
+  type Storage,
+  type StorageOptions,
+} from '../src/index.js';
+import { PgliteDatabase } from '../src/pglite-database.js';
+import { PostgresDatabase } from '../src/postgres-database.js';
+
+export const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A storage backend under test: every `open` of one instance sees the same database. */
+export interface BackendInstance {
+  open(options?: Partial<StorageOptions>): Promise<Storage>;
+  /** The database alone, without the storage's checks (to repair what a test broke). */
+  raw(): Promise<Database>;
+  /** Drops the temporary database. */
+  destroy(): Promise<void>;
+  readonly dataDir?: string;
+}
+
+export interface Backend {
+  name: 'pglite' | 'postgres';
+  /** Why the backend's tests are skipped, when they are. */
+  unavailable?: string;
+  create(): BackendInstance;
+}
+
+async function postgresUnavailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return `PostgreSQL at ${new URL(POSTGRES_URL).host} is unreachable (${(error as Error).message}): its tests are skipped; set DATABASE_URL to run them`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const pgUnavailable = await postgresUnavailable();
+if (pgUnavailable) console.warn(pgUnavailable);
+
+/** A clock the test moves by hand. */
+export class TestClock {
+  constructor(public now = new Date('2026-03-01T12:00:00.000Z')) {}
+  readonly read = () => new Date(this.now);
+  advance(ms: number): void {
+    this.now = new Date(this.now.getTime() + ms);
+  }
+}
+
+export const DAY = 86_400_000;
+
+export const BACKENDS: Backend[] = [
+  {
+    name: 'pglite',
+    create() {
+      const dataDir = mkdtempSync(join(tmpdir(), 'visemo-storage-'));
+      return {
+        dataDir,
+        open: (options = {}) => openStorage({ env: {}, dataDir, ...options }),
+        raw: () => PgliteDatabase.open(join(dataDir, 'pglite')),
+        async destroy() {
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    ...(pgUnavailable ? { unavailable: pgUnavailable } : {}),
+    create() {
+      const schema = `visemo_test_${randomBytes(6).toString('hex')}`;
+      return {
+        open: (options = {}) =>
+          openStorage({ env: {}, databaseUrl: POSTGRES_URL, schema, poolSize: 4, ...options }),
+        raw: () => PostgresDatabase.open({ connectionString: POSTGRES_URL, schema }),
+        async destroy() {
+          const client = new pg.Client({ connectionString: POSTGRES_URL });
+          await client.connect();
+          try {
+            await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          } finally {
+            await client.end();
+          }
+        },
+      };
+    },
+  },
+];
+
+export { generateMasterKey };
