@@ -27,6 +27,14 @@ export const ErrorCode = {
   ProviderStreamBroken: 'provider_stream_broken',
   /** The provider's circuit breaker is open: it failed recently and is not being called. */
   CircuitOpen: 'circuit_open',
+  /** No valid session token: missing, malformed, expired, or signed with another key. */
+  Unauthorized: 'unauthorized',
+  /** A browser page from an origin the server does not serve connected to it. */
+  OriginNotAllowed: 'origin_not_allowed',
+  /** Too many connections, or connection attempts, from one address or subject. */
+  ConnectionLimit: 'connection_limit',
+  /** The server would be reachable from other hosts without keys to authenticate callers. */
+  AuthNotConfigured: 'auth_not_configured',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

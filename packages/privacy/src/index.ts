@@ -8,6 +8,7 @@ export {
   DEFAULT_TEXT_FIELDS,
   type LoggerRedactionOptions,
   loggerRedaction,
+  type RedactionOptions,
   withoutQuery,
   withoutQueryStrings,
 } from './logger-redaction.js';

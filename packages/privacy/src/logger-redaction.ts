@@ -30,7 +30,11 @@ interface LoggedRequest {
   socket?: { remoteAddress?: string; remotePort?: number };
 }
 
-type RedactionOptions = Required<Pick<LoggerOptions, 'redact' | 'serializers' | 'hooks'>>;
+export interface RedactionOptions {
+  redact: { paths: string[]; censor: string };
+  serializers: Record<string, SerializerFn>;
+  hooks: NonNullable<LoggerOptions['hooks']>;
+}
 
 /**
  * Logger options for pino (and so Fastify's `logger`): credential headers censored wherever a
