@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { originAllowed } from '../src/auth/connection-gate.js';
-import { ConnectionCounter, KeyedRateLimiter } from '../src/auth/keyed-limits.js';
+import { addressKey, ConnectionCounter, KeyedRateLimiter } from '../src/auth/keyed-limits.js';
 import { isLoopbackAddress, isLoopbackHost, isLoopbackHostHeader } from '../src/auth/loopback.js';
 
 describe('KeyedRateLimiter', () => {
@@ -35,6 +35,18 @@ describe('ConnectionCounter', () => {
     counter.release('a');
     expect(counter.count('a')).toBe(1);
     expect(counter.acquire('a')).toBe(true);
+  });
+});
+
+describe('addressKey', () => {
+  it('counts an IPv6 host by its /64, and IPv4 by its address', () => {
+    expect(addressKey('2001:db8:aa:1::5')).toBe('2001:db8:aa:1::/64');
+    expect(addressKey('2001:db8:aa:1:ffff:1:2:3')).toBe('2001:db8:aa:1::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:db8:aa:2::5')).not.toBe(addressKey('2001:db8:aa:1::5'));
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('::ffff:203.0.113.9')).toBe('::ffff:203.0.113.9');
   });
 });
 

@@ -3,7 +3,7 @@ import { ErrorCode, VisemoError } from '@visemo/core';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ServerEvent } from '../protocol/server-events.js';
-import { ConnectionCounter, KeyedRateLimiter } from './keyed-limits.js';
+import { addressKey, ConnectionCounter, KeyedRateLimiter } from './keyed-limits.js';
 import type { SessionClaims, SessionTokens } from './session-tokens.js';
 import { bearerCredential, tokenFromProtocols } from './subprotocol.js';
 
@@ -78,7 +78,8 @@ export class ConnectionGate {
     };
     if (!verdict.ok) return refuse(socket, verdict.code, verdict.message, POLICY_VIOLATION);
     const { subject } = verdict.claims;
-    if (!this.perIp.acquire(request.ip)) {
+    const address = addressKey(request.ip);
+    if (!this.perIp.acquire(address)) {
       return refuse(
         socket,
         ErrorCode.ConnectionLimit,
@@ -87,7 +88,7 @@ export class ConnectionGate {
       );
     }
     if (!this.perSubject.acquire(subject)) {
-      this.perIp.release(request.ip);
+      this.perIp.release(address);
       return refuse(
         socket,
         ErrorCode.ConnectionLimit,
@@ -96,7 +97,7 @@ export class ConnectionGate {
       );
     }
     socket.once('close', () => {
-      this.perIp.release(request.ip);
+      this.perIp.release(address);
       this.perSubject.release(subject);
     });
     return true;
@@ -112,7 +113,7 @@ export class ConnectionGate {
     if (!originAllowed(request.headers.origin, request.host, this.allowedOrigins)) {
       return { ok: false, code: ErrorCode.OriginNotAllowed, message: 'pages of this origin may not connect' };
     }
-    if (!this.attempts.take(request.ip)) {
+    if (!this.attempts.take(addressKey(request.ip))) {
       return {
         ok: false,
         code: ErrorCode.ConnectionLimit,

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * A token bucket per key (an address, a subject): `burst` attempts at once, refilled at
  * `perMinute`. Keys whose bucket is full again are forgotten, so memory follows the keys that are
@@ -66,4 +68,21 @@ export class ConnectionCounter {
   count(key: string): number {
     return this.open.get(key) ?? 0;
   }
+}
+
+/**
+ * The key of a client address for limits: IPv4 as it is, IPv6 by its /64 network, since one host
+ * commonly holds a whole /64 and could otherwise take a fresh address for every attempt.
+ */
+export function addressKey(ip: string): string {
+  if (isIP(ip) !== 6 || ip.toLowerCase().startsWith('::ffff:')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const zeros = Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
+  const groups = tail === undefined ? headGroups : [...headGroups, ...zeros, ...tailGroups];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import { ErrorCode } from '@visemo/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { refuse } from './admin-key.js';
+import { addressKey } from './keyed-limits.js';
 import { isLoopbackAddress, isLoopbackHostHeader } from './loopback.js';
 import { SecretSet } from './secret-match.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -43,7 +44,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
     // key is counted by address, so guessing keys is slow.
     keyGenerator: (request) => {
       const index = keyIndex(request);
-      return index === -1 ? `ip:${request.ip}` : `key:${index}`;
+      return index === -1 ? `ip:${addressKey(request.ip)}` : `key:${index}`;
     },
     max: (_request, key) => (key.startsWith('key:') ? tokensPerMinute : attemptsPerMinute),
     timeWindow: 60_000,
