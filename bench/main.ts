@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as Markdown tables.
  * `npm run bench -- --quick` runs fewer sessions and questions (for a quick look, not for the README).
- * `npm run bench -- --only sessions,nlu` runs the named groups.
+ * `npm run bench -- --only sessions,nlu` runs the named groups (`speech` = flite, asr and vad).
  */
 import { writeFileSync } from 'node:fs';
 import { type BenchRow, formatTable } from './table.js';
 
 interface Group {
   name: string;
+  /** A wider name `--only` also accepts, for running related groups together. */
+  set?: string;
   title: string;
   run: (quick: boolean) => Promise<BenchRow[]>;
 }
@@ -24,27 +26,32 @@ const groups: Group[] = [
     run: async () => (await import('./pipeline-overhead.js')).benchPipelineOverhead(),
   },
   {
-    name: 'speech',
-    title: 'Embedded speech: TTS, ASR, VAD',
-    run: async () => {
-      const speech = await import('@visemo/speech');
-      const rows: BenchRow[] = [];
-      for (const name of ['benchFlite', 'benchAsr', 'benchVad'] as const) {
-        const fn = (speech as Record<string, unknown>)[name];
-        if (typeof fn === 'function') rows.push(...(await (fn as () => Promise<BenchRow[]>)()));
-      }
-      return rows;
-    },
+    name: 'flite',
+    set: 'speech',
+    title: 'Embedded speech: Flite TTS',
+    run: async () => (await import('./speech/flite.js')).benchFlite(),
+  },
+  {
+    name: 'asr',
+    set: 'speech',
+    title: 'Embedded speech: grammar ASR',
+    run: async () => (await import('./speech/asr.js')).benchAsr(),
+  },
+  {
+    name: 'vad',
+    set: 'speech',
+    title: 'Embedded speech: VAD',
+    run: async () => (await import('./speech/vad.js')).benchVad(),
   },
   {
     name: 'alignment',
     title: 'Lip-sync for any voice: forced alignment against Flite phone timings',
-    run: async () => (await import('@visemo/speech')).benchAlignment(),
+    run: async () => (await import('./speech/alignment.js')).benchAlignment(),
   },
   {
     name: 'providers',
     title: 'Streaming LLM → sentence chunker → TTS, and fallback latency (local vendor-format servers)',
-    run: async () => (await import('@visemo/providers')).benchProviders(),
+    run: async () => (await import('./providers.js')).benchProviders(),
   },
   {
     name: 'nlu',
@@ -82,7 +89,7 @@ const out: string[] = [
   '',
 ];
 for (const group of groups) {
-  if (only && !only.has(group.name)) continue;
+  if (only && !only.has(group.name) && !(group.set && only.has(group.set))) continue;
   process.stderr.write(`▶ ${group.title}\n`);
   const started = performance.now();
   try {

@@ -15,9 +15,8 @@ import {
   trainIntentClassifier,
   UniversalSentenceEncoder,
 } from '@visemo/nlu';
+import { SHARED_DATA as DATA } from './shared-data.js';
 import type { BenchRow } from './table.js';
-
-const DATA = process.env.VISEMO_DATA ?? resolve(fileURLToPath(import.meta.url), '../../../shared/data');
 
 type Pair = [string, string];
 

@@ -7,7 +7,7 @@ import { createNlu } from '@visemo/nlu';
 import { agentRecognizerOptions } from '@visemo/server';
 import { FliteSynthesizer, GrammarRecognizer, normalizePhrase } from '@visemo/speech';
 import { parse } from 'yaml';
-import { wordErrors } from '../packages/speech/src/asr/bench-fixtures.js';
+import { wordErrors } from '../packages/speech/test/support/speech-fixtures.js';
 import type { BenchRow } from './table.js';
 
 /**

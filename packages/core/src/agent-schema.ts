@@ -186,8 +186,9 @@ export const AgentSchema = z.strictObject({
   entities: z.array(EntitySchema).default([]),
   flows: z.array(FlowSchema).default([]),
   /**
-   * Model providers and their fallback chains. Core keeps the section opaque: the server validates
-   * it with `ProvidersConfigSchema` from @visemo/providers (docs/providers.md).
+   * Model providers and their fallback chains. Core keeps the section opaque: its schema is made of
+   * the vendors @visemo/providers registers, and the server checks it (with the API key variables
+   * it names) when it loads the agent (docs/providers.md).
    */
   providers: z.record(z.string(), z.unknown()).optional(),
   llm: LlmConfigSchema.optional(),
@@ -209,6 +210,12 @@ export interface KnowledgePage {
   markdown: string;
 }
 
+/** The text an agent was parsed from, so later checks can point at the line of a field. */
+export interface AgentSource {
+  file: string;
+  text: string;
+}
+
 /** A loaded, validated agent: its spec plus what its folder holds. */
 export interface Agent {
   dir: string;
@@ -216,4 +223,6 @@ export interface Agent {
   knowledge: KnowledgePage[];
   /** Records of each flow's lookup file, by flow name. */
   lookups: Record<string, Record<string, unknown>[]>;
+  /** Where the spec was read from; absent for agents built in code. */
+  source?: AgentSource;
 }

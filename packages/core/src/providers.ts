@@ -17,6 +17,11 @@ export interface SynthesisRequest {
   leading?: boolean;
 }
 
+/** What a synthesis costs where it is billed: the characters of text sent. */
+export interface SynthesisUsage {
+  characters: number;
+}
+
 /** One synthesized piece of speech with the timings that drive the mouth. */
 export interface SynthesisResult {
   audio: PcmAudio;
@@ -24,6 +29,8 @@ export interface SynthesisResult {
   phones?: PhoneTiming[];
   visemes: VisemeCue[];
   words: WordTiming[];
+  /** Set by synthesizers that bill for their work (the remote ones). */
+  usage?: SynthesisUsage;
 }
 
 export interface SpeechSynthesizer {
@@ -32,12 +39,19 @@ export interface SpeechSynthesizer {
   synthesize(request: SynthesisRequest): Promise<SynthesisResult>;
 }
 
+/** What a recognition costs where it is billed: the seconds of audio sent. */
+export interface RecognitionUsage {
+  audioSeconds: number;
+}
+
 export interface Transcript {
   text: string;
   /** 0..1; how sure the recognizer is. */
   confidence: number;
   /** False when the recognizer heard speech but could not match it: the "not understood" outcome. */
   understood: boolean;
+  /** Set by recognizers that bill for their work (the remote ones). */
+  usage?: RecognitionUsage;
 }
 
 /** A streaming recognizer for one utterance: feed audio, read partials, finish for the final. */
@@ -126,11 +140,24 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
 }
 
+/** Tokens of one model call, as the server counted them (OpenAI's `usage`). */
+export interface ChatUsage {
+  /** The prompt: system prompt, history, knowledge and tool results. */
+  inputTokens: number;
+  /** The answer, tool calls included. */
+  outputTokens: number;
+}
+
 /** Typed parts of a streamed model reply. */
 export type ChatStreamPart =
   | { type: 'text-delta'; text: string }
   | { type: 'tool-call'; call: ToolCall }
-  | { type: 'finish'; reason: 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'other' };
+  | {
+      type: 'finish';
+      reason: 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'other';
+      /** Present when the server reports it (OpenAI-compatible servers with `include_usage`). */
+      usage?: ChatUsage;
+    };
 
 export interface ChatRequest {
   messages: ChatMessage[];

@@ -5,6 +5,7 @@ import {
   AgentDefinitionError,
   type AgentFieldPath,
   type AgentIssue,
+  type AgentSource,
   type AgentSpec,
   formatFieldPath,
   type KnowledgePage,
@@ -20,9 +21,10 @@ const AGENT_FILE = 'agent.yaml';
 /**
  * Loads an agent folder: `agent.yaml`, the knowledge folder's Markdown pages (recursively, in name
  * order), and each flow's lookup file. Every problem is an AgentDefinitionError naming the file
- * (and, where there is one, the line).
+ * (and, where there is one, the line). The agent keeps agent.yaml's text as its `source`, so checks
+ * made later (the server's of `providers:`) point at lines without reading the file again.
  */
-export async function loadAgent(dir: string): Promise<Agent> {
+export async function loadAgent(dir: string): Promise<Agent & { source: AgentSource }> {
   const agentFile = path.join(dir, AGENT_FILE);
   let yamlText: string;
   try {
@@ -71,7 +73,7 @@ export async function loadAgent(dir: string): Promise<Agent> {
     }
   }
   if (issues.length > 0) throw new AgentDefinitionError(issues);
-  return { dir, spec, knowledge, lookups };
+  return { dir, spec, knowledge, lookups, source: { file: agentFile, text: yamlText } };
 }
 
 async function loadKnowledge(

@@ -65,6 +65,8 @@ describe('loadAgent', () => {
     const agent = await loadAgent(dir);
     expect(agent.dir).toBe(dir);
     expect(agent.spec.persona.name).toBe('Ava');
+    // Kept so later checks point at agent.yaml's lines without reading it again.
+    expect(agent.source).toEqual({ file: path.join(dir, 'agent.yaml'), text: MINIMAL });
     expect(agent.knowledge.map((p) => [p.source, p.title])).toEqual([
       ['knowledge/more/hours.md', 'Hours'],
       ['knowledge/returns.md', 'Returns policy'],

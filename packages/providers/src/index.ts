@@ -1,15 +1,20 @@
-export { decodeAudio, type EncodedAudioFormat } from './audio/decode.js';
-export { decodePcm16, decodeWav, encodeWav } from './audio/wav.js';
+// The WAVE reader and writer are `@visemo/speech`'s, under the names this package has always used.
+export { readWav as decodeWav, writeWav as encodeWav } from '@visemo/speech';
+export { decodeAudio, decodePcm16, type EncodedAudioFormat } from './audio/decode.js';
 export { type AzureSpeechConfig, AzureSpeechSynthesizer, ssml } from './azure/speech.js';
-export { benchProviders } from './bench-providers.js';
 export {
-  type CreateProvidersOptions,
-  createProviders,
-  type Providers,
+  checkProviders,
+  type HopConfig,
+  type HopConfigInput,
+  hopApiKey,
+  missingKeys,
+  type ProvidersCheck,
   type ProvidersConfig,
   type ProvidersConfigInput,
   ProvidersConfigSchema,
+  type ProvidersIssue,
 } from './config.js';
+export { type CreateProvidersOptions, createProviders, type Providers } from './create-providers.js';
 export { type DeepgramConfig, DeepgramRecognizer } from './deepgram/live.js';
 export {
   type CharacterAlignment,
@@ -40,9 +45,11 @@ export {
   OpenAISpeechSynthesizer,
 } from './openai/speech.js';
 export { type OpenAITranscriptionConfig, OpenAITranscriptionRecognizer } from './openai/transcription.js';
+export { hopDefinition, hopDefinitions, VENDORS } from './registry.js';
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,
+  type CircuitReport,
   type CircuitState,
 } from './reliability/circuit-breaker.js';
 export {
@@ -50,6 +57,7 @@ export {
   type ProviderEvent,
   type ProviderEventListener,
   type ProviderKind,
+  type ProviderUsage,
 } from './reliability/events.js';
 export {
   ChatFallbackChain,
@@ -75,3 +83,12 @@ export {
   type TimingSource,
   type Timings,
 } from './timing/timing.js';
+export {
+  type ApiKeySource,
+  defineHop,
+  type HopContext,
+  type HopDefinition,
+  type HopSchema,
+  type ProviderOf,
+  type Vendor,
+} from './vendor.js';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resample } from '@visemo/speech';
 import { describe, expect, it } from 'vitest';
-import { resample } from '../src/audio/resample.js';
 import { decodeAudio, encodeWav } from '../src/index.js';
 import { fliteSpeech, pcmBytes } from './fixtures.js';
 

@@ -79,9 +79,41 @@ describe('OpenAI-compatible chat streaming', () => {
       model: 'm',
       messages,
       stream: true,
+      stream_options: { include_usage: true },
       temperature: 0.2,
       max_tokens: 50,
     });
+  });
+
+  it('carries the token counts of the usage chunk after finish_reason in the finish part', async () => {
+    server = await startServer(async (_req, res) => {
+      sseHeaders(res);
+      res.write(chunk({ role: 'assistant', content: 'Hi there.' }));
+      res.write(chunk({}, 'stop'));
+      // With include_usage OpenAI sends one more chunk: no choices, the counts of the whole call.
+      res.write(
+        `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 41, completion_tokens: 3, total_tokens: 44 } })}\n\n`,
+      );
+      res.end('data: [DONE]\n\n');
+    });
+    const model = createOpenAIChatModel({ baseURL: server.origin, model: 'm' });
+    const parts = await collect(model.stream({ messages }));
+    expect(parts.at(-1)).toEqual({
+      type: 'finish',
+      reason: 'stop',
+      usage: { inputTokens: 41, outputTokens: 3 },
+    });
+  });
+
+  it('leaves stream_options out for a server that refuses it', async () => {
+    server = await startServer(async (_req, res) => {
+      sseHeaders(res);
+      res.end(`${chunk({ content: 'ok' })}${chunk({}, 'stop')}data: [DONE]\n\n`);
+    });
+    const model = createOpenAIChatModel({ baseURL: server.origin, model: 'm', includeUsage: false });
+    const parts = await collect(model.stream({ messages }));
+    expect(parts.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+    expect(JSON.parse(server.requests[0]?.body.toString() ?? '')).not.toHaveProperty('stream_options');
   });
 
   it('accumulates tool-call deltas by index', async () => {

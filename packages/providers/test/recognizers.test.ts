@@ -78,6 +78,7 @@ describe('OpenAI-compatible transcription', () => {
     expect(transcript.text).toBe('Book a table for two.');
     expect(transcript.understood).toBe(true);
     expect(transcript.confidence).toBeCloseTo(Math.exp(-0.2), 5);
+    expect(transcript.usage).toEqual({ audioSeconds: 0.6 });
     expect(form.fields).toEqual({ model: 'whisper-1', response_format: 'verbose_json', language: 'en' });
     expect(form.filename).toBe('utterance.wav');
     const wav = decodeWav(form.wav as Uint8Array);
@@ -94,7 +95,13 @@ describe('OpenAI-compatible transcription', () => {
     });
     const stream = new OpenAITranscriptionRecognizer({ baseURL: server.origin }).start();
     stream.write(tone(200));
-    expect(await stream.finish()).toEqual({ text: '', confidence: 0, understood: false });
+    // The audio was sent, so it is billed even though it held no speech.
+    expect(await stream.finish()).toEqual({
+      text: '',
+      confidence: 0,
+      understood: false,
+      usage: { audioSeconds: 0.2 },
+    });
   });
 });
 
@@ -177,7 +184,13 @@ describe('Deepgram live streaming', () => {
     stream.write(tone(500));
     await until(() => stream.partial() === 'book a table', 'the final result');
     const transcript = await stream.finish();
-    expect(transcript).toEqual({ text: 'book a table for two', confidence: 0.9, understood: true });
+    // One second of audio went up (32 000 bytes of linear16 at 16 kHz): what Deepgram bills.
+    expect(transcript).toEqual({
+      text: 'book a table for two',
+      confidence: 0.9,
+      understood: true,
+      usage: { audioSeconds: 1 },
+    });
     expect(log.controls).toEqual(['CloseStream']);
     expect(log.bytes).toBe(32_000);
     expect(log.auth).toBe('Token dg-key');

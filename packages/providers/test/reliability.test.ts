@@ -122,6 +122,28 @@ describe('CircuitBreaker', () => {
     ]);
   });
 
+  it('reports its state and failures for a health check without changing them', async () => {
+    let now = 0;
+    const events: string[] = [];
+    const breaker = new CircuitBreaker({
+      provider: 'p',
+      failureThreshold: 2,
+      resetAfterMs: 1000,
+      now: () => now,
+      onEvent: (e) => events.push(e.type),
+    });
+    breaker.recordFailure(failure(ErrorCode.ProviderUnavailable, true));
+    expect(breaker.report()).toEqual({ provider: 'p', state: 'closed', failures: 1 });
+    breaker.recordFailure(failure(ErrorCode.ProviderUnavailable, true));
+    expect(breaker.report()).toEqual({ provider: 'p', state: 'open', failures: 2 });
+    now = 1000;
+    // Due for a probe: shown as half-open, but only a call moves it there and reports it.
+    expect(breaker.report()).toEqual({ provider: 'p', state: 'half-open', failures: 2 });
+    expect(events).toEqual(['circuit-opened']);
+    expect(breaker.state).toBe('half-open');
+    expect(events).toEqual(['circuit-opened', 'circuit-half-open']);
+  });
+
   it('does not count aborts (barge-in) as provider failures', async () => {
     const breaker = new CircuitBreaker({ provider: 'p', failureThreshold: 1 });
     breaker.recordFailure(
@@ -151,9 +173,28 @@ describe('ChatFallbackChain', () => {
       { onEvent: (e) => events.push(e) },
     );
     expect(await textOf(chain.stream({ messages }))).toBe('from backup');
-    expect(events.map((e) => e.type)).toEqual(['provider-failed', 'provider-fallback']);
+    expect(events.map((e) => e.type)).toEqual([
+      'provider-failed',
+      'provider-call',
+      'provider-fallback',
+      'provider-call',
+    ]);
     expect(events[0]).toMatchObject({ provider: 'openai-compatible:primary', code: 'provider_timeout' });
-    expect(events[1]).toMatchObject({ from: 'openai-compatible:primary', to: 'openai-compatible:backup' });
+    // The primary never sent a part: a failed call without a first byte.
+    expect(events[1]).toMatchObject({
+      kind: 'llm',
+      provider: 'openai-compatible:primary',
+      outcome: 'failed',
+    });
+    expect(events[1]).not.toHaveProperty('firstByteMs');
+    expect(events[2]).toMatchObject({ from: 'openai-compatible:primary', to: 'openai-compatible:backup' });
+    expect(events[3]).toMatchObject({
+      kind: 'llm',
+      provider: 'openai-compatible:backup',
+      outcome: 'ok',
+      firstByteMs: expect.any(Number),
+      durationMs: expect.any(Number),
+    });
     await slow.requests[0]?.closed;
     expect(slow.requests[0]?.clientAborted()).toBe(true);
   });
@@ -207,6 +248,34 @@ describe('ChatFallbackChain', () => {
     await streaming.requests[0]?.closed;
     expect(streaming.requests[0]?.clientAborted()).toBe(true);
     expect(backup.requests).toHaveLength(0);
+  });
+
+  it("reports each call with the usage from the model's finish part, and a barge-in as aborted", async () => {
+    const model = await serve((_req, res) => {
+      sseHeaders(res);
+      res.write(chunk({ content: 'Hello.' }));
+      res.write(chunk({}, 'stop'));
+      res.write(
+        `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 2 } })}\n\n`,
+      );
+      res.end('data: [DONE]\n\n');
+    });
+    const events: ProviderEvent[] = [];
+    const chain = new ChatFallbackChain(
+      [{ provider: createOpenAIChatModel({ baseURL: model.origin, model: 'a' }) }],
+      {
+        onEvent: (e) => events.push(e),
+      },
+    );
+    expect(await textOf(chain.stream({ messages }))).toBe('Hello.');
+    const controller = new AbortController();
+    await (async () => {
+      for await (const _ of chain.stream({ messages, signal: controller.signal })) controller.abort();
+    })().catch(() => {});
+    expect(events.filter((e) => e.type === 'provider-call')).toEqual([
+      expect.objectContaining({ outcome: 'ok', usage: { inputTokens: 20, outputTokens: 2 } }),
+      expect.objectContaining({ outcome: 'aborted', firstByteMs: expect.any(Number) }),
+    ]);
   });
 
   it('throws a typed error naming every failure when all providers fail', async () => {
@@ -265,6 +334,16 @@ describe('SynthesisFallbackChain', () => {
     expect(result.words[0]?.word).toBe('embedded');
     expect(sawAbort).toBe(true);
     expect(events[0]).toMatchObject({ type: 'provider-failed', provider: 'cloud', code: 'provider_timeout' });
+    expect(events.filter((e) => e.type === 'provider-call')).toEqual([
+      expect.objectContaining({ kind: 'tts', provider: 'cloud', outcome: 'failed' }),
+      // The audio comes whole: its first byte is the end of the call.
+      expect.objectContaining({
+        kind: 'tts',
+        provider: 'embedded',
+        outcome: 'ok',
+        firstByteMs: expect.any(Number),
+      }),
+    ]);
     expect(chain.voices).toEqual(['cloud-voice', 'embedded-voice']);
   });
 });
@@ -275,14 +354,18 @@ describe('RecognitionFallbackChain', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ text: `bytes ${req.body.length}` }));
     });
-    const chain = new RecognitionFallbackChain([
-      // Port 9 (discard) is closed on this machine: the connection is refused.
-      { provider: new DeepgramRecognizer({ apiKey: 'k', baseURL: 'ws://127.0.0.1:9' }), timeoutMs: 2000 },
-      {
-        provider: new OpenAITranscriptionRecognizer({ baseURL: whisper.origin, responseFormat: 'json' }),
-        timeoutMs: 2000,
-      },
-    ]);
+    const events: ProviderEvent[] = [];
+    const chain = new RecognitionFallbackChain(
+      [
+        // Port 9 (discard) is closed on this machine: the connection is refused.
+        { provider: new DeepgramRecognizer({ apiKey: 'k', baseURL: 'ws://127.0.0.1:9' }), timeoutMs: 2000 },
+        {
+          provider: new OpenAITranscriptionRecognizer({ baseURL: whisper.origin, responseFormat: 'json' }),
+          timeoutMs: 2000,
+        },
+      ],
+      { onEvent: (e) => events.push(e) },
+    );
     const stream = chain.start();
     stream.write(new Int16Array(1600));
     stream.write(new Int16Array(1600));
@@ -290,5 +373,9 @@ describe('RecognitionFallbackChain', () => {
     expect(transcript.text).toMatch(/^bytes \d+$/);
     // The WAV in the multipart body holds all 3200 samples.
     expect(Number(transcript.text.split(' ')[1])).toBeGreaterThan(6400);
+    expect(events.filter((e) => e.type === 'provider-call')).toEqual([
+      expect.objectContaining({ kind: 'asr', provider: 'deepgram:nova-3', outcome: 'failed' }),
+      expect.objectContaining({ outcome: 'ok', usage: { audioSeconds: 0.2 } }),
+    ]);
   });
 });

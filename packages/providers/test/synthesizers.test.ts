@@ -1,5 +1,5 @@
+import { resample } from '@visemo/speech';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resample } from '../src/audio/resample.js';
 import {
   AzureSpeechSynthesizer,
   ElevenLabsSynthesizer,
@@ -35,6 +35,7 @@ describe('OpenAI-compatible speech', () => {
     });
     const result = await tts.synthesize({ text: TEXT });
     expect(result.audio.sampleRate).toBe(16_000);
+    expect(result.usage).toEqual({ characters: TEXT.length });
     expect(Math.abs(result.audio.samples.length - audio.samples.length)).toBeLessThan(5);
     expect(result.words.map((w) => w.word)).toEqual([
       'maybe',
@@ -112,6 +113,7 @@ describe('ElevenLabs with timestamps', () => {
       baseURL: server.origin,
     });
     const result = await tts.synthesize({ text: 'Bob met Sheila.' });
+    expect(result.usage).toEqual({ characters: 15 });
     expect(result.words).toEqual([
       { word: 'Bob', startMs: 100, endMs: 400 },
       { word: 'met', startMs: 500, endMs: 800 },

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Agent, AgentSpec } from '@visemo/core';
-import { AgentDialogue, chunkSentences, KnowledgeIndex, LlmDialogue, loadAgent } from '@visemo/dialogue';
+import type { AgentSpec } from '@visemo/core';
+import { AgentDialogue, chunkSentences, KnowledgeIndex, LlmDialogue } from '@visemo/dialogue';
 import { createNlu, domainPhrases } from '@visemo/nlu';
 import type { CircuitBreaker } from '@visemo/providers';
 import {
@@ -14,10 +12,12 @@ import {
   type GrammarSlot,
   RecognizerThreads,
 } from '@visemo/speech';
+import { type ConfiguredAgent, loadConfiguredAgent } from './configured-agent.js';
 import { fixedReplies, prerenderLeadingSentences } from './prerender.js';
 import {
   createProviderRuntime,
   type LlmSource,
+  type ProviderRuntime,
   type RuntimeEvent,
   type RuntimeEventListener,
 } from './provider-runtime.js';
@@ -61,7 +61,7 @@ export interface EmbeddedRuntimeOptions {
 
 export interface EmbeddedRuntime {
   runtime: AgentRuntime;
-  agent: Agent;
+  agent: ConfiguredAgent;
   /** Things a person should fix in the agent but that do not stop it, e.g. phrases the recognizer cannot say. */
   warnings: string[];
   /** The language model answering what the agent's own dialogue cannot, or null (embedded only). */
@@ -79,21 +79,114 @@ export interface EmbeddedRuntime {
  * recognition with a grammar compiled from the agent's own domain, the trained intent classifier,
  * and the agent's dialogue with its knowledge pages — no network, no GPU, no downloads. With a
  * `providers:` section (or OPENAI_BASE_URL in the environment) the configured providers come first
- * and the embedded ones stay as the last hop of each fallback chain; a language model makes the
- * dialogue an LlmDialogue (docs/llm.md).
+ * and the embedded ones stay as the last hop of each fallback chain (provider-runtime.ts); a
+ * language model makes the dialogue an LlmDialogue (docs/llm.md).
  */
 export async function createEmbeddedRuntime(
   agentDir: string,
   options: EmbeddedRuntimeOptions = {},
 ): Promise<EmbeddedRuntime> {
   const progress = options.onProgress ?? (() => {});
+  const env = options.env ?? process.env;
+  const useProviders = options.providers ?? true;
   progress(`loading the agent in ${agentDir}`);
-  const agent = await loadAgent(agentDir);
+  const agent = await loadConfiguredAgent(agentDir, { env, providers: useProviders });
   const { spec } = agent;
+  const embedded = await createEmbeddedProviders(spec, options, progress);
+  const { nlu, recognizer, synthesizer, voice, warnings } = embedded;
 
+  const listeners = new Set<RuntimeEventListener>();
+  if (options.onProviderEvent) listeners.add(options.onProviderEvent);
+  const onEvent = (event: RuntimeEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener must not fail a user's turn.
+      }
+    }
+  };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  if (useProviders && (spec.providers || spec.llm)) progress('building the providers');
+  const providers: ProviderRuntime | null = useProviders
+    ? createProviderRuntime({ agent, env, timeouts, flite: synthesizer, grammar: recognizer, onEvent })
+    : null;
+  if (providers) warnings.push(...providers.warnings);
+  const llm = providers?.llm?.model ?? null;
+  // The dialogue's deadline ends the turn with an error; the model must give up before it, so the
+  // agent's own answer can still be given.
+  const llmTimeoutMs = Math.max(100, Math.min(spec.llm?.timeoutMs ?? 6000, timeouts.dialogueMs - 1000));
+  const knowledge = KnowledgeIndex.fromAgent(agent);
+
+  const cacheBytes = options.synthesisCacheBytes ?? DEFAULT_SYNTHESIS_CACHE_BYTES;
+  const speaker = providers?.synthesizer ?? synthesizer;
+  const runtime: AgentRuntime = {
+    persona: {
+      name: spec.persona.name,
+      language: spec.persona.language,
+      voice: providers?.voice ?? voice,
+    },
+    nlu,
+    recognizer: providers?.recognizer ?? recognizer,
+    synthesizer: cacheBytes > 0 ? new SynthesisCache(speaker, { maxBytes: cacheBytes }) : speaker,
+    llm,
+    timeouts,
+    afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
+    createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
+    createDialogue: () =>
+      llm
+        ? new LlmDialogue(agent, { model: llm, knowledge, settings: { timeoutMs: llmTimeoutMs }, onEvent })
+        : new AgentDialogue(agent, { knowledge }),
+    chunkSentences: (deltas) => chunkSentences(deltas),
+  };
+  // Only the embedded voice: a cloud voice would bill every start-up.
+  if (cacheBytes > 0 && speaker === synthesizer && options.prerender) {
+    const texts = fixedReplies(spec);
+    progress(`synthesizing the opening sentences of ${texts.length} fixed replies`);
+    await prerenderLeadingSentences(runtime, texts).catch((error: unknown) => {
+      warnings.push(`could not synthesize the fixed replies ahead: ${(error as Error).message}`);
+    });
+  }
+  return {
+    runtime,
+    agent,
+    warnings,
+    llm: providers?.llm?.source ?? null,
+    onProviderEvent: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    breakers: providers?.breakers ?? [],
+    close: async () => {
+      await providers?.close();
+      await embedded.close();
+    },
+  };
+}
+
+/** The providers that run in this process, built for one agent. */
+export interface EmbeddedProviders {
+  nlu: ReturnType<typeof createNlu>;
+  /** Null without speech input. */
+  recognizer: RecognizerThreads | GrammarRecognizer | null;
+  synthesizer: FliteSynthesizer;
+  /** The persona's voice when Flite has it, else `slt`. */
+  voice: string;
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded providers and nothing else: the trained intent classifier, the grammar recognizer
+ * compiled from the agent's domain (unless `speechInput` is false) and the warmed Flite voice.
+ */
+export async function createEmbeddedProviders(
+  spec: AgentSpec,
+  options: Pick<EmbeddedRuntimeOptions, 'speechInput' | 'warmDecoders' | 'recognizerThreads'> = {},
+  progress: (step: string) => void = () => {},
+): Promise<EmbeddedProviders> {
   progress(`training intents (${spec.intents.length} intents)`);
   const nlu = createNlu(spec);
-  const knowledge = KnowledgeIndex.fromAgent(agent);
   const warnings: string[] = [];
 
   let recognizer: RecognizerThreads | GrammarRecognizer | null = null;
@@ -123,84 +216,13 @@ export async function createEmbeddedRuntime(
   const synthesizer = new FliteSynthesizer({ defaultVoice: voice ?? 'slt', workers: 2 });
   // Compiles the WebAssembly module and readies the voice now rather than in the first turn.
   await synthesizer.prepare();
-
-  const listeners = new Set<RuntimeEventListener>();
-  if (options.onProviderEvent) listeners.add(options.onProviderEvent);
-  const onEvent = (event: RuntimeEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A broken listener must not fail a user's turn.
-      }
-    }
-  };
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const useProviders = options.providers ?? true;
-  if (useProviders && (spec.providers || spec.llm)) progress('building the providers');
-  const providers = useProviders
-    ? createProviderRuntime({
-        agent,
-        yamlText: await readFile(path.join(agentDir, 'agent.yaml'), 'utf8'),
-        file: path.join(agentDir, 'agent.yaml'),
-        env: options.env ?? process.env,
-        timeouts,
-        flite: synthesizer,
-        grammar: recognizer,
-        onEvent,
-      })
-    : null;
-  if (providers) warnings.push(...providers.warnings);
-  const llm = providers?.llm ?? null;
-  // The dialogue's deadline ends the turn with an error; the model must give up before it, so the
-  // agent's own answer can still be given.
-  const llmTimeoutMs = Math.max(100, Math.min(spec.llm?.timeoutMs ?? 6000, timeouts.dialogueMs - 1000));
-
-  const cacheBytes = options.synthesisCacheBytes ?? DEFAULT_SYNTHESIS_CACHE_BYTES;
-  const speaker = providers?.synthesizer ?? synthesizer;
-  const runtime: AgentRuntime = {
-    persona: {
-      name: spec.persona.name,
-      language: spec.persona.language,
-      voice: providers?.voice ?? voice ?? 'slt',
-    },
-    nlu,
-    recognizer: providers?.recognizer ?? recognizer,
-    synthesizer: cacheBytes > 0 ? new SynthesisCache(speaker, { maxBytes: cacheBytes }) : speaker,
-    timeouts,
-    afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
-    createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
-    createDialogue: () =>
-      llm
-        ? new LlmDialogue(agent, {
-            model: llm.model,
-            knowledge,
-            settings: { timeoutMs: llmTimeoutMs },
-            onEvent,
-          })
-        : new AgentDialogue(agent, { knowledge }),
-    chunkSentences: (deltas) => chunkSentences(deltas),
-  };
-  // Only the embedded voice: a cloud voice would bill every start-up.
-  if (cacheBytes > 0 && speaker === synthesizer && options.prerender) {
-    const texts = fixedReplies(spec);
-    progress(`synthesizing the opening sentences of ${texts.length} fixed replies`);
-    await prerenderLeadingSentences(runtime, texts).catch((error: unknown) => {
-      warnings.push(`could not synthesize the fixed replies ahead: ${(error as Error).message}`);
-    });
-  }
   return {
-    runtime,
-    agent,
+    nlu,
+    recognizer,
+    synthesizer,
+    voice: voice ?? 'slt',
     warnings,
-    llm: llm?.source ?? null,
-    onProviderEvent: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    breakers: providers?.breakers ?? [],
     close: async () => {
-      await providers?.close();
       await recognizer?.close();
       await synthesizer.close();
     },

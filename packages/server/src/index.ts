@@ -15,8 +15,15 @@ export {
 } from './auth/session-tokens.js';
 export { PROTOCOL_V1, TOKEN_PROTOCOL_PREFIX } from './auth/subprotocol.js';
 export {
+  type ConfiguredAgent,
+  type ConfiguredAgentOptions,
+  loadConfiguredAgent,
+} from './configured-agent.js';
+export {
   agentRecognizerOptions,
+  createEmbeddedProviders,
   createEmbeddedRuntime,
+  type EmbeddedProviders,
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';

@@ -1,24 +1,15 @@
-import {
-  type Agent,
-  AgentDefinitionError,
-  type AgentFieldPath,
-  type AgentIssue,
-  type ChatModel,
-  formatFieldPath,
-  locateAgentField,
-  type SpeechRecognizer,
-  type SpeechSynthesizer,
-} from '@visemo/core';
+import type { ChatModel, SpeechRecognizer, SpeechSynthesizer } from '@visemo/core';
 import type { LlmDialogueEvent } from '@visemo/dialogue';
 import {
   ChatFallbackChain,
   type CircuitBreaker,
   createOpenAIChatModel,
   createProviders,
+  type HopConfig,
   type ProviderEvent,
   type ProvidersConfig,
-  ProvidersConfigSchema,
 } from '@visemo/providers';
+import type { ConfiguredAgent } from './configured-agent.js';
 import type { HopTimeouts } from './runtime.js';
 
 /** What an agent's providers report: fallbacks, failures, circuit changes, and the model's own turns. */
@@ -40,10 +31,9 @@ export interface LlmSource {
 }
 
 export interface ProviderRuntimeOptions {
-  agent: Agent;
-  /** The text of agent.yaml and its path, to point at the line of a configuration error. */
-  yamlText: string;
-  file: string;
+  /** The agent with its checked `providers:` section (configured-agent.ts). */
+  agent: ConfiguredAgent;
+  /** Where OPENAI_BASE_URL, VISEMO_LLM_MODEL and the key variables are read. */
   env: Record<string, string | undefined>;
   timeouts: HopTimeouts;
   /** The warmed embedded synthesizer: the last hop of every speech chain. */
@@ -65,15 +55,16 @@ export interface ProviderRuntime {
 }
 
 /**
- * Builds an agent's providers from its `providers:` section and the environment: the language
- * model (a fallback chain), the synthesizer chain ending in the embedded Flite, and the recognizer
- * chain ending in the agent's grammar recognizer, which is given the buffered utterance when a
- * cloud recognizer fails. Hops without a `timeoutMs` get one that leaves the embedded hop time
- * within the session's own hop limit. Configuration errors point at agent.yaml's line.
+ * The one place cloud and self-hosted providers are composed: from the agent's checked
+ * `providers:` section and the environment, the language model (a fallback chain), the synthesizer
+ * chain ending in the embedded Flite, and the recognizer chain ending in the agent's grammar
+ * recognizer, which is given the buffered utterance when a cloud recognizer fails. Hops without a
+ * `timeoutMs` get one that leaves the embedded hop time within the session's own hop limit. With
+ * nothing configured, the embedded providers are given back as they are.
  */
 export function createProviderRuntime(options: ProviderRuntimeOptions): ProviderRuntime {
   const { agent, env } = options;
-  const config = validateProviders(options);
+  const config = agent.providers;
   const warnings: string[] = [];
   const breakers: CircuitBreaker[] = [];
 
@@ -122,7 +113,7 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
  * VISEMO_LLM_MODEL, else `llm.model`, else `llama3.2`; OPENAI_API_KEY is sent when set.
  */
 export function environmentModel(
-  agent: Agent,
+  agent: Pick<ConfiguredAgent, 'spec'>,
   env: Record<string, string | undefined>,
   onEvent?: RuntimeEventListener,
 ): ChatFallbackChain | null {
@@ -137,76 +128,6 @@ export function environmentModel(
   return new ChatFallbackChain([{ provider: model }], { onEvent });
 }
 
-/** Validates `providers:` and the names `llm:` refers to; every problem located in agent.yaml. */
-function validateProviders(options: ProviderRuntimeOptions): ProvidersConfig | null {
-  const { agent, yamlText, file, env } = options;
-  const issues: AgentIssue[] = [];
-  const at = (path: AgentFieldPath, message: string): AgentIssue => ({
-    ...locateAgentField(yamlText, file, path),
-    field: formatFieldPath(path),
-    message,
-  });
-
-  const intents = new Set(agent.spec.intents.map((i) => i.name));
-  agent.spec.llm?.routing.intents?.forEach((name, i) => {
-    if (!intents.has(name))
-      issues.push(at(['llm', 'routing', 'intents', i], `no intent is named \`${name}\``));
-  });
-
-  let config: ProvidersConfig | null = null;
-  if (agent.spec.providers !== undefined) {
-    const parsed = ProvidersConfigSchema.safeParse(agent.spec.providers);
-    if (parsed.success) {
-      config = parsed.data;
-      issues.push(...missingKeys(config, env, at));
-    } else {
-      for (const issue of parsed.error.issues) {
-        const path = ['providers', ...issue.path.filter((s): s is string | number => typeof s !== 'symbol')];
-        if (issue.code === 'unrecognized_keys') {
-          for (const key of issue.keys) issues.push(at([...path, key], unknownKeyMessage(key)));
-        } else {
-          issues.push(at(path, lowerFirst(issue.message.replace(/^Invalid input: /, ''))));
-        }
-      }
-    }
-  }
-  if (issues.length > 0) {
-    throw new AgentDefinitionError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
-  }
-  return config;
-}
-
-/** Providers whose key variable is not set; only the variable's name is ever shown. */
-function missingKeys(
-  config: ProvidersConfig,
-  env: Record<string, string | undefined>,
-  at: (path: AgentFieldPath, message: string) => AgentIssue,
-): AgentIssue[] {
-  const issues: AgentIssue[] = [];
-  for (const kind of ['llm', 'tts', 'asr'] as const) {
-    config[kind].forEach((hop, i) => {
-      // OpenAI-compatible servers may take no key (Ollama, vLLM); the adapter asks for one where needed.
-      if (hop.type === 'openai-compatible' || !('apiKeyEnv' in hop) || !hop.apiKeyEnv) return;
-      if (!env[hop.apiKeyEnv]?.trim()) {
-        issues.push(
-          at(
-            ['providers', kind, i, 'apiKeyEnv'],
-            `${hop.type} needs its API key in the environment variable ${hop.apiKeyEnv}, which is not set`,
-          ),
-        );
-      }
-    });
-  }
-  return issues;
-}
-
-function unknownKeyMessage(key: string): string {
-  if (/^(api_?key|key|token|secret|password)$/i.test(key)) {
-    return `unknown field \`${key}\`: keys are never written in agent.yaml; put it in an environment variable and name that with \`apiKeyEnv\``;
-  }
-  return `unknown field \`${key}\``;
-}
-
 /**
  * The chains the runtime needs from the configured ones: the embedded synthesizer (and, with speech
  * input, the grammar recognizer) appended as the last hop when the section leaves them out, and hop
@@ -215,9 +136,9 @@ function unknownKeyMessage(key: string): string {
 function withChainDefaults(config: ProvidersConfig, options: ProviderRuntimeOptions): ProvidersConfig {
   const { timeouts } = options;
   const embeddedTts = (h: { type: string }) => h.type === 'flite' || h.type === 'embedded';
-  const tts = [...config.tts];
+  const tts: HopConfig<'tts'>[] = [...config.tts];
   if (tts.length > 0 && !tts.some(embeddedTts)) tts.push({ type: 'embedded' });
-  let asr = options.grammar ? [...config.asr] : [];
+  let asr: HopConfig<'asr'>[] = options.grammar ? [...config.asr] : [];
   if (asr.length > 0 && !asr.some((h) => h.type === 'embedded')) asr.push({ type: 'embedded' });
   asr = asr.filter((h) => h.type !== 'embedded' || options.grammar);
 
@@ -234,9 +155,5 @@ function withChainDefaults(config: ProvidersConfig, options: ProviderRuntimeOpti
     llm: config.llm.map((h) => ({ ...h, timeoutMs: h.timeoutMs ?? llmHopMs })),
     tts: tts.map((h) => (embeddedTts(h) ? h : { ...h, timeoutMs: h.timeoutMs ?? ttsHopMs })),
     asr: asr.map((h) => (h.type === 'embedded' ? h : { ...h, timeoutMs: h.timeoutMs ?? asrHopMs })),
-  } as ProvidersConfig;
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  };
 }

@@ -1,4 +1,5 @@
 import type {
+  ChatModel,
   DialoguePolicy,
   IntentClassifier,
   SpeechRecognizer,
@@ -17,7 +18,8 @@ export const DEFAULT_TIMEOUTS: HopTimeouts = { asrMs: 5000, dialogueMs: 10_000, 
 
 /**
  * Everything one agent needs to hold conversations: built once per server, shared by its sessions.
- * Stateful parts (VAD, dialogue) are made per session through the factories.
+ * Each stage's provider is a member (`nlu`, `recognizer`, `synthesizer`, `llm`), whatever chain of
+ * vendors it is made of; stateful parts (VAD, dialogue) are made per session through the factories.
  */
 export interface AgentRuntime {
   readonly persona: { name: string; language: string; voice: string };
@@ -25,6 +27,11 @@ export interface AgentRuntime {
   /** Absent when the agent has no speech input (text-only). */
   readonly recognizer: SpeechRecognizer | null;
   readonly synthesizer: SpeechSynthesizer;
+  /**
+   * The language model `createDialogue` answers with where the agent's own dialogue has none.
+   * Null or absent: the agent answers everything itself.
+   */
+  readonly llm?: ChatModel | null;
   readonly timeouts: HopTimeouts;
   /**
    * The silence that ends a turn once the recognizer reports a complete sentence

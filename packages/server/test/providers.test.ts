@@ -13,10 +13,13 @@ import {
   startServer,
   type TestServer,
 } from '../../providers/test/servers.js';
+import { loadConfiguredAgent } from '../src/configured-agent.js';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../src/embedded-runtime.js';
+import { createServer } from '../src/http/server.js';
 import type { ServerEvent } from '../src/protocol/server-events.js';
 import type { RuntimeEvent } from '../src/provider-runtime.js';
 import { ConversationSession } from '../src/session/conversation-session.js';
+import { TestCaller } from './support/test-caller.js';
 
 const supportAgent = fileURLToPath(new URL('../../../examples/support-agent', import.meta.url));
 /** No NLU intent matches it, and no knowledge page answers it. */
@@ -199,6 +202,8 @@ llm:
 
   it('streams an off-domain answer sentence by sentence, speaking the first before the rest exists', async () => {
     expect(runtime.llm).toEqual({ name: 'fallback(openai-compatible:test-model)', source: 'providers' });
+    // The model is a stage of the runtime, like the recognizer and the synthesizer.
+    expect(runtime.runtime.llm?.name).toBe('fallback(openai-compatible:test-model)');
     const rest = deferred();
     replies.push(
       // A sentence end is certain once the next sentence starts: the model holds after its first letter.
@@ -401,6 +406,7 @@ describe('speech providers in a chain', () => {
       );
       const { runtime, events } = await runtimeWithEvents(dir);
       expect(runtime.llm).toBeNull();
+      expect(runtime.runtime.llm).toBeNull();
       // Flite is appended as the last hop; the first hop's voice is the default voice.
       expect(runtime.runtime.synthesizer.name).toMatch(/^fallback\(openai-tts:\S+ > flite\)$/);
       expect(runtime.runtime.persona.voice).toBe('nova');
@@ -467,6 +473,83 @@ describe('speech input in a chain', () => {
     } finally {
       await flite.close();
       await asr.close();
+    }
+  });
+});
+
+describe('provider health and metrics of a served agent', () => {
+  it('shows each circuit in /health and each provider in /metrics, and tells the client only protocol events', async () => {
+    const tts = await startServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }));
+    });
+    const dir = await agentWith(
+      'served',
+      `providers:
+  llm:
+    - type: openai-compatible
+      baseURL: ${llm.origin}/v1
+      model: counted-model
+  tts:
+    - type: openai-compatible
+      baseURL: ${tts.origin}/v1
+  retry: { retries: 0 }
+  circuitBreaker: { failureThreshold: 1 }`,
+    );
+    const embedded = await createEmbeddedRuntime(dir, { speechInput: false, env: {} });
+    const app = await createServer({
+      runtime: embedded.runtime,
+      onProviderEvent: embedded.onProviderEvent,
+      breakers: embedded.breakers,
+    });
+    try {
+      const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+      replies.push(async (_req, res) => {
+        sseHeaders(res);
+        res.write(chunk({ content: 'Try a local guide for pizza.' }));
+        res.write(chunk({}, 'stop'));
+        res.write(
+          `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 41, completion_tokens: 7 } })}\n\n`,
+        );
+        res.end('data: [DONE]\n\n');
+      });
+      const caller = await TestCaller.start(url, { audio: true });
+      caller.send({ type: 'text', text: OFF_DOMAIN });
+      await caller.waitFor('turn.end');
+      caller.socket.close();
+      expect(JSON.parse(llm.requests.at(-1)?.body.toString() ?? '{}').stream_options).toEqual({
+        include_usage: true,
+      });
+
+      // Timings and usage go to the metrics; the client's provider events stay those of the protocol.
+      const told = caller.of('provider').map((e) => e.event);
+      expect(told).toContain('provider-fallback');
+      expect(told).not.toContain('provider-call');
+
+      const health = (await app.inject({ url: '/health' })).json();
+      expect(health).toMatchObject({ status: 'ok' });
+      expect(health.providers).toEqual([
+        { provider: 'openai-compatible:counted-model', state: 'closed', failures: 0 },
+        { provider: 'openai-tts:gpt-4o-mini-tts', state: 'open', failures: 1 },
+        { provider: 'flite', state: 'closed', failures: 0 },
+      ]);
+
+      const metrics = (await app.inject({ url: '/metrics' })).body;
+      const model = 'kind="llm",provider="openai-compatible:counted-model"';
+      expect(metrics).toContain(`visemo_provider_first_byte_seconds_count{${model}} 1`);
+      expect(metrics).toContain(`visemo_provider_call_seconds_count{${model},outcome="ok"} 1`);
+      expect(metrics).toContain(`visemo_provider_usage_total{${model},unit="input_tokens"} 41`);
+      expect(metrics).toContain(`visemo_provider_usage_total{${model},unit="output_tokens"} 7`);
+      expect(metrics).toMatch(
+        /visemo_provider_call_seconds_count\{kind="tts",provider="openai-tts:gpt-4o-mini-tts",outcome="failed"\} 1\n/,
+      );
+      expect(metrics).toMatch(
+        /visemo_provider_first_byte_seconds_count\{kind="tts",provider="flite"\} [1-9]/,
+      );
+    } finally {
+      await app.close();
+      await embedded.close();
+      await tts.close();
     }
   });
 });
@@ -539,6 +622,21 @@ llm:
     ]);
     expect(issues[0]?.message).toMatch(/apiKeyEnv/);
     expect(issues[1]?.message).toMatch(/order_staus/);
+  });
+
+  it('are found when the agent is loaded, which then carries its checked providers', async () => {
+    const dir = await agentWith(
+      'checked',
+      `providers:
+  tts:
+    - type: elevenlabs
+      voiceId: abc`,
+    );
+    await expect(loadConfiguredAgent(dir, { env: {} })).rejects.toBeInstanceOf(AgentDefinitionError);
+    const agent = await loadConfiguredAgent(dir, { env: { ELEVENLABS_API_KEY: 'xi' } });
+    expect(agent.providers?.tts).toEqual([{ type: 'elevenlabs', voiceId: 'abc' }]);
+    // Embedded only: the section is neither checked nor used.
+    expect((await loadConfiguredAgent(dir, { env: {}, providers: false })).providers).toBeNull();
   });
 
   it('name the unset key variable, never a value', async () => {

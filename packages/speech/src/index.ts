@@ -1,10 +1,15 @@
 export * from './align/index.js';
-export { benchAsr } from './asr/bench-asr.js';
 export * from './asr/index.js';
+// The engines underneath, for code that measures or warms them up on their own.
+export {
+  createDecoder,
+  loadSoundSwallower,
+  type NativeDecoder,
+  type SoundSwallowerRuntime,
+} from './asr/soundswallower.js';
 export * from './audio/resample.js';
 export * from './audio/wav.js';
-export { benchFlite } from './flite/bench-flite.js';
 export * from './flite/flite-synthesizer.js';
+export { type FliteModule, fliteModule, fliteWasmPath, wasiShimUrl } from './flite/flite-wasm.js';
 export * from './flite/text-normalizer.js';
-export { benchVad } from './vad/bench-vad.js';
 export * from './vad/index.js';

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { boundaryErrors, fliteSample } from '../src/align/bench-alignment.js';
 import {
   AlignerThread,
   estimateAlignment,
@@ -10,6 +9,7 @@ import {
   lettersToPhones,
   speakableWords,
 } from '../src/align/index.js';
+import { boundaryErrors, fliteSample } from './support/flite-phones.js';
 
 const PHONE_SET = new Set(
   'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(

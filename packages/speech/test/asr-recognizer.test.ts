@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DIGIT_STRINGS, IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from '../src/asr/bench-asr.js';
+import { GrammarRecognizer } from '../src/asr/index.js';
+import { FliteSynthesizer } from '../src/flite/flite-synthesizer.js';
+import {
+  DIGIT_STRINGS,
+  IN_GRAMMAR,
+  OUT_OF_GRAMMAR,
+  SUPPORT_DOMAIN,
+} from './support/customer-support-domain.js';
 import {
   cardsRecordings,
   fliteSpeech,
   POCKETSPHINX_DATA,
   readRaw16,
   wordErrors,
-} from '../src/asr/bench-fixtures.js';
-import { GrammarRecognizer } from '../src/asr/index.js';
-import { FliteSynthesizer } from '../src/flite/flite-synthesizer.js';
+} from './support/speech-fixtures.js';
 
 async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array, chunk = 320) {
   const stream = recognizer.start();
@@ -44,7 +49,7 @@ describe('GrammarRecognizer on Flite voices', () => {
         }
       }
     }
-    // Measured: 98.6% word accuracy, 97% accepted on the whole in-grammar set (bench-asr).
+    // Measured: 98.6% word accuracy, 97% accepted on the whole in-grammar set (bench/speech/asr.ts).
     expect(1 - errors / words).toBeGreaterThan(0.93);
     expect(understood / total).toBeGreaterThan(0.9);
   });

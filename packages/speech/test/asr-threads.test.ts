@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RecognitionStream, SpeechRecognizer, Transcript } from '@visemo/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from '../src/asr/bench-asr.js';
-import { fliteSpeech, POCKETSPHINX_DATA, readRaw16 } from '../src/asr/bench-fixtures.js';
 import { GrammarRecognizer, RecognizerThreads } from '../src/asr/index.js';
+import { IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from './support/customer-support-domain.js';
+import { fliteSpeech, POCKETSPHINX_DATA, readRaw16 } from './support/speech-fixtures.js';
 
 async function transcribe(recognizer: SpeechRecognizer, samples: Int16Array, chunk = 320) {
   const stream = recognizer.start();

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { VadEvent, VoiceActivityDetector } from '@visemo/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDefaultVad, EndpointerVad, SileroVad } from '../src/vad/index.js';
+import { TurnState } from '../src/vad/turn-state.js';
 import {
   cardsRecordings,
   fliteSpeech,
@@ -9,10 +11,8 @@ import {
   padAndMix,
   readRaw16,
   referenceSpan,
-} from '../src/asr/bench-fixtures.js';
-import { vadSegments } from '../src/vad/bench-vad.js';
-import { createDefaultVad, EndpointerVad, SileroVad } from '../src/vad/index.js';
-import { TurnState } from '../src/vad/turn-state.js';
+} from './support/speech-fixtures.js';
+import { vadSegments } from './support/vad-segments.js';
 
 const BEFORE_MS = 1000;
 const AFTER_MS = 1500;

@@ -55,13 +55,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   for (const note of security.notes) process.stderr.write(`… ${note}\n`);
 
   const started = performance.now();
-  const { runtime, agent, warnings, onProviderEvent, close } = await createEmbeddedRuntime(agentDir, {
-    onProgress: (step) => process.stderr.write(`… ${step}\n`),
-    synthesisCacheBytes: cacheMb * 1024 * 1024,
-    recognizerThreads,
-    warmDecoders: Math.max(1, speakers),
-    prerender: true,
-  });
+  const { runtime, agent, warnings, onProviderEvent, breakers, close } = await createEmbeddedRuntime(
+    agentDir,
+    {
+      onProgress: (step) => process.stderr.write(`… ${step}\n`),
+      synthesisCacheBytes: cacheMb * 1024 * 1024,
+      recognizerThreads,
+      warmDecoders: Math.max(1, speakers),
+      prerender: true,
+    },
+  );
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
@@ -70,6 +73,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     runtime,
     webRoot: web.outDir,
     onProviderEvent,
+    breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     ...security.options,
   });

@@ -1,7 +1,6 @@
 import type { PcmAudio } from '@visemo/core';
 import { ErrorCode, PIPELINE_SAMPLE_RATE, VisemoError } from '@visemo/core';
-import { floatToPcm16, resample } from './resample.js';
-import { decodePcm16, decodeWav } from './wav.js';
+import { readWav, resample } from '@visemo/speech';
 
 /** Encoded audio formats the TTS providers answer with. `pcm` needs its sample rate. */
 export type EncodedAudioFormat =
@@ -13,7 +12,7 @@ export type EncodedAudioFormat =
 /**
  * Decodes a whole TTS answer to mono PCM16 at `targetRate` (16 kHz by default). MP3 goes through
  * mpg123 and Ogg Opus through libopus, both compiled to WebAssembly (mpg123-decoder,
- * ogg-opus-decoder); WAV and raw PCM are read here.
+ * ogg-opus-decoder); raw PCM is read here, WAV by `readWav` of `@visemo/speech`.
  */
 export async function decodeAudio(
   bytes: Uint8Array,
@@ -26,7 +25,7 @@ export async function decodeAudio(
       decoded = decodePcm16(bytes, format.sampleRate);
       break;
     case 'wav':
-      decoded = decodeWav(bytes);
+      decoded = readWav(bytes);
       break;
     case 'mp3': {
       const { MPEGDecoder } = await import('mpg123-decoder');
@@ -54,6 +53,28 @@ export async function decodeAudio(
     }
   }
   return resample(decoded, targetRate);
+}
+
+/** Raw little-endian signed 16-bit mono PCM. An odd trailing byte is dropped. */
+export function decodePcm16(bytes: Uint8Array, sampleRate: number): PcmAudio {
+  const frames = Math.floor(bytes.length / 2);
+  const samples = new Int16Array(frames);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, frames * 2);
+  for (let i = 0; i < frames; i++) samples[i] = view.getInt16(i * 2, true);
+  return { samples, sampleRate };
+}
+
+/** Float samples in [-1, 1] (one channel or the mean of several) → PCM16. */
+function floatToPcm16(channels: readonly Float32Array[], frames: number): Int16Array {
+  const out = new Int16Array(frames);
+  const n = channels.length || 1;
+  for (let i = 0; i < frames; i++) {
+    let sum = 0;
+    for (const c of channels) sum += c[i] ?? 0;
+    const v = sum / n;
+    out[i] = Math.max(-32768, Math.min(32767, Math.round(v < 0 ? v * 32768 : v * 32767)));
+  }
+  return out;
 }
 
 function checkDecoded(

@@ -2,6 +2,7 @@ import type { SpeechSynthesizer, SynthesisRequest, SynthesisResult } from '@vise
 import { decodeAudio, type EncodedAudioFormat } from '../audio/decode.js';
 import { providerFetch } from '../http/request.js';
 import { forcedAlignmentTiming, type TimingSource } from '../timing/timing.js';
+import { characterCount } from '../usage.js';
 
 export interface AzureSpeechConfig {
   /** Subscription key, sent as `Ocp-Apim-Subscription-Key`. */
@@ -64,7 +65,7 @@ export class AzureSpeechSynthesizer implements SpeechSynthesizer {
     const bytes = new Uint8Array(await response.arrayBuffer());
     const audio = await decodeAudio(bytes, azureFormat(outputFormat));
     const { words, phones, visemes } = await this.timing(audio, request.text);
-    return { audio, phones, visemes, words };
+    return { audio, phones, visemes, words, usage: { characters: characterCount(request.text) } };
   }
 }
 

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { codeForStatus, isRetryableStatus, ProviderError, redact } from '../errors.js';
 import { vendorError } from '../http/request.js';
 import { parseRetryAfter } from '../http/retry-after.js';
+import { audioSeconds } from '../usage.js';
 
 export interface DeepgramConfig {
   apiKey: string;
@@ -85,6 +86,8 @@ class DeepgramStream implements RecognitionStream {
   private readonly finals: string[] = [];
   private readonly confidences: number[] = [];
   private interim = '';
+  /** Samples sent (or queued while connecting): what Deepgram bills. */
+  private samples = 0;
   private pending: Buffer[] = [];
   private error: ProviderError | VisemoError | undefined;
   private closed = false;
@@ -184,7 +187,11 @@ class DeepgramStream implements RecognitionStream {
     if (this.socket.readyState === WebSocket.OPEN) {
       this.socket.send(bytes);
       this.lastSend = Date.now();
-    } else if (this.socket.readyState === WebSocket.CONNECTING) this.pending.push(Buffer.from(bytes));
+      this.samples += samples.length;
+    } else if (this.socket.readyState === WebSocket.CONNECTING) {
+      this.pending.push(Buffer.from(bytes));
+      this.samples += samples.length;
+    }
   }
 
   partial(): string {
@@ -222,7 +229,12 @@ class DeepgramStream implements RecognitionStream {
       this.confidences.length === 0
         ? 0
         : this.confidences.reduce((s, c) => s + c, 0) / this.confidences.length;
-    return { text, confidence, understood: text !== '' };
+    return {
+      text,
+      confidence,
+      understood: text !== '',
+      usage: { audioSeconds: audioSeconds(this.samples, SAMPLE_RATE) },
+    };
   }
 
   cancel(): void {

@@ -3,6 +3,7 @@ import { ErrorCode } from '@visemo/core';
 import { decodeAudio, type EncodedAudioFormat } from '../audio/decode.js';
 import { ProviderError } from '../errors.js';
 import { providerFetch } from '../http/request.js';
+import { characterCount } from '../usage.js';
 import { type CharacterAlignment, timingsFromCharacters } from './characters.js';
 
 export interface ElevenLabsConfig {
@@ -92,7 +93,7 @@ export class ElevenLabsSynthesizer implements SpeechSynthesizer {
       });
     }
     const { words, phones, visemes } = timingsFromCharacters(alignment, answer.normalized_alignment);
-    return { audio, phones, visemes, words };
+    return { audio, phones, visemes, words, usage: { characters: characterCount(request.text) } };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatModel, ChatRequest, ChatStreamPart, ToolCall } from '@visemo/core';
+import type { ChatMessage, ChatModel, ChatRequest, ChatStreamPart, ChatUsage, ToolCall } from '@visemo/core';
 import { ErrorCode } from '@visemo/core';
 import { ProviderError, redact } from '../errors.js';
 import { abortReason, bodyChunks, providerFetch } from '../http/request.js';
@@ -23,6 +23,11 @@ export interface OpenAIChatConfig extends OpenAICompatibleConfig {
    * vLLM, llama.cpp and LM Studio read `max_tokens`, the default.
    */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Asks for the token counts at the end of the stream (`stream_options.include_usage`), which the
+   * finish part then carries. On by default; off for a server that refuses the field.
+   */
+  includeUsage?: boolean;
   /** Extra body fields passed through as they are (e.g. `top_p`, vLLM's `guided_json`). */
   extraBody?: Record<string, unknown>;
 }
@@ -30,6 +35,7 @@ export interface OpenAIChatConfig extends OpenAICompatibleConfig {
 export interface AzureOpenAIChatConfig extends AzureOpenAIConfig {
   name?: string;
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  includeUsage?: boolean;
   extraBody?: Record<string, unknown>;
 }
 
@@ -42,6 +48,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
   private readonly endpoint: ResolvedEndpoint;
   private readonly model: string | undefined;
   private readonly maxTokensField: string;
+  private readonly includeUsage: boolean;
   private readonly extraBody: Record<string, unknown>;
 
   constructor(options: {
@@ -49,12 +56,14 @@ export class OpenAICompatibleChatModel implements ChatModel {
     endpoint: ResolvedEndpoint;
     model?: string;
     maxTokensField?: string;
+    includeUsage?: boolean;
     extraBody?: Record<string, unknown>;
   }) {
     this.name = options.name;
     this.endpoint = options.endpoint;
     this.model = options.model;
     this.maxTokensField = options.maxTokensField ?? 'max_tokens';
+    this.includeUsage = options.includeUsage ?? true;
     this.extraBody = options.extraBody ?? {};
   }
 
@@ -77,7 +86,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
       });
       if (!response.body) throw this.broken('the answer has no body', false);
       const calls = new ToolCallAccumulator();
-      let finish: ChatStreamPart | undefined;
+      let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
+      let usage: ChatUsage | undefined;
       let delivered = false;
       try {
         for await (const event of parseSse(bodyChunks(response.body))) {
@@ -91,6 +101,8 @@ export class OpenAICompatibleChatModel implements ChatModel {
             throw this.broken(`unreadable stream chunk: ${data.slice(0, 80)}`, delivered, error);
           }
           if (chunk.error) throw this.streamedError(chunk.error, delivered);
+          // With include_usage the counts come in a last chunk of their own, after finish_reason.
+          if (chunk.usage) usage = usageOf(chunk.usage);
           for (const choice of chunk.choices ?? []) {
             if ((choice.index ?? 0) !== 0) continue;
             const text = choice.delta?.content;
@@ -117,7 +129,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       }
       for (const call of calls.complete()) yield { type: 'tool-call', call };
       done = true;
-      yield finish;
+      yield usage ? { ...finish, usage } : finish;
     } finally {
       // A consumer that stops early (barge-in, break) must not leave the upstream request open.
       if (!done) controller.abort(request.signal?.reason);
@@ -132,6 +144,7 @@ export class OpenAICompatibleChatModel implements ChatModel {
       stream: true,
     };
     if (this.model !== undefined) body.model = this.model;
+    if (this.includeUsage) body.stream_options = { include_usage: true };
     if (request.tools?.length) {
       body.tools = request.tools.map((t) => ({
         type: 'function',
@@ -178,6 +191,7 @@ export function createOpenAIChatModel(config: OpenAIChatConfig): OpenAICompatibl
     endpoint: resolveOpenAIEndpoint(config),
     model: config.model,
     maxTokensField: config.maxTokensField,
+    includeUsage: config.includeUsage,
     extraBody: config.extraBody,
   });
 }
@@ -188,6 +202,7 @@ export function createAzureOpenAIChatModel(config: AzureOpenAIChatConfig): OpenA
     name: config.name ?? `azure-openai:${config.deployment}`,
     endpoint: resolveAzureEndpoint(config),
     maxTokensField: config.maxTokensField,
+    includeUsage: config.includeUsage,
     extraBody: config.extraBody,
   });
 }
@@ -211,7 +226,17 @@ interface StreamChunk {
     delta?: { role?: string; content?: string | null; tool_calls?: ToolCallDelta[] };
     finish_reason?: string | null;
   }[];
+  usage?: WireUsage | null;
   error?: WireError;
+}
+
+interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
+function usageOf(usage: WireUsage): ChatUsage {
+  return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
 }
 
 /**

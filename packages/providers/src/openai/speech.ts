@@ -2,6 +2,7 @@ import type { SpeechSynthesizer, SynthesisRequest, SynthesisResult } from '@vise
 import { decodeAudio, type EncodedAudioFormat } from '../audio/decode.js';
 import { providerFetch } from '../http/request.js';
 import { forcedAlignmentTiming, type TimingSource } from '../timing/timing.js';
+import { characterCount } from '../usage.js';
 import {
   endpointUrl,
   type OpenAICompatibleConfig,
@@ -73,6 +74,6 @@ export class OpenAISpeechSynthesizer implements SpeechSynthesizer {
       format === 'pcm' ? { type: 'pcm', sampleRate: PCM_RATE } : { type: format };
     const audio = await decodeAudio(bytes, encoded);
     const { words, phones, visemes } = await this.timing(audio, request.text);
-    return { audio, phones, visemes, words };
+    return { audio, phones, visemes, words, usage: { characters: characterCount(request.text) } };
   }
 }

@@ -1,9 +1,10 @@
 import type { RecognitionStream, SpeechRecognizer, Transcript } from '@visemo/core';
 import { ErrorCode, VisemoError } from '@visemo/core';
-import { encodeWav } from '../audio/wav.js';
+import { writeWav } from '@visemo/speech';
 import { ProviderError } from '../errors.js';
 import { providerFetch } from '../http/request.js';
 import { linkedController } from '../http/signals.js';
+import { audioSeconds } from '../usage.js';
 import {
   endpointUrl,
   type OpenAICompatibleConfig,
@@ -93,7 +94,7 @@ export class OpenAITranscriptionRecognizer implements SpeechRecognizer {
     const form = new FormData();
     form.append(
       'file',
-      new Blob([encodeWav({ samples, sampleRate: SAMPLE_RATE })], { type: 'audio/wav' }),
+      new Blob([writeWav({ samples, sampleRate: SAMPLE_RATE })], { type: 'audio/wav' }),
       'utterance.wav',
     );
     form.append('model', this.config.model ?? 'whisper-1');
@@ -119,7 +120,7 @@ export class OpenAITranscriptionRecognizer implements SpeechRecognizer {
         cause: error,
       });
     }
-    return this.transcript(answer);
+    return { ...this.transcript(answer), usage: { audioSeconds: audioSeconds(total, SAMPLE_RATE) } };
   }
 
   private transcript(answer: TranscriptionAnswer): Transcript {

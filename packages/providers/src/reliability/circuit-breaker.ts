@@ -4,6 +4,14 @@ import { emit, type ProviderEventListener } from './events.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** A breaker as a health check shows it. */
+export interface CircuitReport {
+  provider: string;
+  state: CircuitState;
+  /** Consecutive failures counted so far. */
+  failures: number;
+}
+
 export interface CircuitBreakerOptions {
   provider: string;
   /** Consecutive failures that open the circuit; 5 by default. */
@@ -47,6 +55,15 @@ export class CircuitBreaker {
       emit(this.onEvent, { type: 'circuit-half-open', provider: this.provider });
     }
     return this.current;
+  }
+
+  /**
+   * The state now, without the side effects of `state`: an open circuit past its wait shows as
+   * half-open, but only a call moves it there (and reports it).
+   */
+  report(): CircuitReport {
+    const due = this.current === 'open' && this.now() - this.openedAt >= this.resetAfterMs;
+    return { provider: this.provider, state: due ? 'half-open' : this.current, failures: this.failures };
   }
 
   /** Adds a listener for this breaker's events (a chain forwards them to its own). */

@@ -1,5 +1,10 @@
+import type { ChatUsage, RecognitionUsage, SynthesisUsage } from '@visemo/core';
+
 /** The three provider kinds a fallback chain can hold. */
 export type ProviderKind = 'llm' | 'tts' | 'asr';
+
+/** What a call cost, as the provider reported it: tokens, characters or seconds of audio. */
+export type ProviderUsage = ChatUsage | SynthesisUsage | RecognitionUsage;
 
 /**
  * What the reliability layer reports. A session forwards these to metrics, logs and the studio;
@@ -14,6 +19,21 @@ export type ProviderEvent =
       code: string;
       message: string;
       elapsedMs: number;
+    }
+  | {
+      /**
+       * One call to one provider ended, measured where the chain made it (retries included: they
+       * are what the turn waited for). `firstByteMs`: a model's first streamed part; a synthesizer's
+       * audio, which comes whole; absent for recognizers and calls that failed before it.
+       * `durationMs`: to the end of the stream or the result; for a recognizer from `finish()`.
+       */
+      type: 'provider-call';
+      kind: ProviderKind;
+      provider: string;
+      outcome: 'ok' | 'failed' | 'aborted';
+      firstByteMs?: number;
+      durationMs: number;
+      usage?: ProviderUsage;
     }
   | { type: 'provider-fallback'; kind: ProviderKind; from: string; to: string }
   | { type: 'provider-skipped'; kind: ProviderKind; provider: string; reason: 'circuit-open' }

@@ -14,7 +14,7 @@ import { ProviderError } from '../errors.js';
 import { abortReason } from '../http/request.js';
 import { linkedController } from '../http/signals.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { emit, type ProviderEventListener, type ProviderKind } from './events.js';
+import { emit, type ProviderEventListener, type ProviderKind, type ProviderUsage } from './events.js';
 
 /** One provider in a chain, with the time it gets before the chain moves on. */
 export interface FallbackHop<P> {
@@ -38,6 +38,14 @@ interface Hop<P extends { name: string }> {
   provider: P;
   timeoutMs: number | undefined;
   breaker: CircuitBreaker;
+}
+
+/** How one call to a hop went, for its `provider-call` event. */
+interface CallReport {
+  outcome: 'ok' | 'failed' | 'aborted';
+  startedAt: number;
+  firstByteMs?: number;
+  usage?: ProviderUsage;
 }
 
 /**
@@ -107,12 +115,30 @@ export abstract class FallbackChain<P extends { name: string }> {
       } catch (error) {
         const abortedNow = abortReason(signal);
         hop.breaker.recordFailure(abortedNow ?? error);
-        if (abortedNow) throw abortedNow;
+        if (abortedNow) {
+          this.reportCall(hop, { outcome: 'aborted', startedAt: started });
+          throw abortedNow;
+        }
         failures.push(error);
         this.reportFailure(hop, error, performance.now() - started);
+        this.reportCall(hop, { outcome: 'failed', startedAt: started });
       }
     }
     throw chainError(this.kind, failures);
+  }
+
+  /** Time and usage of one call: the metrics of each provider come from here. */
+  protected reportCall(hop: Hop<P>, call: CallReport): void {
+    if (!this.onEvent) return;
+    emit(this.onEvent, {
+      type: 'provider-call',
+      kind: this.kind,
+      provider: hop.provider.name,
+      outcome: call.outcome,
+      ...(call.firstByteMs === undefined ? {} : { firstByteMs: Math.round(call.firstByteMs) }),
+      durationMs: Math.round(performance.now() - call.startedAt),
+      ...(call.usage ? { usage: call.usage } : {}),
+    });
   }
 
   protected reportFailure(hop: Hop<P>, error: unknown, elapsedMs: number): void {
@@ -157,14 +183,17 @@ export class ChatFallbackChain extends FallbackChain<ChatModel> implements ChatM
           first: IteratorResult<ChatStreamPart>;
           hop: Hop<ChatModel>;
           dispose: () => void;
+          startedAt: number;
+          firstByteMs: number;
         }
       | undefined;
     await this.attempt(request.signal, async (hop) => {
+      const startedAt = performance.now();
       const { controller, dispose } = linkedController(request.signal);
       const iterator = hop.provider.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
       try {
         const first = await firstPart(iterator, hop, controller);
-        opened = { iterator, first, hop, dispose };
+        opened = { iterator, first, hop, dispose, startedAt, firstByteMs: performance.now() - startedAt };
       } catch (error) {
         controller.abort(error);
         dispose();
@@ -173,23 +202,30 @@ export class ChatFallbackChain extends FallbackChain<ChatModel> implements ChatM
       }
     });
     if (!opened) return;
-    const { iterator, hop, dispose } = opened;
+    const { iterator, hop, dispose, startedAt, firstByteMs } = opened;
     let finished = false;
+    let failed: 'failed' | 'aborted' | undefined;
+    let finish: Extract<ChatStreamPart, { type: 'finish' }> | undefined;
     try {
       let next = opened.first;
       while (!next.done) {
+        if (next.value.type === 'finish') finish = next.value;
         yield next.value;
         next = await iterator.next();
       }
       finished = true;
     } catch (error) {
       const aborted = abortReason(request.signal);
+      failed = aborted ? 'aborted' : 'failed';
       hop.breaker.recordFailure(aborted ?? error);
       if (!aborted) this.reportFailure(hop, error, 0);
       throw aborted ?? error;
     } finally {
       if (!finished) await iterator.return?.().catch(() => {});
       dispose();
+      // A caller that stops reading before the finish part (barge-in) cut the call short.
+      const outcome = failed ?? (finished || finish ? 'ok' : 'aborted');
+      this.reportCall(hop, { outcome, startedAt, firstByteMs, usage: finish?.usage });
     }
   }
 }
@@ -229,16 +265,21 @@ export class SynthesisFallbackChain extends FallbackChain<SpeechSynthesizer> imp
   }
 
   synthesize(request: SynthesisRequest): Promise<SynthesisResult> {
-    return this.attempt(request.signal, (hop, index) => {
+    return this.attempt(request.signal, async (hop, index) => {
       // A voice belongs to one provider; later hops use their own default.
       const voice =
         index === 0 || (request.voice && hop.provider.voices.includes(request.voice))
           ? request.voice
           : undefined;
       const call = (signal: AbortSignal) => hop.provider.synthesize({ ...request, voice, signal });
-      return hop.timeoutMs === undefined
+      const startedAt = performance.now();
+      const result = await (hop.timeoutMs === undefined
         ? call(request.signal ?? new AbortController().signal)
-        : withDeadline(hop.provider.name, hop.timeoutMs, request.signal, call);
+        : withDeadline(hop.provider.name, hop.timeoutMs, request.signal, call));
+      // The audio comes whole: its first byte is its last.
+      const firstByteMs = performance.now() - startedAt;
+      this.reportCall(hop, { outcome: 'ok', startedAt, firstByteMs, usage: result.usage });
+      return result;
     });
   }
 }
@@ -298,11 +339,15 @@ export class RecognitionFallbackChain extends FallbackChain<SpeechRecognizer> im
             current = stream;
             currentHop = hop;
           }
-          if (hop.timeoutMs === undefined) return stream.finish();
-          return withDeadline(hop.provider.name, hop.timeoutMs, options.signal, (signal) => {
-            signal.addEventListener('abort', () => stream.cancel(), { once: true });
-            return stream.finish();
-          });
+          const startedAt = performance.now();
+          const transcript = await (hop.timeoutMs === undefined
+            ? stream.finish()
+            : withDeadline(hop.provider.name, hop.timeoutMs, options.signal, (signal) => {
+                signal.addEventListener('abort', () => stream.cancel(), { once: true });
+                return stream.finish();
+              }));
+          this.reportCall(hop, { outcome: 'ok', startedAt, usage: transcript.usage });
+          return transcript;
         }),
     };
   }

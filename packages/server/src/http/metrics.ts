@@ -1,8 +1,19 @@
+import type { ProviderEvent } from '@visemo/providers';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnLatency } from '../protocol/server-events.js';
 
 /** Bucket bounds in seconds: fine below 300 ms, where the latency targets sit. */
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5];
+
+/** A provider call spans a model's first token to a whole streamed answer: up to tens of seconds. */
+const PROVIDER_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13, 20, 30];
+
+export type ProviderCall = Extract<ProviderEvent, { type: 'provider-call' }>;
+
+/** A provider report that feeds the metrics rather than a session's notices. */
+export function isProviderCall(event: { type: string }): event is ProviderCall {
+  return event.type === 'provider-call';
+}
 
 const HOPS: Record<keyof TurnLatency, string> = {
   asrFinalMs: 'asr_final',
@@ -13,8 +24,10 @@ const HOPS: Record<keyof TurnLatency, string> = {
 };
 
 /**
- * Prometheus metrics of one server: per-hop latency histograms, turns, sessions, errors, and the
- * process metrics (CPU, memory, event-loop delay: the first sign of a server past its capacity).
+ * Prometheus metrics of one server: per-hop latency histograms, turns, sessions, errors, each
+ * provider's time to first byte, call time and billed usage (from the fallback chains'
+ * `provider-call` reports), and the process metrics (CPU, memory, event-loop delay: the first sign
+ * of a server past its capacity).
  */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -40,6 +53,26 @@ export class ServerMetrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  private readonly providerFirstByte = new Histogram({
+    name: 'visemo_provider_first_byte_seconds',
+    help: "Time to a provider's first streamed part (a synthesizer's audio, which comes whole)",
+    labelNames: ['kind', 'provider'],
+    buckets: PROVIDER_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly providerCallSeconds = new Histogram({
+    name: 'visemo_provider_call_seconds',
+    help: 'Duration of provider calls, by outcome (ok, failed, aborted)',
+    labelNames: ['kind', 'provider', 'outcome'],
+    buckets: PROVIDER_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly providerUsage = new Counter({
+    name: 'visemo_provider_usage_total',
+    help: 'What providers bill, by unit: input_tokens, output_tokens, characters, audio_seconds',
+    labelNames: ['kind', 'provider', 'unit'],
+    registers: [this.registry],
+  });
   readonly sessions = new Gauge({
     name: 'visemo_sessions',
     help: 'Sessions open now',
@@ -56,5 +89,25 @@ export class ServerMetrics {
 
   recordError(code: string): void {
     this.errors.inc({ code });
+  }
+
+  recordProviderCall(call: ProviderCall): void {
+    const { kind, provider } = call;
+    if (call.firstByteMs !== undefined)
+      this.providerFirstByte.observe({ kind, provider }, call.firstByteMs / 1000);
+    this.providerCallSeconds.observe({ kind, provider, outcome: call.outcome }, call.durationMs / 1000);
+    const usage = call.usage;
+    if (!usage) return;
+    const units: [string, number][] =
+      'inputTokens' in usage
+        ? [
+            ['input_tokens', usage.inputTokens],
+            ['output_tokens', usage.outputTokens],
+          ]
+        : 'characters' in usage
+          ? [['characters', usage.characters]]
+          : [['audio_seconds', usage.audioSeconds]];
+    for (const [unit, amount] of units)
+      if (amount > 0) this.providerUsage.inc({ kind, provider, unit }, amount);
   }
 }

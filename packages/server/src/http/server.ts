@@ -1,13 +1,14 @@
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode } from '@visemo/core';
+import type { CircuitReport } from '@visemo/providers';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
-import { ServerMetrics } from './metrics.js';
+import { isProviderCall, ServerMetrics } from './metrics.js';
 import {
   redactedLogger,
   registerSecurity,
@@ -24,6 +25,8 @@ export interface ServerOptions extends ServerSecurityOptions {
   webRoot?: string;
   /** Subscribes to the runtime's provider reports; each is sent to the session whose turn caused it. */
   onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
+  /** The runtime's circuit breakers (`EmbeddedRuntime.breakers`), shown by `GET /health`. */
+  breakers?: readonly { report(): CircuitReport }[];
 }
 
 /**
@@ -44,9 +47,17 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES, ...websocketSecurity } });
   const security = await registerSecurity(app, options);
 
-  const unsubscribe = options.onProviderEvent?.((event) => turnContext.getStore()?.notify(toNotice(event)));
+  // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
+  const unsubscribe = options.onProviderEvent?.((event) => {
+    if (isProviderCall(event)) metrics.recordProviderCall(event);
+    else turnContext.getStore()?.notify(toNotice(event));
+  });
 
-  app.get('/health', async () => ({ status: 'ok', sessions: sessions.size }));
+  app.get('/health', async () => ({
+    status: 'ok',
+    sessions: sessions.size,
+    providers: (options.breakers ?? []).map((breaker) => breaker.report()),
+  }));
 
   app.get('/metrics', async (_request, reply) => {
     metrics.sessions.set(sessions.size);

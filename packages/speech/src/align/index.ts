@@ -1,5 +1,4 @@
 export { AlignerThread } from './aligner-thread.js';
-export { benchAlignment } from './bench-alignment.js';
 export { estimateAlignment, estimateAlignmentFromText } from './estimate.js';
 export {
   type Alignment,

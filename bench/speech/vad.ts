@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VoiceActivityDetector } from '@visemo/core';
+import { EndpointerVad, SileroVad } from '@visemo/speech';
 import {
   cardsRecordings,
   FLITE_CLI_VOICES,
@@ -13,10 +14,10 @@ import {
   readRaw16,
   readWavFile,
   referenceSpan,
-  SHARED_SPEECH,
-} from '../asr/bench-fixtures.js';
-import { EndpointerVad } from './endpointer-vad.js';
-import { SileroVad } from './silero-vad.js';
+} from '../../packages/speech/test/support/speech-fixtures.js';
+import { vadSegments } from '../../packages/speech/test/support/vad-segments.js';
+import { SHARED_DATA } from '../shared-data.js';
+import type { BenchRow } from '../table.js';
 
 /**
  * VAD measurements: speech-span accuracy on real and Flite speech padded with silence (clean and
@@ -25,7 +26,6 @@ import { SileroVad } from './silero-vad.js';
 
 const BEFORE_MS = 1000;
 const AFTER_MS = 1500;
-const CHUNK = 320;
 
 type Condition = { name: string; noise?: { kind: 'white' | 'pink'; snrDb: number } };
 const CONDITIONS: Condition[] = [
@@ -72,11 +72,12 @@ function speechClips(): { name: string; samples: Int16Array }[] {
     for (const c of cardsRecordings()) clips.push(c);
     clips.push({ name: 'goforward', samples: readRaw16(join(POCKETSPHINX_DATA, 'goforward.raw')) });
   }
-  const tsv = join(SHARED_SPEECH, 'transcripts.tsv');
+  const speech = join(SHARED_DATA, 'speech');
+  const tsv = join(speech, 'transcripts.tsv');
   if (existsSync(tsv)) {
     for (const line of readFileSync(tsv, 'utf8').trim().split('\n')) {
       const file = line.split('\t')[0] as string;
-      clips.push({ name: file, samples: readWavFile(join(SHARED_SPEECH, file)).samples });
+      clips.push({ name: file, samples: readWavFile(join(speech, file)).samples });
     }
   }
   if (hasFliteCli()) {
@@ -86,27 +87,6 @@ function speechClips(): { name: string; samples: Int16Array }[] {
     });
   }
   return clips;
-}
-
-/** Runs a detector over audio in 20 ms chunks; returns its segments (an open one ends with the audio). */
-export function vadSegments(
-  vad: VoiceActivityDetector,
-  samples: Int16Array,
-): { startMs: number; endMs: number }[] {
-  vad.reset();
-  const segments: { startMs: number; endMs: number }[] = [];
-  let open = -1;
-  for (let i = 0; i < samples.length; i += CHUNK) {
-    for (const event of vad.push(samples.subarray(i, i + CHUNK))) {
-      if (event.type === 'speech-start') open = event.atMs;
-      else if (open >= 0) {
-        segments.push({ startMs: open, endMs: event.atMs });
-        open = -1;
-      }
-    }
-  }
-  if (open >= 0) segments.push({ startMs: open, endMs: samples.length / 16 });
-  return segments;
 }
 
 export async function measureVad(detectors?: VoiceActivityDetector[]): Promise<VadMeasurement> {
@@ -186,9 +166,9 @@ export async function measureVad(detectors?: VoiceActivityDetector[]): Promise<V
 }
 
 /** For the benchmark runner: span errors, false starts and CPU per VAD. */
-export async function benchVad(): Promise<{ name: string; value: number; unit: string }[]> {
+export async function benchVad(): Promise<BenchRow[]> {
   const m = await measureVad();
-  const out: { name: string; value: number; unit: string }[] = [];
+  const out: BenchRow[] = [];
   for (const row of m.rows) {
     const key = `vad.${row.vad}.${row.condition.replace(/\s+/g, '_')}`;
     out.push({ name: `${key}.detected`, value: row.detected / Math.max(1, row.clips), unit: 'ratio' });

@@ -1,13 +1,13 @@
 /**
  * Draws docs/lipsync-alignment.png: one Flite sentence's waveform under four mouth-opening tracks
  * (Flite's true phones, forced alignment, the text-only estimate, the volume-driven mouth).
- * Run: `node --import tsx packages/speech/src/align/render-figure.ts` (needs `flite` and
+ * Run: `node --import tsx bench/speech/render-alignment-figure.ts` (needs `flite` and
  * `rsvg-convert` from Debian's librsvg2-bin).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { phonesToVisemes } from '@visemo/core';
-import { alignmentSamples, opennessTrack, pearson, volumeTrack } from './bench-alignment.js';
+import { alignmentSamples, opennessTrack, pearson, volumeTrack } from './alignment.js';
 
 const TEXT = 'Please move my appointment to Friday morning, maybe around ten.';
 const [sample] = await alignmentSamples([TEXT]);
@@ -92,7 +92,7 @@ for (let s = 0; s <= durationMs / 1000; s += 0.5) {
   );
 }
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
-const out = new URL('../../../../docs/lipsync-alignment.png', import.meta.url).pathname;
+const out = new URL('../../docs/lipsync-alignment.png', import.meta.url).pathname;
 writeFileSync(`${out}.svg`, svg);
 execFileSync('rsvg-convert', ['-o', out, `${out}.svg`]);
 execFileSync('rm', [`${out}.svg`]);

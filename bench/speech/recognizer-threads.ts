@@ -3,17 +3,16 @@
  * (`GrammarRecognizer`) against worker threads (`RecognizerThreads`), as a server feeds them: 20 ms
  * of audio per stream every 20 ms, all streams starting together.
  *
- * Run: node --import tsx packages/speech/src/asr/bench-recognizer-threads.ts [streams...]
+ * Run: node --import tsx bench/speech/recognizer-threads.ts [streams...]
  * Each configuration runs in a fresh process, so the memory figures are its own.
  */
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { SpeechRecognizer } from '@visemo/core';
-import { IN_GRAMMAR, SUPPORT_DOMAIN } from './bench-asr.js';
-import { fliteSpeech } from './bench-fixtures.js';
-import { GrammarRecognizer } from './grammar-recognizer.js';
-import { RecognizerThreads } from './recognizer-thread.js';
+import { GrammarRecognizer, RecognizerThreads } from '@visemo/speech';
+import { IN_GRAMMAR, SUPPORT_DOMAIN } from '../../packages/speech/test/support/customer-support-domain.js';
+import { fliteSpeech } from '../../packages/speech/test/support/speech-fixtures.js';
 
 const CHUNK = 320;
 const CHUNK_MS = 20;

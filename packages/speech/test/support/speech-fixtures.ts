@@ -3,17 +3,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PcmAudio } from '@visemo/core';
-import { toPipelineAudio } from '../audio/resample.js';
-import { readWav } from '../audio/wav.js';
+import { toPipelineAudio } from '../../src/audio/resample.js';
+import { readWav } from '../../src/audio/wav.js';
 
 /**
  * Speech for tests and benchmarks, made or read at run time: Flite voices from the Debian `flite`
- * command, real recordings from Debian's pocketsphinx-testdata and the shared data folder. Nothing
- * here is committed audio.
+ * command and real recordings from Debian's pocketsphinx-testdata. Nothing here is committed audio.
  */
 
 export const POCKETSPHINX_DATA = '/usr/share/pocketsphinx/test/data';
-export const SHARED_SPEECH = join(import.meta.dirname, '../../../../../shared/data/speech');
 
 export const FLITE_CLI_VOICES = ['slt', 'rms', 'awb', 'kal'] as const;
 

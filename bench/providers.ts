@@ -3,15 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatModel, SpeechSynthesizer } from '@visemo/core';
 import { chunkSentences } from '@visemo/dialogue';
+import { ChatFallbackChain, createOpenAIChatModel } from '@visemo/providers';
 import { FliteSynthesizer } from '@visemo/speech';
-import { createOpenAIChatModel } from './openai/chat.js';
-import { ChatFallbackChain } from './reliability/fallback.js';
-
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-}
+import type { BenchRow } from './table.js';
 
 const REPLY =
   'Sure, I can help you with that booking. We have a table for two free at seven tonight, or at eight thirty if you prefer a later dinner. Shall I reserve one of those for you? I can also add a note about any allergies.';
