@@ -37,6 +37,14 @@ export const ErrorCode = {
   StorageIntegrity: 'storage_integrity',
   /** No stored subject (visitor) has this id. */
   UnknownSubject: 'unknown_subject',
+  /** No valid session token: missing, malformed, expired, or signed with another key. */
+  Unauthorized: 'unauthorized',
+  /** A browser page from an origin the server does not serve connected to it. */
+  OriginNotAllowed: 'origin_not_allowed',
+  /** Too many connections, or connection attempts, from one address or subject. */
+  ConnectionLimit: 'connection_limit',
+  /** The server would be reachable from other hosts without keys to authenticate callers. */
+  AuthNotConfigured: 'auth_not_configured',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

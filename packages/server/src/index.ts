@@ -1,3 +1,19 @@
+export { type AdminGuard, requireAdminKey } from './auth/admin-key.js';
+export { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './auth/connection-gate.js';
+export {
+  type ResolvedSecurity,
+  type SecurityEnvironmentOptions,
+  securityFromEnvironment,
+} from './auth/environment.js';
+export { ConnectionCounter, KeyedRateLimiter } from './auth/keyed-limits.js';
+export {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  type IssuedToken,
+  MIN_SECRET_BYTES,
+  type SessionClaims,
+  SessionTokens,
+} from './auth/session-tokens.js';
+export { PROTOCOL_V1, TOKEN_PROTOCOL_PREFIX } from './auth/subprotocol.js';
 export {
   type ConfiguredAgent,
   type ConfiguredAgentOptions,
@@ -11,6 +27,8 @@ export {
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';
+export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/security.js';
+export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
 export { createServer, type ServerOptions } from './http/server.js';
 export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
 export * from './protocol/limits.js';

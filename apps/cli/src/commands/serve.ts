@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { createEmbeddedRuntime, createServer } from '@visemo/server';
+import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N]
+                    [--recognizer-threads N] [--insecure]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -13,7 +13,12 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
   --speakers N              people who may start talking at the same moment without waiting
                             for a speech decoder to be made (default 8; about 25 MB each)
   --recognizer-threads N    decode speech on N worker threads, 0 on the main thread
-                            (default 2, or 0 on a single core)`;
+                            (default 2, or 0 on a single core)
+  --insecure                on a host other machines reach, serve without authentication
+                            when no keys are set (docs/security.md)
+
+Sessions need a token: VISEMO_TOKEN_SECRET and VISEMO_API_KEYS give them out through
+POST /v1/tokens; on 127.0.0.1 without them, pages of this machine get one from /v1/dev-token.`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -25,6 +30,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'tts-cache-mb': { type: 'string' },
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
+      insecure: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -44,6 +50,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     availableParallelism() >= 2 ? 2 : 0,
   );
   const speakers = parseCount(values.speakers, '--speakers', 8);
+  // Before the agent loads: a server that must not start says so at once.
+  const security = securityFromEnvironment(process.env, { host, insecure: values.insecure ?? false });
+  for (const note of security.notes) process.stderr.write(`… ${note}\n`);
 
   const started = performance.now();
   const { runtime, agent, warnings, onProviderEvent, breakers, close } = await createEmbeddedRuntime(
@@ -66,6 +75,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     onProviderEvent,
     breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    ...security.options,
   });
   const address = await app.listen({ port, host });
   process.stderr.write(

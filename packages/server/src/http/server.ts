@@ -9,8 +9,14 @@ import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
 import { isProviderCall, ServerMetrics } from './metrics.js';
+import {
+  redactedLogger,
+  registerSecurity,
+  type ServerSecurityOptions,
+  websocketSecurity,
+} from './security.js';
 
-export interface ServerOptions {
+export interface ServerOptions extends ServerSecurityOptions {
   runtime: AgentRuntime;
   /** Sessions held at once; one more is refused with `session_limit`. */
   maxSessions?: number;
@@ -31,13 +37,15 @@ const HARD_FRAME_LIMIT_BYTES = 1024 * 1024;
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: redactedLogger(options.logger),
+    trustProxy: options.trustProxy ?? false,
   });
   const sessions = new Map<string, ConversationSession>();
   const metrics = new ServerMetrics();
   const maxSessions = options.maxSessions ?? 200;
 
-  await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES } });
+  await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES, ...websocketSecurity } });
+  const security = await registerSecurity(app, options);
 
   // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
   const unsubscribe = options.onProviderEvent?.((event) => {
@@ -57,7 +65,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return metrics.registry.metrics();
   });
 
-  app.get('/v1/ws', { websocket: true }, (socket: WebSocket) => {
+  app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
+    if (!security.admit(socket, request)) return;
     if (sessions.size >= maxSessions) {
       send(socket, {
         type: 'error',
