@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConversationSession } from '../src/session/conversation-session.js';
+import { ConversationSession, type SessionOptions } from '../src/session/conversation-session.js';
+import type { TurnRecord } from '../src/session/turn-record.js';
 import {
   audio,
   FRAME_SAMPLES,
@@ -37,9 +38,10 @@ interface Conversation {
 async function converse(
   agent: ScriptedAgent,
   start: Record<string, unknown> = { greet: false },
+  options: SessionOptions = {},
+  transport = new RecordingTransport(),
 ): Promise<Conversation> {
-  const transport = new RecordingTransport();
-  const session = new ConversationSession(agent.runtime, transport);
+  const session = new ConversationSession(agent.runtime, transport, options);
   const send = async (message: Record<string, unknown>) => {
     session.handleText(JSON.stringify(message));
     await settle();
@@ -549,5 +551,116 @@ describe('a conversation session', () => {
     await settle();
     expect(c.transport.log.length).toBe(sent);
     expect(c.agent.recognizer.streams.map((s) => s.cancelled)).toEqual([true]);
+  });
+
+  it('sends every unexpected error to onInternalError once, with its turn, and the client its typed error', async () => {
+    const seen: { error: unknown; where: unknown }[] = [];
+    const onInternalError = (error: unknown, where: unknown) => seen.push({ error, where });
+    const c = await converse(scriptedAgent(), { greet: false }, { onInternalError });
+    await c.send({ type: 'text', text: 'crash' });
+    expect(c.transport.log).toContain('error internal internal error');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.error).toBeInstanceOf(TypeError);
+    expect((seen[0]?.error as Error | undefined)?.stack).toMatch(/scripted dialogue bug/);
+    expect(seen[0]?.where).toEqual({ sessionId: c.session.id, turnId: 1 });
+    // The client's faults and a provider's typed failures are not the server's.
+    await c.send({ type: 'dance' });
+    c.agent.recognizer.expect('when are you open', { fail: true });
+    await c.speak(utterance(400));
+    expect(c.transport.of('error').map((e) => e.code)).toEqual([
+      'internal',
+      'unknown_message_type',
+      'provider_timeout',
+    ]);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends a transport that fails while reporting an error, and a failing hook, to onInternalError', async () => {
+    class BrokenTransport extends RecordingTransport {
+      override sendEvent(event: Parameters<RecordingTransport['sendEvent']>[0]): void {
+        if (event.type === 'error') throw new Error('socket gone');
+        super.sendEvent(event);
+      }
+    }
+    const seen: unknown[] = [];
+    const c = await converse(
+      scriptedAgent(),
+      { greet: false },
+      {
+        onInternalError: (error) => seen.push(error),
+        onTurn: () => {
+          throw new Error('store down');
+        },
+      },
+      new BrokenTransport(),
+    );
+    await c.send({ type: 'dance' });
+    await c.send({ type: 'text', text: 'order 1' });
+    expect(seen.map((e) => (e as Error).message)).toEqual(['socket gone', 'store down']);
+    // The conversation goes on.
+    await c.send({ type: 'text', text: 'order 2' });
+    expect(c.transport.of('turn.end').map((e) => e.turnId)).toEqual([1, 2]);
+  });
+
+  it("hands each turn's record to onTurn as it ends", async () => {
+    const records: TurnRecord[] = [];
+    const c = await converse(scriptedAgent(), { greet: true }, { onTurn: (r) => records.push(r) });
+    c.agent.recognizer.expect('order 42 backup');
+    await c.speak(utterance(400));
+    await c.send({ type: 'text', text: 'refund' });
+    expect(records.map((r) => [r.turnId, r.input])).toEqual([
+      [0, 'greeting'],
+      [1, 'speech'],
+      [2, 'text'],
+    ]);
+    expect(records[0]).toEqual({
+      sessionId: c.session.id,
+      turnId: 0,
+      input: 'greeting',
+      answeredBy: 'greeting',
+      replyText: 'Hello there. How can I help?',
+      // The person speaks over the greeting after it was sent in full: the record, made as the turn
+      // ended, keeps what was true then (the transcript marks the interruption).
+      spokenText: 'Hello there. How can I help?',
+      interrupted: false,
+      latency: { ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 30 },
+      providers: { synthesizer: 'scripted-tts', notices: [] },
+      endedSession: false,
+    });
+    expect(records[1]).toEqual({
+      sessionId: c.session.id,
+      turnId: 1,
+      input: 'speech',
+      user: { text: 'order 42 backup', confidence: 0.8125, understood: true },
+      nlu: {
+        intent: 'order_status',
+        confidence: 0.91234,
+        entities: [{ entity: 'order_number', value: '42', text: '42' }],
+      },
+      answeredBy: 'flow',
+      replyText: 'Order 42 is on its way.',
+      spokenText: 'Order 42 is on its way.',
+      interrupted: false,
+      latency: { asrFinalMs: 10, nluMs: 2, dialogueMs: 5, ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 47 },
+      providers: { recognizer: 'scripted-asr', synthesizer: 'scripted-tts', notices: [] },
+      endedSession: false,
+    });
+    expect(records[2]).toMatchObject({ answeredBy: 'knowledge', source: 'knowledge/returns.md#Refunds' });
+    // What the client was sent in turn.end is the record's.
+    const ends = c.transport.of('turn.end');
+    expect(ends.map((e) => [e.turnId, e.interrupted, e.spokenText, e.latency])).toEqual(
+      records.map((r) => [r.turnId, r.interrupted, r.spokenText, r.latency]),
+    );
+  });
+
+  it('records the provider reports of a turn with it', async () => {
+    const records: TurnRecord[] = [];
+    const c = await converse(scriptedAgent(), { greet: false }, { onTurn: (r) => records.push(r) });
+    await c.send({ type: 'text', text: 'backup' });
+    expect(records[0]?.providers).toEqual({
+      synthesizer: 'scripted-tts',
+      notices: [{ event: 'provider-fallback', kind: 'tts', from: 'primary', to: 'backup' }],
+    });
+    expect(records[0]?.answeredBy).toBe('llm');
   });
 });

@@ -50,9 +50,9 @@ interface OpenUtterance {
 }
 
 /**
- * The first half of the pipeline: microphone audio → VAD → streaming recognition → end of turn.
- * It yields frames lazily, so the session acts on each before the stage goes on: a barge-in stops
- * the answer before the recognizer is even started.
+ * The first half of the pipeline: microphone audio → VAD → streaming recognition → end of turn
+ * (the second, from the words on, is turn-pipeline.ts). It yields frames lazily, so the session
+ * acts on each before the stage goes on: a barge-in stops the answer before the recognizer starts.
  */
 export class ListeningStage {
   private readonly input: AudioInput;

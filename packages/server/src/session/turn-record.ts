@@ -28,8 +28,8 @@ export interface TurnRecord {
   /** Every sentence of the reply that was sent, joined. */
   replyText: string;
   /**
-   * The reply as the person heard it when the turn ended; a later `playback` report can shorten
-   * it further in the transcript.
+   * The reply as the person heard it when the turn ended. Afterwards the client may still be
+   * playing it: a later `playback` report or barge-in changes the transcript, not this record.
    */
   spokenText: string;
   interrupted: boolean;
