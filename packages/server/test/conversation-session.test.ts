@@ -658,6 +658,7 @@ describe('a conversation session', () => {
     const c = await converse(scriptedAgent(), { greet: false }, { onTurn: (r) => records.push(r) });
     await c.send({ type: 'text', text: 'backup' });
     expect(records[0]?.providers).toEqual({
+      llm: 'scripted-llm',
       synthesizer: 'scripted-tts',
       notices: [{ event: 'provider-fallback', kind: 'tts', from: 'primary', to: 'backup' }],
     });

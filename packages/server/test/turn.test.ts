@@ -17,6 +17,7 @@ function spokenTurn(): Turn {
     input: 'speech',
     inputEndedAt: 1000,
     recognizer: 'grammar-asr',
+    llm: 'llama3.2',
     synthesizer: 'flite',
   });
 }
@@ -154,6 +155,7 @@ describe('a turn', () => {
       spokenText: 'It left',
       interrupted: true,
       latency: { asrFinalMs: 10, nluMs: 1, dialogueMs: 2, ttsFirstAudioMs: 27, speechEndToFirstAudioMs: 40 },
+      // The flow answered, not the model: no llm among the providers.
       providers: {
         recognizer: 'grammar-asr',
         synthesizer: 'flite',
@@ -186,5 +188,12 @@ describe('a turn', () => {
       providers: { notices: [] },
       endedSession: false,
     });
+  });
+
+  it('names the language model among the providers when it answered', () => {
+    const turn = spokenTurn();
+    turn.take({ type: 'reply', answeredBy: 'llm' }, 0);
+    turn.take({ type: 'text', text: 'Try a local guide.' }, 0);
+    expect(turn.record().providers).toEqual({ recognizer: 'grammar-asr', llm: 'llama3.2', notices: [] });
   });
 });

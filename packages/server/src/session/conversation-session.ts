@@ -257,13 +257,14 @@ export class ConversationSession {
   // ---- turns --------------------------------------------------------------------------------------
 
   private newTurn(turnId: number, input: TurnInput, inputEndedAt: number): Turn {
-    const { recognizer, synthesizer } = this.runtime;
+    const { recognizer, llm, synthesizer } = this.runtime;
     return new Turn(turnId, {
       sessionId: this.id,
       input,
       inputEndedAt,
       synthesizer: synthesizer.name,
       ...(recognizer ? { recognizer: recognizer.name } : {}),
+      ...(llm ? { llm: llm.name } : {}),
     });
   }
 

@@ -37,6 +37,8 @@ export interface TurnRecord {
   providers: {
     /** The recognizer that heard a spoken turn (a fallback chain names its members). */
     recognizer?: string;
+    /** The language model, when it answered (`answeredBy: 'llm'`). */
+    llm?: string;
     /** The synthesizer, when audio went out. */
     synthesizer?: string;
     /** Fallbacks, retries and circuit changes during the turn: which provider actually served. */

@@ -10,8 +10,9 @@ export interface TurnSetup {
   input: TurnInput;
   /** The clock's time when the person finished (VAD end of speech, text received, greeting due). */
   inputEndedAt: number;
-  /** Names for the record: the recognizer of a spoken turn, the synthesizer of any audio. */
+  /** Names for the record: the recognizer of a spoken turn, the model, the synthesizer of any audio. */
   recognizer?: string;
+  llm?: string;
   synthesizer: string;
 }
 
@@ -173,7 +174,7 @@ export class Turn {
 
   /** The turn's record, once it has ended: the one place a turn's data is gathered. */
   record(): TurnRecord {
-    const { sessionId, input, recognizer, synthesizer } = this.setup;
+    const { sessionId, input, recognizer, llm, synthesizer } = this.setup;
     const record: TurnRecord = {
       sessionId,
       turnId: this.id,
@@ -190,6 +191,7 @@ export class Turn {
     if (this.answered) record.answeredBy = this.reply.answeredBy;
     if (this.reply.source !== undefined) record.source = this.reply.source;
     if (input === 'speech' && recognizer !== undefined) record.providers.recognizer = recognizer;
+    if (this.reply.answeredBy === 'llm' && this.answered && llm !== undefined) record.providers.llm = llm;
     if (this.spoke) record.providers.synthesizer = synthesizer;
     if (this.handoff !== undefined) record.handoff = this.handoff;
     return record;

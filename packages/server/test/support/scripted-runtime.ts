@@ -332,6 +332,13 @@ export function scriptedAgent(
     nlu: { classify },
     recognizer: options.speech === false ? null : recognizer,
     synthesizer,
+    // The scripted dialogue answers "backup" as if it were this model; it is never called.
+    llm: {
+      name: 'scripted-llm',
+      stream: async function* () {
+        yield { type: 'finish' as const, reason: 'stop' as const };
+      },
+    },
     timeouts: { asrMs: 5000, dialogueMs: 5000, ttsMs: 5000 },
     ...(options.afterPhraseMs !== undefined ? { afterPhraseMs: options.afterPhraseMs } : {}),
     createVad: () => {
