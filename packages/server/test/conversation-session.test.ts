@@ -618,13 +618,13 @@ describe('a conversation session', () => {
       turnId: 0,
       input: 'greeting',
       answeredBy: 'greeting',
-      replyText: 'Hello there. How can I help?',
+      fullReplyText: 'Hello there. How can I help?',
       // The person speaks over the greeting after it was sent in full: the record, made as the turn
       // ended, keeps what was true then (the transcript marks the interruption).
       spokenText: 'Hello there. How can I help?',
       interrupted: false,
       latency: { ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 30 },
-      providers: { synthesizer: 'scripted-tts', notices: [] },
+      providers: { tts: 'scripted-tts', notices: [] },
       endedSession: false,
     });
     expect(records[1]).toEqual({
@@ -638,11 +638,11 @@ describe('a conversation session', () => {
         entities: [{ entity: 'order_number', value: '42', text: '42' }],
       },
       answeredBy: 'flow',
-      replyText: 'Order 42 is on its way.',
+      fullReplyText: 'Order 42 is on its way.',
       spokenText: 'Order 42 is on its way.',
       interrupted: false,
       latency: { asrFinalMs: 10, nluMs: 2, dialogueMs: 5, ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 47 },
-      providers: { recognizer: 'scripted-asr', synthesizer: 'scripted-tts', notices: [] },
+      providers: { asr: 'scripted-asr', tts: 'scripted-tts', notices: [] },
       endedSession: false,
     });
     expect(records[2]).toMatchObject({ answeredBy: 'knowledge', source: 'knowledge/returns.md#Refunds' });
@@ -659,7 +659,7 @@ describe('a conversation session', () => {
     await c.send({ type: 'text', text: 'backup' });
     expect(records[0]?.providers).toEqual({
       llm: 'scripted-llm',
-      synthesizer: 'scripted-tts',
+      tts: 'scripted-tts',
       notices: [{ event: 'provider-fallback', kind: 'tts', from: 'primary', to: 'backup' }],
     });
     expect(records[0]?.answeredBy).toBe('llm');

@@ -150,15 +150,15 @@ describe('a turn', () => {
         entities: [{ entity: 'order_number', value: '42', text: '42' }],
       },
       answeredBy: 'flow',
-      replyText: 'It left. Bye.',
+      fullReplyText: 'It left. Bye.',
       // "Bye." had no audio: what was heard is the words that played.
       spokenText: 'It left',
       interrupted: true,
       latency: { asrFinalMs: 10, nluMs: 1, dialogueMs: 2, ttsFirstAudioMs: 27, speechEndToFirstAudioMs: 40 },
       // The flow answered, not the model: no llm among the providers.
       providers: {
-        recognizer: 'grammar-asr',
-        synthesizer: 'flite',
+        asr: 'grammar-asr',
+        tts: 'flite',
         notices: [{ event: 'provider-fallback', kind: 'tts', from: 'cloud', to: 'flite' }],
       },
       handoff: 'human',
@@ -181,7 +181,7 @@ describe('a turn', () => {
       turnId: 2,
       input: 'text',
       user: { text: 'crash', confidence: 1, understood: true },
-      replyText: '',
+      fullReplyText: '',
       spokenText: '',
       interrupted: true,
       latency: {},
@@ -194,6 +194,6 @@ describe('a turn', () => {
     const turn = spokenTurn();
     turn.take({ type: 'reply', answeredBy: 'llm' }, 0);
     turn.take({ type: 'text', text: 'Try a local guide.' }, 0);
-    expect(turn.record().providers).toEqual({ recognizer: 'grammar-asr', llm: 'llama3.2', notices: [] });
+    expect(turn.record().providers).toEqual({ asr: 'grammar-asr', llm: 'llama3.2', notices: [] });
   });
 });

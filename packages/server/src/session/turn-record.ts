@@ -25,8 +25,8 @@ export interface TurnRecord {
   answeredBy?: AnsweredBy;
   /** The knowledge passage the answer came from. */
   source?: string;
-  /** Every sentence of the reply that was sent, joined. */
-  replyText: string;
+  /** Every sentence of the reply that was sent, joined; `spokenText` is what was heard of it. */
+  fullReplyText: string;
   /**
    * The reply as the person heard it when the turn ended. Afterwards the client may still be
    * playing it: a later `playback` report or barge-in changes the transcript, not this record.
@@ -34,14 +34,15 @@ export interface TurnRecord {
   spokenText: string;
   interrupted: boolean;
   latency: TurnLatency;
+  /** The provider of each hop the turn had, by kind as the providers name them. */
   providers: {
     /** The recognizer that heard a spoken turn (a fallback chain names its members). */
-    recognizer?: string;
+    asr?: string;
     /** The language model, when it answered (`answeredBy: 'llm'`). */
     llm?: string;
     /** The synthesizer, when audio went out. */
-    synthesizer?: string;
-    /** Fallbacks, retries and circuit changes during the turn: which provider actually served. */
+    tts?: string;
+    /** Fallbacks, retries and circuit changes during the turn: which member of a chain served. */
     notices: ProviderNotice[];
   };
   /** The reason, when the dialogue handed the conversation to a person. */

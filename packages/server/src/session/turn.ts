@@ -179,7 +179,7 @@ export class Turn {
       sessionId,
       turnId: this.id,
       input,
-      replyText: this.sentences.join(' '),
+      fullReplyText: this.sentences.join(' '),
       spokenText: this.reply.spokenText(),
       interrupted: this.aborted,
       latency: { ...this.latency },
@@ -190,9 +190,9 @@ export class Turn {
     if (this.nlu) record.nlu = this.nlu;
     if (this.answered) record.answeredBy = this.reply.answeredBy;
     if (this.reply.source !== undefined) record.source = this.reply.source;
-    if (input === 'speech' && recognizer !== undefined) record.providers.recognizer = recognizer;
+    if (input === 'speech' && recognizer !== undefined) record.providers.asr = recognizer;
     if (this.reply.answeredBy === 'llm' && this.answered && llm !== undefined) record.providers.llm = llm;
-    if (this.spoke) record.providers.synthesizer = synthesizer;
+    if (this.spoke) record.providers.tts = synthesizer;
     if (this.handoff !== undefined) record.handoff = this.handoff;
     return record;
   }
