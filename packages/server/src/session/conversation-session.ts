@@ -3,30 +3,30 @@ import {
   type DialoguePolicy,
   ErrorCode,
   isAbortError,
-  PIPELINE_SAMPLE_RATE,
-  type RecognitionStream,
   type Transcript,
   VisemoError,
   type VoiceActivityDetector,
-  withDeadline,
 } from '@visemo/core';
-import {
-  type ClientMessage,
-  parseClientMessage,
-  type SessionStartMessage,
-} from '../protocol/client-messages.js';
-import {
-  MAX_BINARY_FRAME_BYTES,
-  MAX_TEXT_CHARS,
-  MAX_TEXT_FRAME_BYTES,
-  PROTOCOL_VERSION,
-} from '../protocol/limits.js';
-import type { ServerEvent, TurnLatency } from '../protocol/server-events.js';
+import type { ClientMessage, SessionStartMessage } from '../protocol/client-messages.js';
+import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
-import { AudioInput } from './audio-input.js';
-import { SpokenReply } from './spoken-reply.js';
+import { ConversationTranscript, type TranscriptEntry } from './conversation-transcript.js';
+import { FrameDispatcher } from './frame-dispatcher.js';
+import { type ListeningFrame, ListeningStage } from './listening-stage.js';
+import {
+  errorEvent,
+  isInternalError,
+  sessionStartedEvent,
+  transcriptFinalEvent,
+  turnEndEvent,
+} from './session-events.js';
+import { SessionTurns } from './session-turns.js';
+import { Turn } from './turn.js';
 import { type ProviderNotice, turnContext } from './turn-context.js';
 import { runGreetingTurn, runUserTurn, type TurnFrame, type TurnOptions } from './turn-pipeline.js';
+import type { TurnInput, TurnRecord } from './turn-record.js';
+
+export type { TranscriptEntry };
 
 /** Where a session's events go: a WebSocket in the server, an array in tests and benchmarks. */
 export interface SessionTransport {
@@ -35,159 +35,79 @@ export interface SessionTransport {
   close(): void;
 }
 
-export interface TranscriptEntry {
-  turnId: number;
-  role: 'user' | 'agent';
-  text: string;
-  interrupted?: boolean;
-}
-
-interface ActiveTurn {
-  id: number;
-  controller: AbortController;
-  reply: SpokenReply;
-  /** performance.now() when the user finished (VAD speech-end or text received). */
-  inputEndedAt: number;
-  latency: TurnLatency;
-  marks: { transcriptAt?: number; nluAt?: number; firstTextAt?: number };
-}
-
-/** Longest utterance the recognizer takes before the turn is closed for it. */
-const MAX_UTTERANCE_MS = 20_000;
-/** How often a partial transcript is sent while the person speaks. */
-const PARTIAL_INTERVAL_MS = 250;
-
-/** Speech being recognized, from the VAD's start of speech to its end. */
-interface OpenUtterance {
-  stream: RecognitionStream;
-  lastPartial: string;
-  lastPartialAt: number;
-  /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
-  complete: boolean;
+export interface SessionOptions {
+  /**
+   * Every error the session did not expect — a fault of the server, not of the client, a provider
+   * or the input — once, with its stack, for a server to log and count. The client is still sent
+   * its typed `internal` error. By default nothing more is done.
+   */
+  onInternalError?: (error: unknown, where: { sessionId: string; turnId?: number }) => void;
+  /** Each turn's record, as the turn ends. */
+  onTurn?: (record: TurnRecord) => void;
 }
 
 /**
  * One conversation. Transport-agnostic: it takes raw protocol frames and emits protocol events, so
- * the WebSocket server, tests and benchmarks drive the same code.
+ * the WebSocket server, tests and benchmarks drive the same code. The pipeline, stage by stage:
+ *
+ *   listening-stage.ts  microphone audio → VAD → streaming ASR, partials → end of turn → utterance
+ *   turn-pipeline.ts    words → NLU → dialogue → sentence chunker → TTS → turn frames
+ *   turn.ts             turn frames → protocol events, each hop's latency, the turn's record
+ *
+ * and around it: frame-dispatcher.ts takes the client's frames and keeps the session's state,
+ * session-turns.ts knows which turn is playing (what a barge-in stops), conversation-transcript.ts
+ * keeps what was said and heard. This class joins them.
  */
 export class ConversationSession {
   readonly id = randomUUID();
-  private state: 'new' | 'starting' | 'open' | 'closed' = 'new';
-  /** Frames that arrived while the session was starting, handled once it is open. */
-  private readonly backlog: (string | Uint8Array)[] = [];
+  private readonly dispatcher: FrameDispatcher;
+  private readonly turns = new SessionTurns();
+  private readonly conversationTranscript = new ConversationTranscript();
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
-  private vad: VoiceActivityDetector | null = null;
-  private input: AudioInput | null = null;
-  private utterance: OpenUtterance | null = null;
-  private turnCounter = 0;
-  private active: ActiveTurn | null = null;
-  /** The last turn that sent audio: the one a barge-in interrupts while the client still plays it. */
-  private lastSpoken: { id: number; reply: SpokenReply; interrupted: boolean } | null = null;
-  /** Recent turns' replies by turn id, so a late `playback` report still finds its turn. */
-  private readonly spokenReplies = new Map<number, SpokenReply>();
-  private readonly transcriptEntries: TranscriptEntry[] = [];
+  private listening: ListeningStage | null = null;
 
   constructor(
     private readonly runtime: AgentRuntime,
     private readonly transport: SessionTransport,
-  ) {}
+    private readonly options: SessionOptions = {},
+  ) {
+    this.dispatcher = new FrameDispatcher({
+      start: (message) => this.start(message),
+      message: (message) => this.handleMessage(message),
+      audio: (bytes) => this.handleAudio(bytes),
+      error: (error) => this.reportError(error),
+    });
+  }
 
   get transcript(): readonly TranscriptEntry[] {
-    return this.transcriptEntries;
+    return this.conversationTranscript.entries;
   }
 
   get isOpen(): boolean {
-    return this.state === 'open';
+    return this.dispatcher.state === 'open';
   }
 
   /** A text frame from the client. Never throws: problems become `error` events. */
   handleText(frame: string): void {
-    if (this.state === 'starting') {
-      this.backlog.push(frame);
-      return;
-    }
-    try {
-      if (Buffer.byteLength(frame) > MAX_TEXT_FRAME_BYTES) {
-        throw new VisemoError(ErrorCode.MessageTooLarge, `text frame over ${MAX_TEXT_FRAME_BYTES} bytes`);
-      }
-      this.dispatch(parseClientMessage(frame));
-    } catch (error) {
-      this.reportError(error);
-    }
+    this.dispatcher.handleText(frame);
   }
 
   /** A binary frame from the client: microphone audio. Never throws. */
   handleBinary(bytes: Uint8Array): void {
-    if (this.state === 'starting') {
-      this.backlog.push(new Uint8Array(bytes));
-      return;
-    }
-    try {
-      this.requireOpen();
-      if (bytes.byteLength > MAX_BINARY_FRAME_BYTES) {
-        throw new VisemoError(ErrorCode.MessageTooLarge, `binary frame over ${MAX_BINARY_FRAME_BYTES} bytes`);
-      }
-      if (bytes.byteLength % 2 !== 0) {
-        throw new VisemoError(ErrorCode.BadAudio, 'binary frame has an odd byte length: audio must be PCM16');
-      }
-      if (!this.input || !this.vad) {
-        throw new VisemoError(ErrorCode.BadAudio, 'this agent takes no speech input; send text');
-      }
-      this.consumeAudio(this.input.push(bytes));
-    } catch (error) {
-      this.reportError(error);
-    }
+    this.dispatcher.handleBinary(bytes);
   }
 
   /** The transport closed: stop everything this session runs. */
   close(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.active?.controller.abort();
-    this.utterance?.stream.cancel();
-    this.utterance = null;
+    if (!this.dispatcher.close()) return;
+    this.turns.abort();
+    this.listening?.close();
   }
 
-  private dispatch(message: ClientMessage): void {
-    if (message.type === 'session.start') {
-      this.start(message);
-      return;
-    }
-    this.requireOpen();
-    switch (message.type) {
-      case 'text':
-        this.interruptSpeech('client');
-        this.startTurn(message.text, 'text', { text: message.text, confidence: 1, understood: true });
-        break;
-      case 'audio.commit':
-        this.commitUtterance();
-        break;
-      case 'playback':
-        this.recordPlayback(message.turnId, message.playedMs);
-        break;
-      case 'interrupt':
-        this.interruptSpeech('client');
-        break;
-      case 'transcript.get':
-        this.transport.sendEvent({
-          type: 'transcript',
-          entries: this.transcriptEntries.map((e) => ({ ...e })),
-        });
-        break;
-      case 'session.end':
-        this.transport.sendEvent({ type: 'session.ended', reason: 'client' });
-        this.close();
-        this.transport.close();
-        break;
-    }
-  }
+  // ---- the session: start, messages ---------------------------------------------------------------
 
   private start(message: SessionStartMessage): void {
-    if (this.state === 'open' || this.state === 'starting') {
-      throw new VisemoError(ErrorCode.BadMessage, 'the session has already started');
-    }
-    if (this.state === 'closed') throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
     const voices = this.runtime.synthesizer.voices;
     if (message.voice !== undefined && !voices.includes(message.voice)) {
       throw new VisemoError(
@@ -201,160 +121,151 @@ export class ConversationSession {
       this.open(message);
       return;
     }
-    this.input = new AudioInput(message.sampleRate);
     const vad = this.runtime.createVad();
     if (!(vad instanceof Promise)) {
-      this.vad = vad;
+      this.listen(vad, message);
       this.open(message);
       return;
     }
-    this.state = 'starting';
-    vad.then(
-      (ready) => {
-        if (this.state !== 'starting') return;
-        this.vad = ready;
-        this.open(message);
-      },
-      (error: unknown) => {
-        this.state = 'new';
-        this.reportError(error);
-      },
-    );
+    this.dispatcher.starting();
+    vad
+      .then(
+        (ready) => {
+          if (this.dispatcher.state !== 'starting') return;
+          this.listen(ready, message);
+          this.open(message);
+        },
+        (error: unknown) => {
+          this.dispatcher.startFailed();
+          this.reportError(error);
+        },
+      )
+      .catch((error: unknown) => this.internalError(error));
+  }
+
+  private listen(vad: VoiceActivityDetector, message: SessionStartMessage): void {
+    const { recognizer, timeouts, afterPhraseMs } = this.runtime;
+    if (!recognizer) return;
+    this.listening = new ListeningStage({
+      vad,
+      recognizer,
+      inputSampleRate: message.sampleRate,
+      asrTimeoutMs: timeouts.asrMs,
+      ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+    });
   }
 
   private open(message: SessionStartMessage): void {
-    this.state = 'open';
-    this.transport.sendEvent({
-      type: 'session.started',
-      protocol: PROTOCOL_VERSION,
-      sessionId: this.id,
-      agent: { name: this.runtime.persona.name, language: this.runtime.persona.language },
-      audio: { encoding: 'pcm_s16le', sampleRate: PIPELINE_SAMPLE_RATE },
-      limits: {
-        maxTextFrameBytes: MAX_TEXT_FRAME_BYTES,
-        maxBinaryFrameBytes: MAX_BINARY_FRAME_BYTES,
-        maxTextChars: MAX_TEXT_CHARS,
-      },
-    });
-    if (message.greet)
-      this.runTurn(this.nextTurnId(), performance.now(), (options) => runGreetingTurn(options));
-    else this.turnCounter = 1;
-    for (const frame of this.backlog.splice(0)) {
-      if (typeof frame === 'string') this.handleText(frame);
-      else this.handleBinary(frame);
+    this.dispatcher.open();
+    const { persona } = this.runtime;
+    this.transport.sendEvent(sessionStartedEvent(this.id, persona));
+    if (message.greet) {
+      const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
+      this.runTurn(turn, (options) => runGreetingTurn(options));
+    } else this.turns.skipGreeting();
+    this.dispatcher.replayBacklog();
+  }
+
+  private handleMessage(message: Exclude<ClientMessage, { type: 'session.start' }>): void {
+    switch (message.type) {
+      case 'text': {
+        this.interruptSpeech('client');
+        const now = performance.now();
+        const typed: Transcript = { text: message.text, confidence: 1, understood: true };
+        this.beginTurn(this.turns.nextId(), message.text, 'text', typed, now, now);
+        break;
+      }
+      case 'audio.commit':
+        for (const frame of this.requireListening().commit()) this.onListening(frame);
+        break;
+      case 'playback':
+        this.recordPlayback(message.turnId, message.playedMs);
+        break;
+      case 'interrupt':
+        this.interruptSpeech('client');
+        break;
+      case 'transcript.get':
+        this.transport.sendEvent({ type: 'transcript', entries: this.conversationTranscript.copy() });
+        break;
+      case 'session.end':
+        this.end('client');
+        break;
     }
   }
 
-  private requireOpen(): void {
-    if (this.state === 'new' || this.state === 'starting') {
-      throw new VisemoError(ErrorCode.NoSession, 'send session.start first');
-    }
-    if (this.state === 'closed') throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
+  private end(reason: 'client' | 'server'): void {
+    this.transport.sendEvent({ type: 'session.ended', reason });
+    this.close();
+    this.transport.close();
   }
 
-  // ---- audio input: VAD → streaming ASR -------------------------------------------------------
+  // ---- listening: audio → utterances ------------------------------------------------------------
 
-  private consumeAudio(samples: Int16Array): void {
-    const vad = this.vad as VoiceActivityDetector;
-    const input = this.input as AudioInput;
-    for (const event of vad.push(samples)) {
-      this.transport.sendEvent({ type: 'vad', state: event.type, atMs: Math.round(event.atMs) });
-      if (event.type === 'speech-start') {
-        // Barge-in: stop the answer in this same frame, before anything else is sent.
+  private handleAudio(bytes: Uint8Array): void {
+    for (const frame of this.requireListening().push(bytes)) this.onListening(frame);
+  }
+
+  private requireListening(): ListeningStage {
+    if (!this.listening) {
+      throw new VisemoError(ErrorCode.BadAudio, 'this agent takes no speech input; send text');
+    }
+    return this.listening;
+  }
+
+  private onListening(frame: ListeningFrame): void {
+    switch (frame.type) {
+      case 'vad':
+        this.transport.sendEvent({
+          type: 'vad',
+          state: frame.event.type,
+          atMs: Math.round(frame.event.atMs),
+        });
+        break;
+      case 'barge-in':
+        // Stop the answer in this same frame, before anything else is sent.
         this.interruptSpeech('barge-in');
-        this.openUtterance(input.preroll());
-      } else if (this.utterance) {
-        this.closeUtterance(performance.now());
+        break;
+      case 'partial':
+        this.transport.sendEvent({
+          type: 'transcript.partial',
+          turnId: this.turns.upcomingId,
+          text: frame.text,
+        });
+        break;
+      case 'utterance': {
+        const turnId = this.turns.nextId();
+        const { endedAt } = frame;
+        frame.transcript
+          .then((transcript) => {
+            if (!this.isOpen) return;
+            this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, performance.now());
+          })
+          .catch((error: unknown) => {
+            if (!this.isOpen) return;
+            // The person spoke and waits for an answer: say the recognizer failed, then answer as
+            // for speech that was not understood (the dialogue asks them to say it again).
+            this.reportError(error, turnId);
+            const missed: Transcript = { text: '', confidence: 0, understood: false };
+            this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now());
+          })
+          .catch((error: unknown) => this.internalError(error, turnId));
+        break;
       }
     }
-    if (!this.utterance) return;
-    this.utterance.stream.write(samples);
-    if (input.utteranceMs() > MAX_UTTERANCE_MS) {
-      this.closeUtterance(performance.now());
-      return;
-    }
-    this.adjustEndOfTurn(vad, this.utterance);
-    const now = performance.now();
-    if (now - this.utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
-      this.utterance.lastPartialAt = now;
-      const partial = this.utterance.stream.partial();
-      if (partial && partial !== this.utterance.lastPartial) {
-        this.utterance.lastPartial = partial;
-        this.transport.sendEvent({ type: 'transcript.partial', turnId: this.turnCounter, text: partial });
-      }
-    }
-  }
-
-  /**
-   * End of turn: once the recognizer has heard a whole sentence the person has most likely
-   * finished, so the VAD ends the turn after `afterPhraseMs` of silence instead of its hangover.
-   */
-  private adjustEndOfTurn(vad: VoiceActivityDetector, utterance: OpenUtterance): void {
-    const afterPhraseMs = this.runtime.afterPhraseMs;
-    if (afterPhraseMs === undefined || !vad.setHangover) return;
-    const complete = utterance.stream.complete?.() ?? false;
-    if (complete === utterance.complete) return;
-    utterance.complete = complete;
-    vad.setHangover(complete ? afterPhraseMs : null);
-  }
-
-  private openUtterance(preroll: Int16Array): void {
-    const recognizer = this.runtime.recognizer;
-    if (!recognizer) return;
-    this.utterance?.stream.cancel();
-    const stream = recognizer.start();
-    if (preroll.length > 0) stream.write(preroll);
-    this.utterance = { stream, lastPartial: '', lastPartialAt: performance.now(), complete: false };
-    this.vad?.setHangover?.(null);
-    (this.input as AudioInput).startUtterance();
-  }
-
-  /** Push-to-talk released: the utterance ends now, even if the VAD heard no end (or no start). */
-  private commitUtterance(): void {
-    if (!this.input) throw new VisemoError(ErrorCode.BadAudio, 'this agent takes no speech input; send text');
-    if (!this.utterance) {
-      const heard = this.input.sinceLastTurn();
-      if (heard.length === 0) return;
-      this.interruptSpeech('barge-in');
-      this.openUtterance(heard);
-    }
-    this.vad?.reset();
-    this.closeUtterance(performance.now());
-  }
-
-  private closeUtterance(endedAt: number): void {
-    const utterance = this.utterance;
-    if (!utterance) return;
-    this.utterance = null;
-    this.vad?.setHangover?.(null);
-    (this.input as AudioInput).endUtterance();
-    const turnId = this.nextTurnId();
-    const recognizer = this.runtime.recognizer as NonNullable<AgentRuntime['recognizer']>;
-    withDeadline(recognizer.name, this.runtime.timeouts.asrMs, undefined, () => utterance.stream.finish())
-      .then((transcript) => {
-        if (this.state !== 'open') return;
-        this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, performance.now());
-      })
-      .catch((error: unknown) => {
-        utterance.stream.cancel();
-        if (this.state !== 'open') return;
-        // The person spoke and waits for an answer: say the recognizer failed, then answer as for
-        // speech that was not understood (the dialogue asks them to say it again).
-        this.reportError(error);
-        const missed: Transcript = { text: '', confidence: 0, understood: false };
-        this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now());
-      });
   }
 
   // ---- turns --------------------------------------------------------------------------------------
 
-  private nextTurnId(): number {
-    return this.turnCounter++;
-  }
-
-  private startTurn(text: string, source: 'speech' | 'text', transcript: Transcript): void {
-    const now = performance.now();
-    this.beginTurn(this.nextTurnId(), text, source, transcript, now, now);
+  private newTurn(turnId: number, input: TurnInput, inputEndedAt: number): Turn {
+    const { recognizer, llm, synthesizer } = this.runtime;
+    return new Turn(turnId, {
+      sessionId: this.id,
+      input,
+      inputEndedAt,
+      synthesizer: synthesizer.name,
+      ...(recognizer ? { recognizer: recognizer.name } : {}),
+      ...(llm ? { llm: llm.name } : {}),
+    });
   }
 
   private beginTurn(
@@ -365,174 +276,74 @@ export class ConversationSession {
     inputEndedAt: number,
     transcriptAt: number,
   ): void {
-    this.transport.sendEvent({
-      type: 'transcript.final',
-      turnId,
-      text,
-      confidence: round(transcript.confidence, 3),
-      understood: transcript.understood,
-      source,
-    });
-    this.transcriptEntries.push({ turnId, role: 'user', text: transcript.understood ? text : '' });
+    this.transport.sendEvent(transcriptFinalEvent(turnId, text, transcript, source));
+    this.conversationTranscript.addUser(turnId, transcript.understood ? text : '');
+    const turn = this.newTurn(turnId, source, inputEndedAt);
+    turn.transcribed(text, transcript, transcriptAt);
     // A turn that was not understood still gets an answer: the dialogue's fallback asks to rephrase.
     const heard = transcript.understood ? text : '';
-    const turn = this.runTurn(turnId, inputEndedAt, (options) => runUserTurn(heard, options));
-    if (source === 'speech') turn.latency.asrFinalMs = round(transcriptAt - inputEndedAt, 1);
-    turn.marks.transcriptAt = transcriptAt;
+    this.runTurn(turn, (options) => runUserTurn(heard, options));
   }
 
-  private runTurn(
-    turnId: number,
-    inputEndedAt: number,
-    produce: (options: TurnOptions) => AsyncGenerator<TurnFrame>,
-  ): ActiveTurn {
-    this.active?.controller.abort();
+  private runTurn(turn: Turn, produce: (options: TurnOptions) => AsyncGenerator<TurnFrame>): void {
+    this.turns.begin(turn);
     const settings = this.settings as SessionStartMessage;
-    const turn: ActiveTurn = {
-      id: turnId,
-      controller: new AbortController(),
-      reply: new SpokenReply(),
-      inputEndedAt,
-      latency: {},
-      marks: {},
-    };
-    this.active = turn;
     const frames = produce({
       runtime: this.runtime,
       dialogue: this.dialogue as DialoguePolicy,
       speak: settings.audio,
       voice: settings.voice ?? this.runtime.persona.voice,
-      signal: turn.controller.signal,
+      signal: turn.signal,
     });
     // Providers report fallbacks through the turn's async context: see turn-context.ts.
     const notify = (notice: ProviderNotice) => {
-      if (this.state === 'open') this.transport.sendEvent({ type: 'provider', turnId, ...notice });
+      if (!this.isOpen) return;
+      turn.noted(notice);
+      this.transport.sendEvent({ type: 'provider', turnId: turn.id, ...notice });
     };
-    void turnContext.run({ notify }, () => this.pump(turn, frames));
-    return turn;
+    turnContext
+      .run({ notify }, () => this.pump(turn, frames))
+      .catch((error: unknown) => this.internalError(error, turn.id));
   }
 
-  private async pump(turn: ActiveTurn, frames: AsyncGenerator<TurnFrame>): Promise<void> {
+  private async pump(turn: Turn, frames: AsyncGenerator<TurnFrame>): Promise<void> {
     let endSession = false;
     try {
       for await (const frame of frames) {
-        if (turn.controller.signal.aborted || this.state !== 'open') break;
+        if (turn.aborted || !this.isOpen) break;
         endSession = this.emitFrame(turn, frame) || endSession;
       }
     } catch (error) {
-      if (!isAbortError(error) && !turn.controller.signal.aborted) this.reportError(error);
+      if (!isAbortError(error) && !turn.aborted) this.reportError(error, turn.id);
     } finally {
-      await frames.return(undefined).catch(() => undefined);
+      await frames.return(undefined).catch((error: unknown) => {
+        if (!isAbortError(error)) this.internalError(error, turn.id);
+      });
     }
-    if (this.state !== 'open') return;
-    const interrupted = turn.controller.signal.aborted;
-    if (this.active === turn) this.active = null;
-    const spokenText = turn.reply.spokenText();
-    this.transcriptEntries.push({ turnId: turn.id, role: 'agent', text: spokenText, interrupted });
-    if (interrupted) this.dialogue?.replyHeard?.(spokenText);
-    this.transport.sendEvent({
-      type: 'turn.end',
-      turnId: turn.id,
-      interrupted,
-      spokenText,
-      latency: turn.latency,
-    });
-    if (endSession) {
-      this.transport.sendEvent({ type: 'session.ended', reason: 'server' });
-      this.close();
-      this.transport.close();
-    }
+    if (!this.isOpen) return;
+    const interrupted = this.turns.end(turn);
+    const record = turn.record();
+    this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
+    if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);
+    this.transport.sendEvent(turnEndEvent(record));
+    this.publish(record);
+    if (endSession) this.end('server');
   }
 
   /** Sends one frame's events; returns true when the dialogue ended the conversation. */
-  private emitFrame(turn: ActiveTurn, frame: TurnFrame): boolean {
-    const now = performance.now();
-    switch (frame.type) {
-      case 'nlu': {
-        turn.marks.nluAt = now;
-        if (turn.marks.transcriptAt !== undefined)
-          turn.latency.nluMs = round(now - turn.marks.transcriptAt, 2);
-        const { result } = frame;
-        this.transport.sendEvent({
-          type: 'nlu',
-          turnId: turn.id,
-          intent: result.intent,
-          confidence: round(result.confidence, 3),
-          entities: result.entities.map(({ entity, value, text }) => ({ entity, value, text })),
-          ranking: result.ranking
-            .slice(0, 3)
-            .map((r) => ({ intent: r.intent, confidence: round(r.confidence, 3) })),
-        });
-        return false;
-      }
-      case 'reply':
-        turn.reply.answeredBy = frame.answeredBy;
-        turn.reply.source = frame.source;
-        return false;
-      case 'text': {
-        if (turn.marks.firstTextAt === undefined) {
-          turn.marks.firstTextAt = now;
-          if (turn.marks.nluAt !== undefined) turn.latency.dialogueMs = round(now - turn.marks.nluAt, 2);
-        }
-        turn.reply.addText(frame.text);
-        const event: ServerEvent = {
-          type: 'response.text',
-          turnId: turn.id,
-          text: frame.text,
-          answeredBy: turn.reply.answeredBy,
-        };
-        if (turn.reply.source !== undefined) event.source = turn.reply.source;
-        this.transport.sendEvent(event);
-        return false;
-      }
-      case 'expression':
-        this.transport.sendEvent({
-          type: 'expression',
-          turnId: turn.id,
-          expression: frame.expression,
-          intensity: frame.intensity,
-        });
-        return false;
-      case 'audio': {
-        const { synthesis } = frame;
-        const seq = turn.reply.addAudio(synthesis, now);
-        if (seq === 0) {
-          if (turn.marks.firstTextAt !== undefined) {
-            turn.latency.ttsFirstAudioMs = round(now - turn.marks.firstTextAt, 1);
-          }
-          turn.latency.speechEndToFirstAudioMs = round(now - turn.inputEndedAt, 1);
-          this.lastSpoken = { id: turn.id, reply: turn.reply, interrupted: false };
-          this.spokenReplies.set(turn.id, turn.reply);
-          // A client reports playback within a turn or two; older replies need not be kept.
-          for (const id of this.spokenReplies.keys()) if (id < turn.id - 8) this.spokenReplies.delete(id);
-        }
-        this.transport.sendEvent({
-          type: 'audio.chunk',
-          turnId: turn.id,
-          seq,
-          sampleRate: synthesis.audio.sampleRate,
-          samples: synthesis.audio.samples.length,
-          durationMs: round((synthesis.audio.samples.length / synthesis.audio.sampleRate) * 1000, 1),
-          text: frame.text,
-          visemes: synthesis.visemes,
-          words: synthesis.words,
-        });
-        this.transport.sendAudio(synthesis.audio.samples);
-        return false;
-      }
-      case 'tts-failed':
-        this.transport.sendEvent({
-          type: 'error',
-          code: frame.error.code,
-          message: frame.error.message,
-          fatal: false,
-        });
-        return false;
-      case 'handoff':
-        this.transport.sendEvent({ type: 'handoff', turnId: turn.id, reason: frame.reason });
-        return false;
-      case 'end-session':
-        return true;
+  private emitFrame(turn: Turn, frame: TurnFrame): boolean {
+    const step = turn.take(frame, performance.now());
+    if (step.firstAudio) this.turns.spoke(turn);
+    for (const event of step.events) this.transport.sendEvent(event);
+    if (step.audio) this.transport.sendAudio(step.audio);
+    return step.endSession;
+  }
+
+  private publish(record: TurnRecord): void {
+    try {
+      this.options.onTurn?.(record);
+    } catch (error) {
+      this.internalError(error, record.turnId);
     }
   }
 
@@ -541,51 +352,44 @@ export class ConversationSession {
    * an earlier turn's audio, tells it to flush. Runs synchronously, so no further audio leaves.
    */
   private interruptSpeech(reason: 'barge-in' | 'client'): void {
-    const now = performance.now();
-    const active = this.active;
-    if (active) {
-      active.controller.abort();
-      this.active = null;
-      this.transport.sendEvent({ type: 'interrupted', turnId: active.id, reason });
-      if (this.lastSpoken?.id === active.id) this.lastSpoken.interrupted = true;
-      return;
-    }
-    const last = this.lastSpoken;
-    if (last && !last.interrupted && last.reply.isPlayingAt(now)) {
-      last.interrupted = true;
-      this.transport.sendEvent({ type: 'interrupted', turnId: last.id, reason });
-      const entry = this.transcriptEntries.findLast((e) => e.turnId === last.id && e.role === 'agent');
-      if (entry) entry.interrupted = true;
-    }
+    const stopped = this.turns.interrupt(performance.now());
+    if (!stopped) return;
+    this.transport.sendEvent({ type: 'interrupted', turnId: stopped.turnId, reason });
+    if (stopped.ended) this.conversationTranscript.markInterrupted(stopped.turnId);
   }
 
   /** The client says how much of a turn it played: the transcript keeps just that. */
   private recordPlayback(turnId: number, playedMs: number): void {
-    const entry = this.transcriptEntries.findLast((e) => e.turnId === turnId && e.role === 'agent');
-    const reply = this.spokenReplies.get(turnId);
+    const reply = this.turns.replyOf(turnId);
     if (!reply) return;
     reply.markPlayed(playedMs);
-    if (!entry) return;
-    entry.text = reply.spokenText();
-    const latestAgentTurn = this.transcriptEntries.findLast((e) => e.role === 'agent');
-    if (entry === latestAgentTurn) this.dialogue?.replyHeard?.(entry.text);
+    const heard = reply.spokenText();
+    if (this.conversationTranscript.replaceHeard(turnId, heard)) this.dialogue?.replyHeard?.(heard);
   }
 
-  private reportError(error: unknown): void {
-    if (this.state === 'closed' && !(error instanceof VisemoError && error.code === ErrorCode.SessionClosed))
-      return;
-    const known = error instanceof VisemoError;
-    const code = known ? error.code : ErrorCode.Internal;
-    const message = known ? error.message : 'internal error';
+  // ---- errors -----------------------------------------------------------------------------------
+
+  /** Tells the client what went wrong, as a typed error; a fault of the server goes on to the hook. */
+  private reportError(error: unknown, turnId?: number): void {
+    if (isInternalError(error)) this.internalError(error, turnId);
+    const closed = this.dispatcher.state === 'closed';
+    if (closed && !(error instanceof VisemoError && error.code === ErrorCode.SessionClosed)) return;
     try {
-      this.transport.sendEvent({ type: 'error', code, message, fatal: false });
-    } catch {
-      // The transport is gone; nothing more can be told.
+      this.transport.sendEvent(errorEvent(error));
+    } catch (sendError) {
+      // The transport is gone; nothing more can be told to the client.
+      this.internalError(sendError, turnId);
     }
   }
-}
 
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
+  /** The one place every unexpected error goes: the session's `onInternalError`. */
+  private internalError(error: unknown, turnId?: number): void {
+    const hook = this.options.onInternalError;
+    if (!hook) return;
+    try {
+      hook(error, turnId === undefined ? { sessionId: this.id } : { sessionId: this.id, turnId });
+    } catch {
+      // A broken hook must not break the conversation it reports on.
+    }
+  }
 }

@@ -11,6 +11,11 @@ import {
 } from '@visemo/core';
 import type { AgentRuntime } from '../runtime.js';
 
+/*
+ * The second half of the pipeline, after listening-stage.ts (audio → VAD → ASR → end of turn):
+ * the person's words → NLU → dialogue → sentence chunker → TTS, as a stream of turn frames.
+ */
+
 /** What a turn produces, in the order the client should receive it. */
 export type TurnFrame =
   | { type: 'nlu'; result: NluResult }

@@ -1,0 +1,152 @@
+import {
+  type RecognitionStream,
+  type SpeechRecognizer,
+  type Transcript,
+  type VadEvent,
+  type VoiceActivityDetector,
+  withDeadline,
+} from '@visemo/core';
+import { AudioInput } from './audio-input.js';
+
+/** Longest utterance the recognizer takes before the turn is closed for it. */
+export const MAX_UTTERANCE_MS = 20_000;
+/** How often a partial transcript is sent while the person speaks. */
+export const PARTIAL_INTERVAL_MS = 250;
+
+/** What listening produces, in the order the session must act on it. */
+export type ListeningFrame =
+  /** The VAD heard speech start or end; `atMs` counts from the first sample of the session. */
+  | { type: 'vad'; event: VadEvent }
+  /** The person speaks (or pushed to talk): whatever the agent says must stop now. */
+  | { type: 'barge-in' }
+  /** The recognizer's best guess so far, when it changed. */
+  | { type: 'partial'; text: string }
+  /**
+   * The person finished an utterance at `endedAt` (the clock's time); the recognizer's final
+   * transcript follows. On failure the recognition stream is already cancelled.
+   */
+  | { type: 'utterance'; endedAt: number; transcript: Promise<Transcript> };
+
+export interface ListeningOptions {
+  vad: VoiceActivityDetector;
+  recognizer: SpeechRecognizer;
+  /** The client's microphone rate; audio is resampled to the pipeline's 16 kHz. */
+  inputSampleRate: number;
+  /** The recognizer's time limit for its final transcript, in ms. */
+  asrTimeoutMs: number;
+  /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
+  afterPhraseMs?: number;
+  /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
+  now?: () => number;
+}
+
+/** Speech being recognized, from the VAD's start of speech to its end. */
+interface OpenUtterance {
+  stream: RecognitionStream;
+  lastPartial: string;
+  lastPartialAt: number;
+  /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
+  complete: boolean;
+}
+
+/**
+ * The first half of the pipeline: microphone audio → VAD → streaming recognition → end of turn
+ * (the second, from the words on, is turn-pipeline.ts). It yields frames lazily, so the session
+ * acts on each before the stage goes on: a barge-in stops the answer before the recognizer starts.
+ */
+export class ListeningStage {
+  private readonly input: AudioInput;
+  private readonly now: () => number;
+  private utterance: OpenUtterance | null = null;
+
+  constructor(private readonly options: ListeningOptions) {
+    this.input = new AudioInput(options.inputSampleRate);
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Takes a binary frame of PCM16 audio. */
+  *push(bytes: Uint8Array): Generator<ListeningFrame> {
+    const { vad } = this.options;
+    const samples = this.input.push(bytes);
+    for (const event of vad.push(samples)) {
+      yield { type: 'vad', event };
+      if (event.type === 'speech-start') {
+        yield { type: 'barge-in' };
+        this.open(this.input.preroll());
+      } else if (this.utterance) {
+        yield this.endUtterance();
+      }
+    }
+    const utterance = this.utterance;
+    if (!utterance) return;
+    utterance.stream.write(samples);
+    if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
+      yield this.endUtterance();
+      return;
+    }
+    this.adjustEndOfTurn(utterance);
+    const now = this.now();
+    if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
+      utterance.lastPartialAt = now;
+      const partial = utterance.stream.partial();
+      if (partial && partial !== utterance.lastPartial) {
+        utterance.lastPartial = partial;
+        yield { type: 'partial', text: partial };
+      }
+    }
+  }
+
+  /** Push-to-talk released: the utterance ends now, even if the VAD heard no end (or no start). */
+  *commit(): Generator<ListeningFrame> {
+    if (!this.utterance) {
+      const heard = this.input.sinceLastTurn();
+      if (heard.length === 0) return;
+      yield { type: 'barge-in' };
+      this.open(heard);
+    }
+    this.options.vad.reset();
+    yield this.endUtterance();
+  }
+
+  /** The session ended: the utterance being recognized is dropped. */
+  close(): void {
+    this.utterance?.stream.cancel();
+    this.utterance = null;
+  }
+
+  /**
+   * End of turn: once the recognizer has heard a whole sentence the person has most likely
+   * finished, so the VAD ends the turn after `afterPhraseMs` of silence instead of its hangover.
+   */
+  private adjustEndOfTurn(utterance: OpenUtterance): void {
+    const { vad, afterPhraseMs } = this.options;
+    if (afterPhraseMs === undefined || !vad.setHangover) return;
+    const complete = utterance.stream.complete?.() ?? false;
+    if (complete === utterance.complete) return;
+    utterance.complete = complete;
+    vad.setHangover(complete ? afterPhraseMs : null);
+  }
+
+  private open(preroll: Int16Array): void {
+    this.utterance?.stream.cancel();
+    const stream = this.options.recognizer.start();
+    if (preroll.length > 0) stream.write(preroll);
+    this.utterance = { stream, lastPartial: '', lastPartialAt: this.now(), complete: false };
+    this.options.vad.setHangover?.(null);
+    this.input.startUtterance();
+  }
+
+  private endUtterance(): ListeningFrame {
+    const utterance = this.utterance as OpenUtterance;
+    const endedAt = this.now();
+    this.utterance = null;
+    this.options.vad.setHangover?.(null);
+    this.input.endUtterance();
+    const { recognizer, asrTimeoutMs } = this.options;
+    const transcript = withDeadline(recognizer.name, asrTimeoutMs, undefined, () =>
+      utterance.stream.finish(),
+    );
+    transcript.catch(() => utterance.stream.cancel());
+    return { type: 'utterance', endedAt, transcript };
+  }
+}

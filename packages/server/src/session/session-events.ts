@@ -1,0 +1,74 @@
+import { ErrorCode, PIPELINE_SAMPLE_RATE, type Transcript, VisemoError } from '@visemo/core';
+import {
+  MAX_BINARY_FRAME_BYTES,
+  MAX_TEXT_CHARS,
+  MAX_TEXT_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from '../protocol/limits.js';
+import type { ServerEvent } from '../protocol/server-events.js';
+import type { TurnRecord } from './turn-record.js';
+
+/** The protocol events of a session itself; a turn's own events come from `Turn.take`. */
+
+export function sessionStartedEvent(
+  sessionId: string,
+  agent: { name: string; language: string },
+): ServerEvent {
+  return {
+    type: 'session.started',
+    protocol: PROTOCOL_VERSION,
+    sessionId,
+    agent: { name: agent.name, language: agent.language },
+    audio: { encoding: 'pcm_s16le', sampleRate: PIPELINE_SAMPLE_RATE },
+    limits: {
+      maxTextFrameBytes: MAX_TEXT_FRAME_BYTES,
+      maxBinaryFrameBytes: MAX_BINARY_FRAME_BYTES,
+      maxTextChars: MAX_TEXT_CHARS,
+    },
+  };
+}
+
+export function transcriptFinalEvent(
+  turnId: number,
+  text: string,
+  transcript: Transcript,
+  source: 'speech' | 'text',
+): ServerEvent {
+  return {
+    type: 'transcript.final',
+    turnId,
+    text,
+    confidence: round(transcript.confidence, 3),
+    understood: transcript.understood,
+    source,
+  };
+}
+
+export function turnEndEvent(record: TurnRecord): ServerEvent {
+  return {
+    type: 'turn.end',
+    turnId: record.turnId,
+    interrupted: record.interrupted,
+    spokenText: record.spokenText,
+    latency: record.latency,
+  };
+}
+
+/** A typed error as the client sees it; anything else is `internal`, its message kept back. */
+export function errorEvent(error: unknown): ServerEvent {
+  const known = error instanceof VisemoError;
+  const code = known ? error.code : ErrorCode.Internal;
+  const message = known ? error.message : 'internal error';
+  return { type: 'error', code, message, fatal: false };
+}
+
+/** Whether an error is a fault of the server itself, not of a client, a provider or the input. */
+export function isInternalError(error: unknown): boolean {
+  return !(error instanceof VisemoError) || error.code === ErrorCode.Internal;
+}
+
+/** Rounds a measure for the wire: `digits` after the point. */
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

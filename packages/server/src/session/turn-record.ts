@@ -1,0 +1,52 @@
+import type { AnsweredBy, ProviderNotice, TurnLatency } from '@visemo/core';
+
+/** What started a turn: the agent's greeting, or the person speaking or typing. */
+export type TurnInput = 'greeting' | 'speech' | 'text';
+
+/**
+ * One finished turn, made once when it ends (`Turn.record`) and handed to the session's `onTurn`:
+ * what the person said and how it was understood, who answered, what the client heard, each hop's
+ * latency and the providers involved. Whatever keeps or shows turns reads them here rather than
+ * from protocol events.
+ */
+export interface TurnRecord {
+  sessionId: string;
+  turnId: number;
+  input: TurnInput;
+  /** The final transcript (typed text has confidence 1); absent for the greeting. */
+  user?: { text: string; confidence: number; understood: boolean };
+  /** How the words were understood; absent for the greeting and when the turn stopped before. */
+  nlu?: {
+    intent: string | null;
+    confidence: number;
+    entities: { entity: string; value: string; text: string }[];
+  };
+  /** Which part of the dialogue answered; absent when the turn stopped before it did. */
+  answeredBy?: AnsweredBy;
+  /** The knowledge passage the answer came from. */
+  source?: string;
+  /** Every sentence of the reply that was sent, joined; `spokenText` is what was heard of it. */
+  fullReplyText: string;
+  /**
+   * The reply as the person heard it when the turn ended. Afterwards the client may still be
+   * playing it: a later `playback` report or barge-in changes the transcript, not this record.
+   */
+  spokenText: string;
+  interrupted: boolean;
+  latency: TurnLatency;
+  /** The provider of each hop the turn had, by kind as the providers name them. */
+  providers: {
+    /** The recognizer that heard a spoken turn (a fallback chain names its members). */
+    asr?: string;
+    /** The language model, when it answered (`answeredBy: 'llm'`). */
+    llm?: string;
+    /** The synthesizer, when audio went out. */
+    tts?: string;
+    /** Fallbacks, retries and circuit changes during the turn: which member of a chain served. */
+    notices: ProviderNotice[];
+  };
+  /** The reason, when the dialogue handed the conversation to a person. */
+  handoff?: string;
+  /** Whether the dialogue ended the conversation with this turn. */
+  endedSession: boolean;
+}
