@@ -3,7 +3,7 @@ import type { VisemeCue } from '@visemo/core/visemes-types';
 import { CAPTURE_RATE } from './capture/microphone.js';
 import { MicrophoneInput } from './capture/microphone-input.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './connection/backoff.js';
-import { ServerConnection, type WebSocketFactory } from './connection/server-connection.js';
+import { ServerConnection, type TokenSource, type WebSocketFactory } from './connection/server-connection.js';
 import { TypedEmitter } from './emitter.js';
 import type {
   ClientEvent,
@@ -37,6 +37,11 @@ export interface VisemoClientOptions {
   output?: AudioNode;
   /** Opens the socket; defaults to the global `WebSocket` (pass `ws` in Node). */
   createSocket?: WebSocketFactory;
+  /**
+   * The session token the server asks for (docs/security.md): a string, or a function that fetches
+   * a fresh one before every connect. Absent: no token is offered (an open server).
+   */
+  token?: TokenSource;
 }
 
 /**
@@ -62,6 +67,7 @@ export class VisemoClient {
     this.connection = new ServerConnection({
       url: options.url,
       createSocket: options.createSocket,
+      token: options.token,
       reconnect: options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...options.reconnect },
       session: {
         sampleRate: CAPTURE_RATE,

@@ -9,7 +9,7 @@ export {
 export { CAPTURE_PROCESSOR_NAME, captureWorkletSource } from './capture/worklet-source.js';
 export { VisemoClient, type VisemoClientOptions } from './client.js';
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelayMs } from './connection/backoff.js';
-export type { WebSocketFactory, WebSocketLike } from './connection/server-connection.js';
+export type { TokenSource, WebSocketFactory, WebSocketLike } from './connection/server-connection.js';
 export { type Listener, TypedEmitter } from './emitter.js';
 export type {
   ClientEvent,

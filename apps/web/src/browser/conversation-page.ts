@@ -9,6 +9,8 @@ import type { SyncProbe } from './sync-probe.js';
 export interface ConversationPageOptions {
   /** The server's WebSocket endpoint. */
   serverUrl: string;
+  /** Fetches a session token before each connect (docs/security.md); absent for an open server. */
+  token?: () => Promise<string>;
   /** Loads the avatar renderer (3D, or the 2D face without WebGL). */
   loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView>;
   /** Records lip-sync timing for measurement (`?probe=sync`). */
@@ -111,6 +113,7 @@ export class ConversationPage {
   private createClient(): VisemoClient {
     const client = new VisemoClient({
       url: this.options.serverUrl,
+      ...(this.options.token ? { token: this.options.token } : {}),
       audio: !this.textOnly,
       // A session opened by switching modes continues the page's conversation: no second greeting.
       greet: byId('log').childElementCount === 0,

@@ -6,6 +6,21 @@ import { SyncProbe } from './sync-probe.js';
 const params = new URLSearchParams(location.search);
 const serverUrl =
   params.get('server') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
+/**
+ * Where the page gets its session token: the server's own dev-mode endpoint unless the operator's
+ * page names its site's endpoint in `<meta name="visemo-token-url">`. It answers `{ "token": … }`;
+ * 404 means an open server that asks for none.
+ */
+const tokenUrl =
+  document.querySelector<HTMLMetaElement>('meta[name="visemo-token-url"]')?.content || '/v1/dev-token';
+async function fetchToken(): Promise<string> {
+  const response = await fetch(tokenUrl, { credentials: 'same-origin', cache: 'no-store' });
+  if (response.status === 404) return '';
+  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
+  const body = (await response.json()) as { token?: unknown };
+  if (typeof body.token !== 'string') throw new Error('the token endpoint sent no token');
+  return body.token;
+}
 const probe = params.get('probe') === 'sync' ? new SyncProbe() : undefined;
 
 /** The avatar package is a chunk of its own, fetched after the page is up: it never delays the greeting. */
@@ -36,6 +51,7 @@ const onEvent = params.has('trace')
 
 const page = new ConversationPage({
   serverUrl,
+  token: fetchToken,
   loadRenderer,
   ...(probe ? { probe } : {}),
   ...(onEvent ? { onEvent } : {}),

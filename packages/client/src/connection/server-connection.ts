@@ -21,7 +21,18 @@ export interface WebSocketLike {
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
 }
-export type WebSocketFactory = (url: string) => WebSocketLike;
+/** Opens a socket; `protocols` are the WebSocket subprotocols to offer (the token travels in one). */
+export type WebSocketFactory = (url: string, protocols?: string[]) => WebSocketLike;
+
+/**
+ * A session token (docs/security.md): the token itself, or a function that fetches a fresh one —
+ * called before every connect, so a reconnect after the token expired gets a new one.
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** The subprotocol every Visemo server selects; the token rides beside it (docs/protocol.md, Authentication). */
+const PROTOCOL_NAME = 'visemo.v1';
+const TOKEN_PREFIX = 'visemo.token.';
 
 const OPEN = 1;
 
@@ -30,6 +41,8 @@ export interface ServerConnectionOptions {
   url: string;
   /** Opens the socket; defaults to the global `WebSocket`. */
   createSocket?: WebSocketFactory | undefined;
+  /** The session token to offer; absent for an open server. */
+  token?: TokenSource | undefined;
   /** Reconnection with backoff, or null for none. */
   reconnect: ReconnectOptions | null;
   /** What `session.start` asks for. `greet` holds for the first session: one opened by a reconnect never greets. */
@@ -148,11 +161,31 @@ export class ServerConnection {
 
   private openSocket(): void {
     this.setStatus(this.firstSession ? 'connecting' : 'reconnecting');
+    const token = this.options.token;
+    if (typeof token === 'function') {
+      // The attempt counts from here: a token that cannot be had is retried like a socket that failed.
+      Promise.resolve()
+        .then(token)
+        .then(
+          (value) => {
+            if (!this.ending) this.createSocket(value);
+          },
+          (error: unknown) => this.onSocketGone(error),
+        );
+      return;
+    }
+    this.createSocket(token);
+  }
+
+  private createSocket(token: string | undefined): void {
     const create =
-      this.options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+      this.options.createSocket ??
+      ((url: string, protocols?: string[]) => new WebSocket(url, protocols) as unknown as WebSocketLike);
     let socket: WebSocketLike;
     try {
-      socket = create(this.options.url);
+      socket = token
+        ? create(this.options.url, [PROTOCOL_NAME, TOKEN_PREFIX + token])
+        : create(this.options.url);
     } catch (error) {
       this.onSocketGone(error);
       return;
