@@ -13,8 +13,31 @@ const serverUrl =
  */
 const tokenUrl =
   document.querySelector<HTMLMetaElement>('meta[name="visemo-token-url"]')?.content || '/v1/dev-token';
+/**
+ * The visitor's pseudonymous id from an earlier visit: the dev-mode endpoint issues the same
+ * anonymous subject again, so what they allowed to be remembered is found. It is the server's
+ * pseudonym, not anything the visitor typed.
+ */
+const SUBJECT_KEY = 'visemo.subject';
+function storedSubject(): string | null {
+  try {
+    return localStorage.getItem(SUBJECT_KEY);
+  } catch {
+    return null;
+  }
+}
+function rememberSubject(subjectId: string | null): void {
+  try {
+    if (subjectId) localStorage.setItem(SUBJECT_KEY, subjectId);
+    else localStorage.removeItem(SUBJECT_KEY);
+  } catch {
+    // Storage refused (private mode): every visit is a new visitor.
+  }
+}
 async function fetchToken(): Promise<string> {
-  const response = await fetch(tokenUrl, { credentials: 'same-origin', cache: 'no-store' });
+  const subject = storedSubject();
+  const url = subject ? `${tokenUrl}?subject=${encodeURIComponent(subject)}` : tokenUrl;
+  const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
   if (response.status === 404) return '';
   if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
   const body = (await response.json()) as { token?: unknown };
@@ -52,6 +75,7 @@ const onEvent = params.has('trace')
 const page = new ConversationPage({
   serverUrl,
   token: fetchToken,
+  rememberSubject,
   loadRenderer,
   ...(probe ? { probe } : {}),
   ...(onEvent ? { onEvent } : {}),
