@@ -253,6 +253,25 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     caller.close();
   }, 60_000);
 
+  test('a reply cut short by a later playback report is stored as heard', async () => {
+    const { app, ws } = await serve();
+    const { token, subject } = await tokenFor(app, 'interrupted-user');
+    const caller = await TestCaller.start(ws, { greet: false, audio: true }, token);
+    const end = await ask(caller, 'what are your opening hours');
+    const full = end.spokenText;
+    // The client played 600 ms of it, then the person spoke over it.
+    caller.send({ type: 'playback', turnId: end.turnId, playedMs: 600 });
+    caller.send({ type: 'transcript.get' });
+    const { entries } = await caller.waitFor('transcript');
+    const heard = entries.find((e) => e.role === 'agent')?.text ?? '';
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.length).toBeLessThan(full.length);
+    await settled(app);
+    const [session] = await storage.sessions.list(await storedId(subject));
+    expect((await storage.sessions.turns(session?.id as string))[0]?.replyText).toBe(heard);
+    caller.close();
+  }, 60_000);
+
   test('with consent to audio, the utterance the recognizer heard is recorded', async () => {
     const { app, ws } = await serve();
     const { token, subject } = await tokenFor(app, 'speaking-user');
