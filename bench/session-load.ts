@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '@visemo/core';
 import type { ServerEvent, TurnLatency } from '@visemo/server';
@@ -39,11 +41,26 @@ export async function startServer(
   agentDir: string,
   serveArgs: string[] = [],
 ): Promise<{ url: string; process: ChildProcess }> {
+  // Its own embedded database: a server already running on ./data holds that one's lock.
+  const dataDir = mkdtempSync(join(tmpdir(), 'visemo-bench-data-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/cli/src/main.ts', 'serve', '--agent', agentDir, '--port', '0', ...serveArgs],
+    [
+      '--import',
+      'tsx',
+      'apps/cli/src/main.ts',
+      'serve',
+      '--agent',
+      agentDir,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...serveArgs,
+    ],
     { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
