@@ -45,6 +45,8 @@ export const ErrorCode = {
   ConnectionLimit: 'connection_limit',
   /** The server would be reachable from other hosts without keys to authenticate callers. */
   AuthNotConfigured: 'auth_not_configured',
+  /** The server keeps no data (it runs without storage): consent and data requests have nothing to act on. */
+  StorageUnavailable: 'storage_unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

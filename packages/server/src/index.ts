@@ -20,6 +20,7 @@ export {
   loadConfiguredAgent,
 } from './configured-agent.js';
 export {
+  agentId,
   agentRecognizerOptions,
   createEmbeddedProviders,
   createEmbeddedRuntime,
@@ -46,6 +47,8 @@ export {
 export { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
 export {
   ConversationSession,
+  type SessionOptions,
+  type SessionSetup,
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';

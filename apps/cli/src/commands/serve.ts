@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
+import { openServeStorage } from '../serve-storage.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N] [--insecure]
+                    [--recognizer-threads N] [--insecure] [--data-dir DIR | --no-storage]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -16,6 +17,9 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             (default 2, or 0 on a single core)
   --insecure                on a host other machines reach, serve without authentication
                             when no keys are set (docs/security.md)
+  --data-dir DIR            the embedded database's directory (default ./data); DATABASE_URL
+                            names a PostgreSQL server instead (docs/storage.md)
+  --no-storage              keep nothing beyond each session: no consent, resume or memory
 
 Sessions need a token: VISEMO_TOKEN_SECRET and VISEMO_API_KEYS give them out through
 POST /v1/tokens; on 127.0.0.1 without them, pages of this machine get one from /v1/dev-token.`;
@@ -31,6 +35,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      'no-storage': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -66,6 +72,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
   );
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  const storage = values['no-storage']
+    ? null
+    : await openServeStorage(runtime, values['data-dir'], (line) => process.stderr.write(`${line}\n`));
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
   const web = await buildWebApp();
@@ -76,6 +85,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     ...security.options,
+    ...(storage ? { storage: storage.storage } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -85,7 +95,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write('stopping…\n');
-      void app.close().then(close).then(resolve);
+      void app
+        .close()
+        .then(() => storage?.close())
+        .then(close)
+        .then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -2,8 +2,10 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
+import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import { registerData } from '../data/server-data.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
@@ -27,6 +29,11 @@ export interface ServerOptions extends ServerSecurityOptions {
   onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
   /** The runtime's circuit breakers (`EmbeddedRuntime.breakers`), shown by `GET /health`. */
   breakers?: readonly { report(): CircuitReport }[];
+  /**
+   * Where sessions, turns, consent and memory are kept (docs/storage.md), with the data routes.
+   * Absent: nothing outlives a session, and `session.started` says `storage: false`.
+   */
+  storage?: Storage;
 }
 
 /**
@@ -40,12 +47,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     logger: redactedLogger(options.logger),
     trustProxy: options.trustProxy ?? false,
   });
-  const sessions = new Map<string, ConversationSession>();
+  const sessions = new Set<ConversationSession>();
   const metrics = new ServerMetrics();
   const maxSessions = options.maxSessions ?? 200;
 
   await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES, ...websocketSecurity } });
   const security = await registerSecurity(app, options);
+  const data = await registerData(app, { storage: options.storage, runtime: options.runtime, security });
 
   // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
   const unsubscribe = options.onProviderEvent?.((event) => {
@@ -77,8 +85,12 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       socket.close(1013, 'session limit');
       return;
     }
-    const session = new ConversationSession(options.runtime, socketTransport(socket, metrics));
-    sessions.set(session.id, session);
+    const session = new ConversationSession(
+      options.runtime,
+      socketTransport(socket, metrics),
+      data.sessionOptions(security.claimsOf(request)),
+    );
+    sessions.add(session);
     app.log.info({ sessionId: session.id }, 'session opened');
     socket.on('message', (data, isBinary) => {
       const bytes = toBytes(data);
@@ -87,7 +99,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     });
     socket.on('close', () => {
       session.close();
-      sessions.delete(session.id);
+      sessions.delete(session);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
     socket.on('error', (error) => app.log.warn({ sessionId: session.id, err: error }, 'socket error'));
@@ -109,7 +121,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.addHook('onClose', async () => {
     unsubscribe?.();
-    for (const session of sessions.values()) session.close();
+    for (const session of sessions) session.close();
+    await data.settle();
   });
   return app;
 }
