@@ -73,6 +73,13 @@ export async function startServer(
   return { url, process: child };
 }
 
+/** A session token from the server's dev mode (`visemo serve` on loopback), as the page gets one. */
+export async function devToken(socketOrigin: string): Promise<string> {
+  const response = await fetch(`${socketOrigin.replace(/^ws/, 'http')}/v1/dev-token`);
+  if (!response.ok) throw new Error(`GET /v1/dev-token answered ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
 export function processUsage(pid: number): { cpuMs: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -91,7 +98,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
  * answer lasts, then asks the next.
  */
 export async function simulateCaller(url: string, questions: SpokenQuestion[]): Promise<TurnRecord[]> {
-  const ws = new WebSocket(`${url}/v1/ws`);
+  const ws = new WebSocket(`${url}/v1/ws`, ['visemo.v1', `visemo.token.${await devToken(url)}`]);
   const events: ServerEvent[] = [];
   let notify: (() => void) | null = null;
   let firstAudioAt: number | undefined;
