@@ -4,7 +4,14 @@ import { CAPTURE_RATE } from './capture/microphone.js';
 import { MicrophoneInput } from './capture/microphone-input.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './connection/backoff.js';
 import { ServerConnection, type TokenSource, type WebSocketFactory } from './connection/server-connection.js';
-import { type ErasureResult, type MemoryFact, SubjectData, type SubjectExport } from './data/subject-data.js';
+import {
+  type ConsentChoice,
+  type ConsentState,
+  type ErasureResult,
+  type MemoryFact,
+  SubjectData,
+  type SubjectExport,
+} from './data/subject-data.js';
 import { TypedEmitter } from './emitter.js';
 import type {
   ClientEvent,
@@ -241,6 +248,15 @@ export class VisemoClient {
   }
 
   // ---- the visitor's data -------------------------------------------------------------------------
+
+  /**
+   * Records what the visitor allows to be kept past the conversation (transcripts, voice
+   * recordings, remembered facts); withdrawing a category erases what was kept of it. Rejects with
+   * `storage_unavailable` on a server that keeps nothing.
+   */
+  setConsent(choice: ConsentChoice): Promise<ConsentState> {
+    return this.connection.setConsent(choice);
+  }
 
   /** Everything the server stores about this visitor (GDPR Art. 15/20), decrypted, as a document. */
   exportMyData(): Promise<SubjectExport> {

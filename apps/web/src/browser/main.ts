@@ -8,8 +8,8 @@ const serverUrl =
   params.get('server') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
 /**
  * Where the page gets its session token: the server's own dev-mode endpoint unless the operator's
- * page names its site's endpoint in `<meta name="visemo-token-url">`. It answers `{ "token": … }`;
- * 404 means an open server that asks for none.
+ * page names its site's endpoint in `<meta name="visemo-token-url">`. It answers `{ "token": … }`,
+ * or 204 on an open server that asks for none.
  */
 const tokenUrl =
   document.querySelector<HTMLMetaElement>('meta[name="visemo-token-url"]')?.content || '/v1/dev-token';
@@ -38,7 +38,8 @@ async function fetchToken(): Promise<string> {
   const subject = storedSubject();
   const url = subject ? `${tokenUrl}?subject=${encodeURIComponent(subject)}` : tokenUrl;
   const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-  if (response.status === 404) return '';
+  // 204: an open server, which asks for no token; 404: a page served apart from its server.
+  if (response.status === 204 || response.status === 404) return '';
   if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
   const body = (await response.json()) as { token?: unknown };
   if (typeof body.token !== 'string') throw new Error('the token endpoint sent no token');

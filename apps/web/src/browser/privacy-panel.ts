@@ -144,7 +144,7 @@ export class PrivacyPanel {
   private render(data: SubjectExport, facts: MemoryFact[]): void {
     const sessions = data.sessions ?? [];
     const turns = sessions.reduce((sum, s) => sum + (s.turns?.length ?? 0), 0);
-    const recordings = data.recordings?.length ?? 0;
+    const recordings = data.audio?.length ?? 0;
     const summary = byId('data-summary');
     summary.replaceChildren();
     for (const [term, value] of [

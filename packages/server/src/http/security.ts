@@ -69,7 +69,13 @@ export async function registerSecurity(
   if (options.securityHeaders !== false) await app.register(helmet, helmetOptions(options.securityHeaders));
   const requireAdmin = requireAdminKey(options.adminKey);
   const auth = options.auth;
-  if (!auth) return { admit: () => true, claimsOf: () => undefined, requireAdmin };
+  if (!auth) {
+    // An open server needs no token: the page's token fetch learns that without a 404 to log.
+    app.get('/v1/dev-token', async (_request, reply) =>
+      reply.code(204).header('cache-control', 'no-store').send(),
+    );
+    return { admit: () => true, claimsOf: () => undefined, requireAdmin };
+  }
 
   const tokens = new SessionTokens({
     secret: auth.tokenSecret,
