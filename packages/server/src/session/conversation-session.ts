@@ -3,6 +3,7 @@ import {
   type DialoguePolicy,
   ErrorCode,
   isAbortError,
+  type SessionEndReason,
   type Transcript,
   VisemoError,
   type VoiceActivityDetector,
@@ -15,11 +16,13 @@ import { FrameDispatcher } from './frame-dispatcher.js';
 import { type ListeningFrame, ListeningStage } from './listening-stage.js';
 import {
   errorEvent,
+  fatalCloseCode,
   isInternalError,
   sessionStartedEvent,
   transcriptFinalEvent,
   turnEndEvent,
 } from './session-events.js';
+import { type Expiry, SessionClock, type SessionTimeouts } from './session-timeouts.js';
 import { SessionTurns } from './session-turns.js';
 import { Turn } from './turn.js';
 import { type ProviderNotice, turnContext } from './turn-context.js';
@@ -32,8 +35,13 @@ export type { TranscriptEntry };
 export interface SessionTransport {
   sendEvent(event: ServerEvent): void;
   sendAudio(samples: Int16Array): void;
-  close(): void;
+  /** `code` is a WebSocket close code (RFC 6455, docs/protocol.md); 1000 unless given. */
+  close(code?: number): void;
 }
+
+/** RFC 6455 close codes the session ends with. */
+const NORMAL_CLOSURE = 1000;
+const GOING_AWAY = 1001;
 
 export interface SessionOptions {
   /**
@@ -44,6 +52,14 @@ export interface SessionOptions {
   onInternalError?: (error: unknown, where: { sessionId: string; turnId?: number }) => void;
   /** Each turn's record, as the turn ends. */
   onTurn?: (record: TurnRecord) => void;
+  /** Start, idle and duration timeouts; none unless given (`createServer` gives its own). */
+  timeouts?: SessionTimeouts;
+  /**
+   * Asked when a valid `session.start` arrives: an error refuses the session (sent as a fatal
+   * error, and the connection closes), as a server does at its session cap. Asked again if a start
+   * failed and the client tries once more.
+   */
+  admitStart?: () => VisemoError | undefined;
 }
 
 /**
@@ -66,6 +82,11 @@ export class ConversationSession {
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
   private listening: ListeningStage | null = null;
+  private readonly clock: SessionClock;
+  /** Set while the server shuts down: the session ends once its live turn has. */
+  private shuttingDown = false;
+  /** Utterances heard whose transcript is still coming: each becomes a turn. */
+  private pendingUtterances = 0;
 
   constructor(
     private readonly runtime: AgentRuntime,
@@ -78,6 +99,7 @@ export class ConversationSession {
       audio: (bytes) => this.handleAudio(bytes),
       error: (error) => this.reportError(error),
     });
+    this.clock = new SessionClock(options.timeouts ?? {}, (expiry) => this.expired(expiry));
   }
 
   get transcript(): readonly TranscriptEntry[] {
@@ -88,21 +110,50 @@ export class ConversationSession {
     return this.dispatcher.state === 'open';
   }
 
-  /** A text frame from the client. Never throws: problems become `error` events. */
-  handleText(frame: string): void {
+  /** A text frame from the client, as text or its UTF-8 bytes. Never throws: problems become `error` events. */
+  handleText(frame: string | Uint8Array): void {
+    this.clock.activity();
     this.dispatcher.handleText(frame);
   }
 
   /** A binary frame from the client: microphone audio. Never throws. */
   handleBinary(bytes: Uint8Array): void {
+    this.clock.activity();
     this.dispatcher.handleBinary(bytes);
   }
 
   /** The transport closed: stop everything this session runs. */
   close(): void {
     if (!this.dispatcher.close()) return;
+    this.clock.stop();
     this.turns.abort();
     this.listening?.close();
+  }
+
+  /**
+   * The server is shutting down: the session takes no new turns, lets the live one finish, then
+   * ends with `server_shutdown` (close code 1001). A connection that has not started is closed at
+   * once with the `server_shutdown` error.
+   */
+  shutDown(): void {
+    if (this.dispatcher.state === 'closed') return;
+    if (this.dispatcher.state !== 'open') {
+      this.refuse(new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down'));
+      return;
+    }
+    this.shuttingDown = true;
+    if (!this.busy) this.end('server_shutdown');
+  }
+
+  /** The shutdown's deadline passed: ends now, the live turn cut off. */
+  shutDownNow(): void {
+    if (this.dispatcher.state !== 'open') this.shutDown();
+    else this.end('server_shutdown');
+  }
+
+  /** A turn is being produced, or an utterance heard is still being recognized. */
+  private get busy(): boolean {
+    return this.turns.producing || this.pendingUtterances > 0;
   }
 
   // ---- the session: start, messages ---------------------------------------------------------------
@@ -115,6 +166,12 @@ export class ConversationSession {
         `unknown voice "${message.voice}"; voices: ${voices.join(', ')}`,
       );
     }
+    const refusal = this.options.admitStart?.();
+    if (refusal) {
+      this.refuse(refusal);
+      return;
+    }
+    this.clock.started();
     this.settings = message;
     this.dialogue = this.runtime.createDialogue();
     if (!this.runtime.recognizer) {
@@ -169,6 +226,7 @@ export class ConversationSession {
   private handleMessage(message: Exclude<ClientMessage, { type: 'session.start' }>): void {
     switch (message.type) {
       case 'text': {
+        this.refuseNewTurnWhileShuttingDown();
         this.interruptSpeech('client');
         const now = performance.now();
         const typed: Transcript = { text: message.text, confidence: 1, understood: true };
@@ -176,6 +234,7 @@ export class ConversationSession {
         break;
       }
       case 'audio.commit':
+        this.refuseNewTurnWhileShuttingDown();
         for (const frame of this.requireListening().commit()) this.onListening(frame);
         break;
       case 'playback':
@@ -193,10 +252,37 @@ export class ConversationSession {
     }
   }
 
-  private end(reason: 'client' | 'server'): void {
+  private end(reason: SessionEndReason): void {
+    if (this.dispatcher.state === 'closed') return;
     this.transport.sendEvent({ type: 'session.ended', reason });
     this.close();
-    this.transport.close();
+    this.transport.close(reason === 'server_shutdown' ? GOING_AWAY : NORMAL_CLOSURE);
+  }
+
+  /**
+   * Ends the connection with `error` as a fatal error event: refused at its start, no start in
+   * time, or evicted by the server.
+   */
+  refuse(error: VisemoError): void {
+    if (this.dispatcher.state === 'closed') return;
+    this.transport.sendEvent({ type: 'error', code: error.code, message: error.message, fatal: true });
+    this.close();
+    this.transport.close(fatalCloseCode(error.code));
+  }
+
+  private expired(expiry: Expiry): void {
+    if (expiry === 'start') {
+      const seconds = Math.round((this.options.timeouts?.startMs ?? 0) / 1000);
+      this.refuse(new VisemoError(ErrorCode.StartTimeout, `no session.start within ${seconds} s`));
+    } else if (this.dispatcher.state === 'open') this.end(expiry);
+    // A session still starting (its VAD loading) when a timer fires ends as a refused one would.
+    else this.refuse(new VisemoError(ErrorCode.StartTimeout, 'the session did not start in time'));
+  }
+
+  private refuseNewTurnWhileShuttingDown(): void {
+    if (this.shuttingDown) {
+      throw new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down: no new turns');
+    }
   }
 
   // ---- listening: audio → utterances ------------------------------------------------------------
@@ -233,14 +319,24 @@ export class ConversationSession {
         });
         break;
       case 'utterance': {
+        // Speech that ends after the shutdown began starts no turn.
+        if (this.shuttingDown) break;
         const turnId = this.turns.nextId();
         const { endedAt } = frame;
+        this.pendingUtterances++;
+        let pending = true;
+        const recognized = () => {
+          if (pending) this.pendingUtterances--;
+          pending = false;
+        };
         frame.transcript
           .then((transcript) => {
+            recognized();
             if (!this.isOpen) return;
             this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, performance.now());
           })
           .catch((error: unknown) => {
+            recognized();
             if (!this.isOpen) return;
             // The person spoke and waits for an answer: say the recognizer failed, then answer as
             // for speech that was not understood (the dialogue asks them to say it again).
@@ -328,6 +424,7 @@ export class ConversationSession {
     this.transport.sendEvent(turnEndEvent(record));
     this.publish(record);
     if (endSession) this.end('server');
+    else if (this.shuttingDown && !this.busy) this.end('server_shutdown');
   }
 
   /** Sends one frame's events; returns true when the dialogue ended the conversation. */
