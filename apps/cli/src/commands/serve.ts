@@ -1,9 +1,16 @@
 import { availableParallelism } from 'node:os';
-import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
+import {
+  createEmbeddedRuntime,
+  createServer,
+  drainServer,
+  readTlsCredentials,
+  securityFromEnvironment,
+} from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
+import { CAPACITY_FLAGS, CAPACITY_HELP, parseCapacity, withConnectionLimits } from '../serve-capacity.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N] [--insecure]
+                    [--recognizer-threads N] [--insecure] [--max-sessions N] [--tls-cert FILE --tls-key FILE] …
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -16,6 +23,8 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             (default 2, or 0 on a single core)
   --insecure                on a host other machines reach, serve without authentication
                             when no keys are set (docs/security.md)
+
+${CAPACITY_HELP}
 
 Sessions need a token: VISEMO_TOKEN_SECRET and VISEMO_API_KEYS give them out through
 POST /v1/tokens; on 127.0.0.1 without them, pages of this machine get one from /v1/dev-token.`;
@@ -31,6 +40,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
+      ...CAPACITY_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -50,6 +60,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     availableParallelism() >= 2 ? 2 : 0,
   );
   const speakers = parseCount(values.speakers, '--speakers', 8);
+  const capacity = parseCapacity(values);
+  const https = capacity.tls ? await readTlsCredentials(capacity.tls) : undefined;
   // Before the agent loads: a server that must not start says so at once.
   const security = securityFromEnvironment(process.env, { host, insecure: values.insecure ?? false });
   for (const note of security.notes) process.stderr.write(`… ${note}\n`);
@@ -75,7 +87,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     onProviderEvent,
     breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
-    ...security.options,
+    ...withConnectionLimits(security.options, capacity.connectionLimits),
+    ...capacity.server,
+    ...(https ? { https } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -84,8 +98,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.stderr.write('stopping…\n');
-      void app.close().then(close).then(resolve);
+      // A second signal stops at once: the handlers are gone, the default action remains.
+      process.stderr.write('stopping: finishing the live turns…\n');
+      void drainServer(app, { deadlineMs: capacity.drainDeadlineMs }).then(close).then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
