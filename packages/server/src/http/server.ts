@@ -4,6 +4,7 @@ import { ErrorCode, VisemoError } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
@@ -65,6 +66,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const admission = new ConnectionAdmission(options);
   const timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
   const frameCeilingBytes = options.frameCeilingBytes ?? DEFAULT_FRAME_CEILING_BYTES;
+  if (frameCeilingBytes < Math.max(MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES))
+    throw new RangeError(
+      `frameCeilingBytes must be at least the protocol's frame limits (${MAX_BINARY_FRAME_BYTES})`,
+    );
 
   await app.register(websocket, {
     options: {
