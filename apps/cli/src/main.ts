@@ -9,6 +9,7 @@ Usage:
   visemo say TEXT -o OUT.wav [--visemes OUT.json] [--voice NAME]
                                                       synthesize speech with its viseme track
   visemo transcribe FILE.wav --agent DIR [--json]     recognise a recording with the agent's grammar
+  visemo data export|erase --subject ID | purge       export, erase or purge stored personal data
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   chat: async () => (await import('./commands/chat.js')).chatCommand,
   say: async () => (await import('./commands/say.js')).sayCommand,
   transcribe: async () => (await import('./commands/transcribe.js')).transcribeCommand,
+  data: async () => (await import('./commands/data.js')).dataCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

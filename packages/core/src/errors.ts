@@ -57,6 +57,8 @@ export const ErrorCode = {
   AuthNotConfigured: 'auth_not_configured',
   /** The TLS certificate or key cannot be read, or they do not belong together. */
   TlsNotConfigured: 'tls_not_configured',
+  /** The server keeps no data (it runs without storage): consent and data requests have nothing to act on. */
+  StorageUnavailable: 'storage_unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

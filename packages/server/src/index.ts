@@ -20,6 +20,7 @@ export {
   loadConfiguredAgent,
 } from './configured-agent.js';
 export {
+  agentId,
   agentRecognizerOptions,
   createEmbeddedProviders,
   createEmbeddedRuntime,
@@ -55,6 +56,7 @@ export { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime
 export {
   ConversationSession,
   type SessionOptions,
+  type SessionSetup,
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';

@@ -1,5 +1,7 @@
 import type {
+  AgentPrivacy,
   ChatModel,
+  DialogueContext,
   DialoguePolicy,
   IntentClassifier,
   SpeechRecognizer,
@@ -41,7 +43,13 @@ export interface AgentRuntime {
   readonly afterPhraseMs?: number;
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
-  createDialogue(): DialoguePolicy;
+  /** The dialogue of one session, started from what is remembered of the person, or restored. */
+  createDialogue(context?: DialogueContext): DialoguePolicy;
+  /**
+   * The agent as its data is stored: a stable id (the agent folder's name) and its `privacy:` section.
+   * Absent: `agent.name` of the persona, and the default notice version and retention.
+   */
+  readonly agent?: { id: string; privacy: AgentPrivacy };
   /** Splits streamed reply text into speakable sentences. */
   chunkSentences(deltas: AsyncIterable<string>): AsyncIterable<string>;
 }

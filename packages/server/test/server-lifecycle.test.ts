@@ -197,8 +197,8 @@ describe('internal errors', () => {
       message: 'internal error',
       fatal: false,
     });
-    await expect.poll(() => lines().filter((l) => l.msg === 'internal error').length).toBe(1);
-    const logged = lines().find((l) => l.msg === 'internal error') as {
+    await expect.poll(() => lines().filter((l) => l.msg === 'internal error in a session').length).toBe(1);
+    const logged = lines().find((l) => l.msg === 'internal error in a session') as {
       level: number;
       err: { stack: string };
     };

@@ -8,9 +8,11 @@ import {
 } from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 import { CAPACITY_FLAGS, CAPACITY_HELP, parseCapacity, withConnectionLimits } from '../serve-capacity.js';
+import { openServeStorage } from '../serve-storage.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N] [--insecure] [--max-sessions N] [--tls-cert FILE --tls-key FILE] …
+                    [--recognizer-threads N] [--insecure] [--data-dir DIR | --no-storage]
+                    [--max-sessions N] [--tls-cert FILE --tls-key FILE] …
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -23,6 +25,9 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             (default 2, or 0 on a single core)
   --insecure                on a host other machines reach, serve without authentication
                             when no keys are set (docs/security.md)
+  --data-dir DIR            the embedded database's directory (default ./data); DATABASE_URL
+                            names a PostgreSQL server instead (docs/storage.md)
+  --no-storage              keep nothing beyond each session: no consent, resume or memory
 
 ${CAPACITY_HELP}
 
@@ -41,6 +46,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
       ...CAPACITY_FLAGS,
+      'data-dir': { type: 'string' },
+      'no-storage': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -78,6 +85,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
   );
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  const storage = values['no-storage']
+    ? null
+    : await openServeStorage(runtime, values['data-dir'], (line) => process.stderr.write(`${line}\n`));
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
   const web = await buildWebApp();
@@ -90,6 +100,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...withConnectionLimits(security.options, capacity.connectionLimits),
     ...capacity.server,
     ...(https ? { https } : {}),
+    ...(storage ? { storage: storage.storage } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -100,7 +111,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const stop = () => {
       // A second signal stops at once: the handlers are gone, the default action remains.
       process.stderr.write('stopping: finishing the live turns…\n');
-      void drainServer(app, { deadlineMs: capacity.drainDeadlineMs }).then(close).then(resolve);
+      void drainServer(app, { deadlineMs: capacity.drainDeadlineMs })
+        .then(() => storage?.close())
+        .then(close)
+        .then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { repoRoot } from './run-visemo.js';
 
 export interface ServeProcess {
@@ -19,13 +22,24 @@ export function startServe(
   options: { command?: string[]; timeoutMs?: number } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? ['--disable-warning=ExperimentalWarning', 'apps/cli/bin/visemo.js'];
-  const child = spawn(process.execPath, [...command, 'serve', '--port', '0', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // A data directory of its own: the embedded database belongs to one process.
+  const dataDir = mkdtempSync(join(tmpdir(), 'visemo-serve-data-'));
+  const child = spawn(
+    process.execPath,
+    [...command, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      rmSync(dataDir, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -2,8 +2,10 @@ import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode, VisemoError } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
+import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import { registerData } from '../data/server-data.js';
 import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
@@ -46,6 +48,11 @@ export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
   onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
   /** The runtime's circuit breakers (`EmbeddedRuntime.breakers`), shown by `GET /health`. */
   breakers?: readonly { report(): CircuitReport }[];
+  /**
+   * Where sessions, turns, consent and memory are kept (docs/storage.md), with the data routes.
+   * Absent: nothing outlives a session, and `session.started` says `storage: false`.
+   */
+  storage?: Storage;
 }
 
 /**
@@ -61,7 +68,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     trustProxy: options.trustProxy ?? false,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
-  const sessions = new Map<string, ConversationSession>();
+  const sessions = new Set<ConversationSession>();
   const metrics = new ServerMetrics();
   const admission = new ConnectionAdmission(options);
   const timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
@@ -82,6 +89,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   const drain = registerDrain(app);
   const security = await registerSecurity(app, options);
+  const data = await registerData(app, { storage: options.storage, runtime: options.runtime, security });
 
   // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
   const unsubscribe = options.onProviderEvent?.((event) => {
@@ -111,16 +119,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     }
     if (!security.admit(socket, request)) return;
     let place: AdmittedConnection | undefined;
+    const sessionOptions = data.sessionOptions(security.claimsOf(request));
     const session = new ConversationSession(options.runtime, socketTransport(socket, metrics), {
+      ...sessionOptions,
       timeouts,
       admitStart: () => place?.start(),
       onInternalError: (error, where) => {
         metrics.recordInternalError();
-        app.log.error({ ...where, err: error }, 'internal error');
+        sessionOptions.onInternalError?.(error, where);
       },
     });
     place = admission.connect(() => session.refuse(evictedError()));
-    sessions.set(session.id, session);
+    sessions.add(session);
     drain.track(session, socket);
     app.log.info({ sessionId: session.id }, 'session opened');
     socket.on('message', (data, isBinary) => {
@@ -131,7 +141,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     socket.on('close', () => {
       session.close();
       place?.release();
-      sessions.delete(session.id);
+      sessions.delete(session);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
     socket.on('error', (error) => {
@@ -157,7 +167,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.addHook('onClose', async () => {
     unsubscribe?.();
-    for (const session of sessions.values()) session.close();
+    for (const session of sessions) session.close();
+    await data.settle();
   });
   return app;
 }

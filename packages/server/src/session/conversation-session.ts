@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ConsentDecision,
+  type DialogueContext,
   type DialoguePolicy,
   ErrorCode,
   isAbortError,
+  type ParsedConsentSet,
   type SessionEndReason,
+  type SessionStartedEvent,
   type Transcript,
   VisemoError,
   type VoiceActivityDetector,
@@ -43,7 +47,37 @@ export interface SessionTransport {
 const NORMAL_CLOSURE = 1000;
 const GOING_AWAY = 1001;
 
+/** What a session starts from, decided before it opens (e.g. from storage, for a resumed session). */
+export interface SessionSetup {
+  /** The session's id, when something else chose it (a stored session); by default a random one. */
+  sessionId?: string;
+  /** The session continues an earlier one: after its last turn, without a greeting. */
+  resumed?: boolean;
+  /** The transcript so far of a resumed session. */
+  transcript?: readonly TranscriptEntry[];
+  /** What the dialogue starts from: remembered slots, the conversation so far. */
+  dialogue?: DialogueContext;
+  /** The `session.started` fields about the subject, its privacy and whether anything is stored. */
+  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage'>;
+}
+
 export interface SessionOptions {
+  /**
+   * Decides, at `session.start`, what the session starts from. A promise holds the session (and the
+   * client's next frames) until it settles; a rejection is the client's error and the session stays new.
+   */
+  prepare?: (message: SessionStartMessage) => SessionSetup | Promise<SessionSetup>;
+  /** `consent.set`: records the person's choice. Absent, the session answers `storage_unavailable`. */
+  onConsent?: (message: ParsedConsentSet) => Promise<ConsentDecision>;
+  /**
+   * A reply, after its turn ended, turned out shorter than recorded: a playback report or a
+   * barge-in cut it. `text` is what the person heard of it.
+   */
+  onReplyHeard?: (turnId: number, heard: { text: string; interrupted: boolean }) => void;
+  /** Set, a spoken turn's utterance is handed over as the listening stage heard it (16 kHz PCM16). */
+  onUtteranceAudio?: (turnId: number, samples: Int16Array) => void;
+  /** The session is over: ended by the client (`session.end`) or the dialogue, or its transport closed. */
+  onClose?: (reason: 'client' | 'server' | 'transport') => void;
   /**
    * Every error the session did not expect — a fault of the server, not of the client, a provider
    * or the input — once, with its stack, for a server to log and count. The client is still sent
@@ -75,7 +109,7 @@ export interface SessionOptions {
  * keeps what was said and heard. This class joins them.
  */
 export class ConversationSession {
-  readonly id = randomUUID();
+  private sessionId: string = randomUUID();
   private readonly dispatcher: FrameDispatcher;
   private readonly turns = new SessionTurns();
   private readonly conversationTranscript = new ConversationTranscript();
@@ -87,6 +121,7 @@ export class ConversationSession {
   private shuttingDown = false;
   /** Utterances heard whose transcript is still coming: each becomes a turn. */
   private pendingUtterances = 0;
+  private setup: SessionSetup = {};
 
   constructor(
     private readonly runtime: AgentRuntime,
@@ -100,6 +135,11 @@ export class ConversationSession {
       error: (error) => this.reportError(error),
     });
     this.clock = new SessionClock(options.timeouts ?? {}, (expiry) => this.expired(expiry));
+  }
+
+  /** A new random id, or the resumed session's once it started. */
+  get id(): string {
+    return this.sessionId;
   }
 
   get transcript(): readonly TranscriptEntry[] {
@@ -123,11 +163,16 @@ export class ConversationSession {
   }
 
   /** The transport closed: stop everything this session runs. */
-  close(): void {
+  close(reason: 'client' | 'server' | 'transport' = 'transport'): void {
     if (!this.dispatcher.close()) return;
     this.clock.stop();
     this.turns.abort();
     this.listening?.close();
+    try {
+      this.options.onClose?.(reason);
+    } catch (error) {
+      this.internalError(error);
+    }
   }
 
   /**
@@ -173,7 +218,32 @@ export class ConversationSession {
     }
     this.clock.started();
     this.settings = message;
-    this.dialogue = this.runtime.createDialogue();
+    const setup = this.options.prepare?.(message) ?? {};
+    if (!(setup instanceof Promise)) {
+      this.begin(message, setup);
+      return;
+    }
+    this.dispatcher.starting();
+    setup
+      .then(
+        (ready) => {
+          if (this.dispatcher.state !== 'starting') return;
+          this.begin(message, ready);
+        },
+        (error: unknown) => {
+          if (this.dispatcher.state !== 'starting') return;
+          this.dispatcher.startFailed();
+          this.reportError(error);
+        },
+      )
+      .catch((error: unknown) => this.internalError(error));
+  }
+
+  private begin(message: SessionStartMessage, setup: SessionSetup): void {
+    this.setup = setup;
+    if (setup.sessionId !== undefined) this.sessionId = setup.sessionId;
+    if (setup.transcript) this.conversationTranscript.restore(setup.transcript);
+    this.dialogue = this.runtime.createDialogue(setup.dialogue);
     if (!this.runtime.recognizer) {
       this.open(message);
       return;
@@ -209,14 +279,17 @@ export class ConversationSession {
       inputSampleRate: message.sampleRate,
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+      ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
     });
   }
 
   private open(message: SessionStartMessage): void {
     this.dispatcher.open();
     const { persona } = this.runtime;
-    this.transport.sendEvent(sessionStartedEvent(this.id, persona));
-    if (message.greet) {
+    const resumed = this.setup.resumed ?? false;
+    this.transport.sendEvent(sessionStartedEvent(this.id, persona, { resumed, ...this.setup.started }));
+    if (resumed) this.turns.continueAfter(this.conversationTranscript.lastTurnId());
+    else if (message.greet) {
       const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
       this.runTurn(turn, (options) => runGreetingTurn(options));
     } else this.turns.skipGreeting();
@@ -249,13 +322,16 @@ export class ConversationSession {
       case 'session.end':
         this.end('client');
         break;
+      case 'consent.set':
+        this.setConsent(message);
+        break;
     }
   }
 
   private end(reason: SessionEndReason): void {
     if (this.dispatcher.state === 'closed') return;
     this.transport.sendEvent({ type: 'session.ended', reason });
-    this.close();
+    this.close(closeReason(reason));
     this.transport.close(reason === 'server_shutdown' ? GOING_AWAY : NORMAL_CLOSURE);
   }
 
@@ -283,6 +359,22 @@ export class ConversationSession {
     if (this.shuttingDown) {
       throw new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down: no new turns');
     }
+  }
+
+  private setConsent(message: ParsedConsentSet): void {
+    const record = this.options.onConsent;
+    if (!record) {
+      throw new VisemoError(
+        ErrorCode.StorageUnavailable,
+        'this server keeps no data: there is no consent to give',
+      );
+    }
+    record(message)
+      .then((decision) => {
+        if (this.isOpen) this.transport.sendEvent({ type: 'consent', ...decision });
+      })
+      .catch((error: unknown) => this.reportError(error))
+      .catch((error: unknown) => this.internalError(error));
   }
 
   // ---- listening: audio → utterances ------------------------------------------------------------
@@ -329,6 +421,7 @@ export class ConversationSession {
           if (pending) this.pendingUtterances--;
           pending = false;
         };
+        if (frame.audio) this.handOverAudio(turnId, frame.audio);
         frame.transcript
           .then((transcript) => {
             recognized();
@@ -347,6 +440,14 @@ export class ConversationSession {
           .catch((error: unknown) => this.internalError(error, turnId));
         break;
       }
+    }
+  }
+
+  private handOverAudio(turnId: number, samples: Int16Array): void {
+    try {
+      this.options.onUtteranceAudio?.(turnId, samples);
+    } catch (error) {
+      this.internalError(error, turnId);
     }
   }
 
@@ -419,6 +520,8 @@ export class ConversationSession {
     if (!this.isOpen) return;
     const interrupted = this.turns.end(turn);
     const record = turn.record();
+    const slots = this.dialogue?.slots;
+    if (slots) record.slots = slots;
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
     if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);
     this.transport.sendEvent(turnEndEvent(record));
@@ -452,7 +555,17 @@ export class ConversationSession {
     const stopped = this.turns.interrupt(performance.now());
     if (!stopped) return;
     this.transport.sendEvent({ type: 'interrupted', turnId: stopped.turnId, reason });
-    if (stopped.ended) this.conversationTranscript.markInterrupted(stopped.turnId);
+    if (!stopped.ended) return;
+    const entry = this.conversationTranscript.markInterrupted(stopped.turnId);
+    if (entry) this.replyHeard(stopped.turnId, entry.text, true);
+  }
+
+  private replyHeard(turnId: number, text: string, interrupted: boolean): void {
+    try {
+      this.options.onReplyHeard?.(turnId, { text, interrupted });
+    } catch (error) {
+      this.internalError(error, turnId);
+    }
   }
 
   /** The client says how much of a turn it played: the transcript keeps just that. */
@@ -461,7 +574,10 @@ export class ConversationSession {
     if (!reply) return;
     reply.markPlayed(playedMs);
     const heard = reply.spokenText();
-    if (this.conversationTranscript.replaceHeard(turnId, heard)) this.dialogue?.replyHeard?.(heard);
+    const entry = this.conversationTranscript.replaceHeard(turnId, heard);
+    if (!entry) return;
+    if (entry.latest) this.dialogue?.replyHeard?.(heard);
+    this.replyHeard(turnId, heard, entry.interrupted);
   }
 
   // ---- errors -----------------------------------------------------------------------------------
@@ -489,4 +605,14 @@ export class ConversationSession {
       // A broken hook must not break the conversation it reports on.
     }
   }
+}
+
+/**
+ * How an ended session is closed for its `onClose` (what storage records): a server shutdown leaves
+ * the conversation to be resumed after the client reconnects, as a dropped connection does; the
+ * timeouts end it, as the server's own end does.
+ */
+function closeReason(reason: SessionEndReason): 'client' | 'server' | 'transport' {
+  if (reason === 'client') return 'client';
+  return reason === 'server_shutdown' ? 'transport' : 'server';
 }

@@ -1,4 +1,10 @@
-import { ErrorCode, PIPELINE_SAMPLE_RATE, type Transcript, VisemoError } from '@visemo/core';
+import {
+  ErrorCode,
+  PIPELINE_SAMPLE_RATE,
+  type SessionStartedEvent,
+  type Transcript,
+  VisemoError,
+} from '@visemo/core';
 import {
   MAX_BINARY_FRAME_BYTES,
   MAX_TEXT_CHARS,
@@ -13,6 +19,7 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: { name: string; language: string },
+  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage'> = {},
 ): ServerEvent {
   return {
     type: 'session.started',
@@ -25,6 +32,7 @@ export function sessionStartedEvent(
       maxBinaryFrameBytes: MAX_BINARY_FRAME_BYTES,
       maxTextChars: MAX_TEXT_CHARS,
     },
+    ...data,
   };
 }
 
