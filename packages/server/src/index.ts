@@ -28,9 +28,17 @@ export {
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';
+export { type CapacityLimits, DEFAULT_CAPACITY } from './http/connection-admission.js';
 export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/security.js';
 export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
-export { createServer, type ServerOptions } from './http/server.js';
+export { createServer, DEFAULT_FRAME_CEILING_BYTES, type ServerOptions } from './http/server.js';
+export {
+  DEFAULT_DRAIN_DEADLINE_MS,
+  type DrainOptions,
+  type DrainReport,
+  drainServer,
+} from './http/shutdown.js';
+export { readTlsCredentials, type TlsCredentials } from './http/tls.js';
 export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
 export * from './protocol/limits.js';
 export type { ServerEvent, TurnLatency } from './protocol/server-events.js';
@@ -52,6 +60,7 @@ export {
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';
+export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './session/session-timeouts.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
 export {
   DEFAULT_SYNTHESIS_CACHE_BYTES,

@@ -4,8 +4,43 @@ import { ConversationPage } from './conversation-page.js';
 import { SyncProbe } from './sync-probe.js';
 
 const params = new URLSearchParams(location.search);
-const serverUrl =
-  params.get('server') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
+const ownServer = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/ws`;
+/**
+ * `?server=` (demos, development) may name this page's own server, or one whose origin the
+ * operator lists in `<meta name="visemo-allowed-servers" content="wss://avatar.example …">`;
+ * anything else is ignored, with a notice: a link must not send a visitor's microphone elsewhere.
+ */
+function chosenServer(asked: string | null): string {
+  if (asked === null) return ownServer;
+  const listed =
+    document.querySelector<HTMLMetaElement>('meta[name="visemo-allowed-servers"]')?.content ?? '';
+  const parse = (url: string) => {
+    try {
+      return new URL(url, location.href);
+    } catch {
+      return null;
+    }
+  };
+  const originOf = (url: string) => parse(url)?.origin;
+  const allowed = [
+    originOf(ownServer),
+    ...listed
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(originOf),
+  ];
+  const url = parse(asked);
+  if (url && /^wss?:$/.test(url.protocol) && allowed.includes(url.origin)) return url.href;
+  const notice = Object.assign(document.createElement('p'), {
+    className: 'notice',
+    id: 'server-notice',
+    textContent: `The link asked to connect to another server (${url?.host || asked}), which this page does not allow. It uses its own.`,
+  });
+  notice.setAttribute('role', 'alert');
+  document.getElementById('log')?.before(notice);
+  return ownServer;
+}
+const serverUrl = chosenServer(params.get('server'));
 /**
  * Where the page gets its session token: the server's own dev-mode endpoint unless the operator's
  * page names its site's endpoint in `<meta name="visemo-token-url">`. It answers `{ "token": … }`,

@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { loggerRedaction } from '@visemo/privacy';
+import { loggerRedaction, withoutQuery } from '@visemo/privacy';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type AdminGuard, requireAdminKey } from '../auth/admin-key.js';
@@ -117,6 +117,9 @@ export async function registerSecurity(
 export function redactedLogger(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   if (!logger) return false;
   const redaction = loggerRedaction();
+  // The WebSocket plugin logs an upgrade to a path without a WebSocket route as `{ path: url }`.
+  const path = (value: unknown) => (typeof value === 'string' ? withoutQuery(value) : value);
+  redaction.serializers = { path, url: path, ...redaction.serializers };
   if (logger === true) return redaction;
   const own = logger.redact;
   const ownPaths = Array.isArray(own) ? own : (own?.paths ?? []);
