@@ -152,6 +152,7 @@ export class ConversationSession {
       inputSampleRate: message.sampleRate,
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+      speaker: this.id,
     });
   }
 

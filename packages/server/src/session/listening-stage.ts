@@ -36,6 +36,8 @@ export interface ListeningOptions {
   asrTimeoutMs: number;
   /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
   afterPhraseMs?: number;
+  /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
+  speaker?: string;
   /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
   now?: () => number;
 }
@@ -129,7 +131,8 @@ export class ListeningStage {
 
   private open(preroll: Int16Array): void {
     this.utterance?.stream.cancel();
-    const stream = this.options.recognizer.start();
+    const { speaker } = this.options;
+    const stream = this.options.recognizer.start(speaker === undefined ? {} : { speaker });
     if (preroll.length > 0) stream.write(preroll);
     this.utterance = { stream, lastPartial: '', lastPartialAt: this.now(), complete: false };
     this.options.vad.setHangover?.(null);
