@@ -77,6 +77,8 @@ interface SoakTurn {
   provider: string[];
   /** The model failed before a whole sentence, and the agent answered instead. */
   fellBack: boolean;
+  /** The model missed its deadline (it never answered, or stopped mid-reply). */
+  timedOut: boolean;
   interrupted: boolean;
   speechEndToFirstAudioMs?: number;
   /** From the caller's last frame of speech to the first binary frame of the answer. */
@@ -308,6 +310,7 @@ function emptyTurn(said: string, bargeIn: boolean): SoakTurn {
     errors: [],
     provider: [],
     fellBack: false,
+    timedOut: false,
     interrupted: false,
   };
 }
@@ -324,6 +327,7 @@ function settle(turn: SoakTurn, entry: TurnLog | undefined, speechEndAt: number)
   turn.provider = entry.provider.map((p) => p.event);
   // The agent answered for a model that failed before a whole sentence.
   turn.fellBack = turn.answeredBy !== 'llm' && entry.provider.some((p) => p.event === 'llm-failed');
+  turn.timedOut = entry.provider.some((p) => p.event === 'llm-failed' && p.code === 'provider_timeout');
   turn.model =
     turn.answeredBy === 'llm' ||
     entry.provider.some(
@@ -431,6 +435,11 @@ function soakRows(m: {
   const count = (pred: (t: SoakTurn) => boolean) => turns.filter(pred).length;
   const answered = turns.filter((t) => !t.lost && t.texts.length > 0);
   const firstAudio = turns.map((t) => t.speechEndToFirstAudioMs).filter((v): v is number => v !== undefined);
+  // Without the turns whose model never answered: they wait for the model's 6 s timeout by design.
+  const firstAudioServed = turns
+    .filter((t) => !(t.fellBack && t.timedOut))
+    .map((t) => t.speechEndToFirstAudioMs)
+    .filter((v): v is number => v !== undefined);
   const heard = turns.map((t) => t.heardAfterMs).filter((v): v is number => v !== undefined);
   const model = turns.filter((t) => t.model && !t.lost);
   const errorsOf = (code: string) => turns.reduce((n, t) => n + t.errors.filter((e) => e === code).length, 0);
@@ -457,6 +466,11 @@ function soakRows(m: {
       unit: '%',
     },
     {
+      name: `${s} · of them because the recognizer missed its deadline (provider_timeout)`,
+      value: count((t) => t.understood === false && t.errors.includes('provider_timeout')),
+      unit: 'turns',
+    },
+    {
       name: `${s} · questions spoken over an answer (barge-in)`,
       value: count((t) => t.bargeIn),
       unit: 'turns',
@@ -464,6 +478,11 @@ function soakRows(m: {
     { name: `${s} · answers interrupted`, value: count((t) => t.interrupted), unit: 'turns' },
     { name: `${s} · speech end → first audio p50`, value: percentile(firstAudio, 50), unit: 'ms' },
     { name: `${s} · speech end → first audio p95`, value: percentile(firstAudio, 95), unit: 'ms' },
+    {
+      name: `${s} · speech end → first audio p95, without turns the model never answered`,
+      value: percentile(firstAudioServed, 95),
+      unit: 'ms',
+    },
     { name: `${s} · caller: last speech frame → first audio p50`, value: percentile(heard, 50), unit: 'ms' },
     { name: `${s} · caller: last speech frame → first audio p95`, value: percentile(heard, 95), unit: 'ms' },
     { name: `${s} · server RSS at start`, value: m.rss.start, unit: 'MB' },
@@ -478,7 +497,7 @@ function soakRows(m: {
     { name: `${s} · model requests failed with HTTP 500`, value: llm.requests.error, unit: 'requests' },
     { name: `${s} · turns the model took part in`, value: model.length, unit: 'turns' },
     {
-      name: `${s} · answered by the model, whole`,
+      name: `${s} · answered by the model to the end (or to a barge-in)`,
       value: count((t) => t.answeredBy === 'llm' && t.errors.length === 0 && !t.lost),
       unit: 'turns',
     },
