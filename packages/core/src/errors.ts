@@ -45,6 +45,10 @@ export const ErrorCode = {
   ConnectionLimit: 'connection_limit',
   /** The server would be reachable from other hosts without keys to authenticate callers. */
   AuthNotConfigured: 'auth_not_configured',
+  /** The feature-flag definitions do not parse, or fail flagd's schema. */
+  FlagsInvalid: 'flags_invalid',
+  /** The model registry holds no such version of the artifact. */
+  UnknownModelVersion: 'unknown_model_version',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

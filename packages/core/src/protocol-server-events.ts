@@ -42,6 +42,12 @@ const Notice = z.object({
   code: z.optional(z.string()),
 });
 
+/**
+ * The avatar capabilities this session runs with, from the server's feature flags: evaluated once
+ * when the session starts. A client honours the ones it knows and ignores the others.
+ */
+const Features = z.record(z.string(), z.boolean());
+
 const SessionStarted = z.object({
   type: z.literal('session.started'),
   protocol: z.number(),
@@ -53,6 +59,7 @@ const SessionStarted = z.object({
     maxBinaryFrameBytes: z.number(),
     maxTextChars: z.number(),
   }),
+  features: z.optional(Features),
 });
 
 const AudioChunk = z.object({
@@ -135,6 +142,7 @@ const schemas = [
 export type ServerEvent = z.output<(typeof schemas)[number]>;
 export type ServerEventType = ServerEvent['type'];
 export type SessionStartedEvent = z.output<typeof SessionStarted>;
+export type SessionFeatures = z.output<typeof Features>;
 export type AudioChunkEvent = z.output<typeof AudioChunk>;
 export type TurnLatency = z.output<typeof Latency>;
 export type ProviderNotice = z.output<typeof Notice>;

@@ -133,8 +133,8 @@ export async function createEmbeddedRuntime(
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
-    createDialogue: () =>
-      llm
+    createDialogue: (choice) =>
+      llm && choice?.llm !== false
         ? new LlmDialogue(agent, { model: llm, knowledge, settings: { timeoutMs: llmTimeoutMs }, onEvent })
         : new AgentDialogue(agent, { knowledge }),
     chunkSentences: (deltas) => chunkSentences(deltas),

@@ -27,9 +27,42 @@ export {
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';
+export { FlagFileProvider, type FlagFileProviderOptions } from './flags/flag-file-provider.js';
+export {
+  FEATURE_DEFAULTS,
+  type FeatureName,
+  type Features,
+  type FlagOutcome,
+  flagsFileFor,
+  type SessionContext,
+  type SessionFlagState,
+  SessionFlags,
+  type SessionFlagsOptions,
+} from './flags/session-flags.js';
 export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/security.js';
 export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
 export { createServer, type ServerOptions } from './http/server.js';
+export {
+  type SessionSetup,
+  type SessionVariant,
+  sessionRuntime,
+  setUpSession,
+} from './http/session-setup.js';
+export {
+  type ArtifactDescription,
+  agentArtifacts,
+  type NluTraining,
+  nluArtifact,
+  nluTraining,
+} from './models/agent-artifacts.js';
+export { canonicalJson, codeVersion, contentHash } from './models/content-hash.js';
+export {
+  ModelSelection,
+  type ModelSelectionOptions,
+  type RegistryStore,
+  type RunningVersion,
+  type SessionModels,
+} from './models/model-selection.js';
 export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
 export * from './protocol/limits.js';
 export type { ServerEvent, TurnLatency } from './protocol/server-events.js';
@@ -46,12 +79,29 @@ export {
 export { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
 export {
   ConversationSession,
+  type SessionOptions,
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
+export type { TurnInput, TurnMarks, TurnRecord } from './session/turn-record.js';
 export {
   DEFAULT_SYNTHESIS_CACHE_BYTES,
   SynthesisCache,
   type SynthesisCacheOptions,
 } from './synthesis-cache.js';
+export { DEFAULT_RECENT_TRACES, RecentTraces } from './tracing/recent-traces.js';
+export { SessionTracer, SPAN } from './tracing/session-tracer.js';
+export {
+  formatTurnWaterfall,
+  type TracedTurn,
+  type TurnHop,
+  tracedTurns,
+  turnWaterfallSvg,
+} from './tracing/trace-waterfall.js';
+export { otlpEndpointOf, Tracing, type TracingOptions } from './tracing/tracing.js';
+export {
+  renderWaterfall,
+  type WaterfallHop,
+  type WaterfallSetup,
+} from './tracing/waterfall-svg.js';

@@ -41,7 +41,11 @@ export interface AgentRuntime {
   readonly afterPhraseMs?: number;
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
-  createDialogue(): DialoguePolicy;
+  /**
+   * The dialogue of one session; `llm: false` leaves the language model out (the agent answers
+   * everything itself), e.g. for a session whose `llmFallback` flag is off.
+   */
+  createDialogue(options?: { llm?: boolean }): DialoguePolicy;
   /** Splits streamed reply text into speakable sentences. */
   chunkSentences(deltas: AsyncIterable<string>): AsyncIterable<string>;
 }

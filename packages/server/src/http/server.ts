@@ -1,13 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { SessionFlags } from '../flags/session-flags.js';
+import { modelRoutes } from '../models/model-routes.js';
+import type { ModelSelection } from '../models/model-selection.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
+import { traceRoutes } from '../tracing/trace-routes.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { isProviderCall, ServerMetrics } from './metrics.js';
 import {
   redactedLogger,
@@ -15,6 +21,7 @@ import {
   type ServerSecurityOptions,
   websocketSecurity,
 } from './security.js';
+import { setUpSession } from './session-setup.js';
 
 export interface ServerOptions extends ServerSecurityOptions {
   runtime: AgentRuntime;
@@ -27,6 +34,12 @@ export interface ServerOptions extends ServerSecurityOptions {
   onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
   /** The runtime's circuit breakers (`EmbeddedRuntime.breakers`), shown by `GET /health`. */
   breakers?: readonly { report(): CircuitReport }[];
+  /** Spans of every turn (OTLP when configured), the recent ones at `GET /v1/admin/traces`. */
+  tracing?: Tracing;
+  /** Feature flags, evaluated once per session as it opens and told in `session.started`. */
+  flags?: SessionFlags;
+  /** The model versions new sessions run with, and the registry's admin routes. */
+  models?: ModelSelection;
 }
 
 /**
@@ -65,9 +78,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return metrics.registry.metrics();
   });
 
+  const { tracing, flags, models } = options;
+  if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
+  if (models) await app.register(modelRoutes, { models, requireAdmin: security.requireAdmin });
+  let opening = 0;
+
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
     if (!security.admit(socket, request)) return;
-    if (sessions.size >= maxSessions) {
+    if (sessions.size + opening >= maxSessions) {
       send(socket, {
         type: 'error',
         code: ErrorCode.SessionLimit,
@@ -77,20 +95,66 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       socket.close(1013, 'session limit');
       return;
     }
-    const session = new ConversationSession(options.runtime, socketTransport(socket, metrics));
-    sessions.set(session.id, session);
-    app.log.info({ sessionId: session.id }, 'session opened');
+    const sessionId = randomUUID();
+    // Frames that arrive while the session is set up (its flags evaluated) wait for it.
+    const early: [Uint8Array, boolean][] = [];
+    let session: ConversationSession | null = null;
+    let closed = false;
+    const deliver = (to: ConversationSession, bytes: Uint8Array, isBinary: boolean) => {
+      if (isBinary) to.handleBinary(bytes);
+      else to.handleText(Buffer.from(bytes).toString('utf8'));
+    };
     socket.on('message', (data, isBinary) => {
       const bytes = toBytes(data);
-      if (isBinary) session.handleBinary(bytes);
-      else session.handleText(Buffer.from(bytes).toString('utf8'));
+      if (session) deliver(session, bytes, isBinary);
+      else early.push([bytes, isBinary]);
     });
     socket.on('close', () => {
+      closed = true;
+      if (!session) return;
       session.close();
       sessions.delete(session.id);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
-    socket.on('error', (error) => app.log.warn({ sessionId: session.id, err: error }, 'socket error'));
+    socket.on('error', (error) => app.log.warn({ sessionId, err: error }, 'socket error'));
+    opening++;
+    const claims = security.claimsOf(request);
+    const origin = request.headers.origin;
+    setUpSession(
+      {
+        runtime: options.runtime,
+        metrics,
+        ...(tracing ? { tracing } : {}),
+        ...(flags ? { flags } : {}),
+        ...(models ? { models } : {}),
+      },
+      { sessionId, ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
+    )
+      .then((setup) => {
+        if (closed) return;
+        const opened = new ConversationSession(
+          setup.runtime,
+          socketTransport(socket, metrics),
+          setup.options,
+        );
+        session = opened;
+        sessions.set(opened.id, opened);
+        app.log.info({ sessionId: opened.id, variant: setup.variant }, 'session opened');
+        for (const [bytes, isBinary] of early.splice(0)) deliver(opened, bytes, isBinary);
+      })
+      .catch((error: unknown) => {
+        app.log.error({ sessionId, err: error }, 'session setup failed');
+        send(socket, {
+          type: 'error',
+          code: ErrorCode.Internal,
+          message: 'the session could not be set up',
+          fatal: true,
+        });
+        socket.close(1011, 'setup failed');
+      })
+      .finally(() => {
+        opening--;
+      });
   });
 
   if (options.webRoot) {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ClientTimingMessage,
   type DialoguePolicy,
   ErrorCode,
   isAbortError,
+  type SessionFeatures,
   type Transcript,
   VisemoError,
   type VoiceActivityDetector,
@@ -36,6 +38,8 @@ export interface SessionTransport {
 }
 
 export interface SessionOptions {
+  /** The session's id (a UUID); default a new one. */
+  id?: string;
   /**
    * Every error the session did not expect — a fault of the server, not of the client, a provider
    * or the input — once, with its stack, for a server to log and count. The client is still sent
@@ -44,6 +48,10 @@ export interface SessionOptions {
   onInternalError?: (error: unknown, where: { sessionId: string; turnId?: number }) => void;
   /** Each turn's record, as the turn ends. */
   onTurn?: (record: TurnRecord) => void;
+  /** The client's `client.timing` reports: when it played a turn's first sample and viseme. */
+  onClientTiming?: (timing: ClientTimingMessage) => void;
+  /** The avatar capabilities the session runs with (feature flags), told in `session.started`. */
+  features?: SessionFeatures;
 }
 
 /**
@@ -59,7 +67,7 @@ export interface SessionOptions {
  * keeps what was said and heard. This class joins them.
  */
 export class ConversationSession {
-  readonly id = randomUUID();
+  readonly id: string;
   private readonly dispatcher: FrameDispatcher;
   private readonly turns = new SessionTurns();
   private readonly conversationTranscript = new ConversationTranscript();
@@ -72,6 +80,7 @@ export class ConversationSession {
     private readonly transport: SessionTransport,
     private readonly options: SessionOptions = {},
   ) {
+    this.id = options.id ?? randomUUID();
     this.dispatcher = new FrameDispatcher({
       start: (message) => this.start(message),
       message: (message) => this.handleMessage(message),
@@ -158,7 +167,7 @@ export class ConversationSession {
   private open(message: SessionStartMessage): void {
     this.dispatcher.open();
     const { persona } = this.runtime;
-    this.transport.sendEvent(sessionStartedEvent(this.id, persona));
+    this.transport.sendEvent(sessionStartedEvent(this.id, persona, this.options.features));
     if (message.greet) {
       const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
       this.runTurn(turn, (options) => runGreetingTurn(options));
@@ -180,6 +189,9 @@ export class ConversationSession {
         break;
       case 'playback':
         this.recordPlayback(message.turnId, message.playedMs);
+        break;
+      case 'client.timing':
+        this.options.onClientTiming?.(message);
         break;
       case 'interrupt':
         this.interruptSpeech('client');
@@ -322,7 +334,7 @@ export class ConversationSession {
     }
     if (!this.isOpen) return;
     const interrupted = this.turns.end(turn);
-    const record = turn.record();
+    const record = turn.record(performance.now());
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
     if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);
     this.transport.sendEvent(turnEndEvent(record));

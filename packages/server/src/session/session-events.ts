@@ -1,4 +1,11 @@
-import { ErrorCode, PIPELINE_SAMPLE_RATE, type Transcript, VisemoError } from '@visemo/core';
+import {
+  ErrorCode,
+  PIPELINE_SAMPLE_RATE,
+  type SessionFeatures,
+  type SessionStartedEvent,
+  type Transcript,
+  VisemoError,
+} from '@visemo/core';
 import {
   MAX_BINARY_FRAME_BYTES,
   MAX_TEXT_CHARS,
@@ -13,8 +20,9 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: { name: string; language: string },
+  features?: SessionFeatures,
 ): ServerEvent {
-  return {
+  const event: SessionStartedEvent = {
     type: 'session.started',
     protocol: PROTOCOL_VERSION,
     sessionId,
@@ -26,6 +34,8 @@ export function sessionStartedEvent(
       maxTextChars: MAX_TEXT_CHARS,
     },
   };
+  if (features) event.features = { ...features };
+  return event;
 }
 
 export function transcriptFinalEvent(
