@@ -49,6 +49,8 @@ export const ErrorCode = {
   FlagsInvalid: 'flags_invalid',
   /** The model registry holds no such version of the artifact. */
   UnknownModelVersion: 'unknown_model_version',
+  /** A registered model version this process cannot run (trained by other code, or built only at start-up). */
+  ModelUnavailable: 'model_unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -21,6 +21,7 @@ const events: ServerEvent[] = [
     agent: { name: 'Ava', language: 'en-US' },
     audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
     limits: { maxTextFrameBytes: 65536, maxBinaryFrameBytes: 262144, maxTextChars: 2000 },
+    features: { renderer3d: true, expressions: true, handsFree: false, llmFallback: true, memory: false },
   },
   { type: 'vad', state: 'speech-start', atMs: 5120 },
   { type: 'transcript.partial', turnId: 2, text: 'where is my' },
@@ -94,6 +95,7 @@ const messages: ClientMessage[] = [
   { type: 'audio.commit' },
   { type: 'text', text: 'where is my order?' },
   { type: 'playback', turnId: 3, playedMs: 1840 },
+  { type: 'client.timing', turnId: 3, firstSampleAtMs: 42, firstVisemeAtMs: 47 },
   { type: 'interrupt' },
   { type: 'transcript.get' },
   { type: 'session.end' },
@@ -109,6 +111,14 @@ describe('protocol schemas', () => {
     for (const message of messages) {
       expect(clientMessageSchemas.get(message.type)?.safeParse(message).success, message.type).toBe(true);
     }
+  });
+
+  it('take a client.timing only with delays a clock can give', () => {
+    const timing = clientMessageSchemas.get('client.timing');
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstSampleAtMs: 12 }).success).toBe(true);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstSampleAtMs: -1 }).success).toBe(false);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstVisemeAtMs: 1e9 }).success).toBe(false);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1.5 }).success).toBe(false);
   });
 
   it('find nothing for a name that only Object.prototype has', () => {

@@ -214,7 +214,7 @@ export class ModelSelection {
   private async prepare(stored: ModelVersion, { strict }: { strict: boolean }): Promise<Loaded | null> {
     const refuse = (why: string): null => {
       const message = `${stored.agent}: ${stored.kind} version ${stored.version} cannot run here: ${why}`;
-      if (strict) throw new VisemoError(ErrorCode.UnknownModelVersion, message);
+      if (strict) throw new VisemoError(ErrorCode.ModelUnavailable, message);
       this.warn(message);
       return null;
     };

@@ -73,7 +73,7 @@ export function tracedTurns(...requests: unknown[]): TracedTurn[] {
         durationMs: Number(nanos(s.endTimeUnixNano) - nanos(s.startTimeUnixNano)) / 1e6,
         attributes: attributesOf(s),
       }))
-      .sort((a, b) => a.startMs - b.startMs || a.durationMs - b.durationMs);
+      .sort((a, b) => a.startMs - b.startMs || pipelineIndex(a.name) - pipelineIndex(b.name));
     turns.push({
       traceId,
       sessionId: typeof attributes['visemo.session.id'] === 'string' ? attributes['visemo.session.id'] : null,
@@ -135,6 +135,23 @@ export function turnWaterfallSvg(turns: TracedTurn[], title = 'Traced turns'): s
     scaleMs: niceScale(longest),
     caption: "bars: each span of the turn's trace where it started, from the VAD's end of speech",
   });
+}
+
+/** Hops that start together are listed in the pipeline's order, the client's last. */
+const PIPELINE: string[] = [
+  SPAN.asr,
+  SPAN.nlu,
+  SPAN.dialogue,
+  SPAN.llm,
+  SPAN.tts,
+  SPAN.audio,
+  SPAN.clientSample,
+  SPAN.clientViseme,
+];
+
+function pipelineIndex(name: string): number {
+  const at = PIPELINE.indexOf(name);
+  return at === -1 ? PIPELINE.length : at;
 }
 
 function formatMs(ms: number): string {
