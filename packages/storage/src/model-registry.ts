@@ -276,7 +276,7 @@ export class ModelRegistry {
     if (this.db.kind !== 'postgres') return;
     await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
       REGISTRY_LOCK,
-      `${agent}\u0000${kind}`,
+      `${agent}/${kind}`,
     ]);
   }
 }

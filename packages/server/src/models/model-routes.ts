@@ -12,6 +12,11 @@ const actor = { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,60}$' } as const;
 const reason = { type: 'string', maxLength: 500 } as const;
 const kind = { type: 'string', enum: [...MODEL_KINDS] } as const;
 
+const REFUSALS: Partial<Record<ErrorCode, [number, string]>> = {
+  [ErrorCode.UnknownModelVersion]: [404, 'Not Found'],
+  [ErrorCode.ModelUnavailable]: [409, 'Conflict'],
+};
+
 /**
  * The model registry of the served agent, behind the admin key: `GET /v1/admin/models` (its
  * versions, promotion history and what new sessions run now), `POST /v1/admin/models/promote`
@@ -21,14 +26,14 @@ const kind = { type: 'string', enum: [...MODEL_KINDS] } as const;
 export async function modelRoutes(app: FastifyInstance, options: ModelRoutesOptions): Promise<void> {
   const { models, requireAdmin } = options;
   const actorOf = (name?: string) => `admin:${name ?? 'api'}`;
-  // Encapsulated: only these routes answer a missing version with 404 rather than 500.
+  // Encapsulated: only these routes answer a registry refusal with its own status rather than 500.
   app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof VisemoError && error.code === ErrorCode.UnknownModelVersion) {
-      return reply
-        .code(404)
-        .send({ statusCode: 404, code: error.code, error: 'Not Found', message: error.message });
-    }
-    return reply.send(error);
+    const refusal = error instanceof VisemoError ? REFUSALS[error.code] : undefined;
+    if (!refusal) return reply.send(error);
+    const [statusCode, name] = refusal;
+    return reply
+      .code(statusCode)
+      .send({ statusCode, code: (error as VisemoError).code, error: name, message: error.message });
   });
 
   app.get('/v1/admin/models', { preHandler: requireAdmin }, async () => {
