@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { AgentSpec } from '@visemo/core';
 import { createNlu } from '@visemo/nlu';
-import { openStorage, type Storage } from '@visemo/storage';
+import { openStorage, type RegistryJson, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime, type EmbeddedRuntime } from '../src/embedded-runtime.js';
@@ -158,7 +158,10 @@ describe('the model registry of a running server', () => {
     const training = nluTraining(spec);
     training.intents[0]?.examples.push('something else entirely');
     // Registered with another model's hash: trained here, it is not what the registry says.
-    const forged = { ...nluArtifact(nluTraining(spec), embedded.runtime.nlu), artifact: { training } };
+    const forged = {
+      ...nluArtifact(nluTraining(spec), embedded.runtime.nlu),
+      artifact: { training: training as unknown as RegistryJson },
+    };
     forged.contentHash = `sha256:${'ab'.repeat(32)}`;
     const { version } = await storage.models.register({ agent: AGENT, ...forged, actor: 'ci' });
     const refused = await admin('/v1/admin/models/promote', { kind: 'nlu', version: version.version });

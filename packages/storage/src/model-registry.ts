@@ -274,10 +274,7 @@ export class ModelRegistry {
   /** One promotion of a slot at a time, so a rollback reads the history it changes. */
   private async lockSlot(tx: Queryable, agent: string, kind: ModelKind): Promise<void> {
     if (this.db.kind !== 'postgres') return;
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
-      REGISTRY_LOCK,
-      `${agent}/${kind}`,
-    ]);
+    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REGISTRY_LOCK, `${agent}/${kind}`]);
   }
 }
 

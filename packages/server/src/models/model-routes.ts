@@ -29,11 +29,9 @@ export async function modelRoutes(app: FastifyInstance, options: ModelRoutesOpti
   // Encapsulated: only these routes answer a registry refusal with its own status rather than 500.
   app.setErrorHandler((error, _request, reply) => {
     const refusal = error instanceof VisemoError ? REFUSALS[error.code] : undefined;
-    if (!refusal) return reply.send(error);
+    if (!refusal || !(error instanceof VisemoError)) return reply.send(error);
     const [statusCode, name] = refusal;
-    return reply
-      .code(statusCode)
-      .send({ statusCode, code: (error as VisemoError).code, error: name, message: error.message });
+    return reply.code(statusCode).send({ statusCode, code: error.code, error: name, message: error.message });
   });
 
   app.get('/v1/admin/models', { preHandler: requireAdmin }, async () => {
