@@ -9,6 +9,8 @@ Usage:
   visemo say TEXT -o OUT.wav [--visemes OUT.json] [--voice NAME]
                                                       synthesize speech with its viseme track
   visemo transcribe FILE.wav --agent DIR [--json]     recognise a recording with the agent's grammar
+  visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
+  visemo models list|promote|rollback …               the model registry: versions, promotions
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -20,6 +22,8 @@ const commands: Record<string, () => Promise<Command>> = {
   chat: async () => (await import('./commands/chat.js')).chatCommand,
   say: async () => (await import('./commands/say.js')).sayCommand,
   transcribe: async () => (await import('./commands/transcribe.js')).transcribeCommand,
+  trace: async () => (await import('./commands/trace.js')).traceCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

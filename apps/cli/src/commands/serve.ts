@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
+import { openStorage } from '@visemo/storage';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
+import { startOperations } from '../operations.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N] [--insecure]
+                    [--recognizer-threads N] [--data DIR] [--insecure]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -14,6 +16,8 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             for a speech decoder to be made (default 8; about 25 MB each)
   --recognizer-threads N    decode speech on N worker threads, 0 on the main thread
                             (default 2, or 0 on a single core)
+  --data DIR                the embedded database (the model registry), default ./data;
+                            DATABASE_URL names a PostgreSQL server instead
   --insecure                on a host other machines reach, serve without authentication
                             when no keys are set (docs/security.md)
 
@@ -31,6 +35,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
+      data: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -69,8 +74,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
   const web = await buildWebApp();
+  const storage = await openStorage({ dataDir: values.data ?? './data' });
+  for (const warning of storage.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const log = (line: string) => process.stderr.write(`… ${line}\n`);
+  const ops = await startOperations({ agentDir, spec: agent.spec, runtime, storage, log });
   const app = await createServer({
     runtime,
+    tracing: ops.tracing,
+    flags: ops.flags,
+    models: ops.models,
     webRoot: web.outDir,
     onProviderEvent,
     breakers,
@@ -85,7 +97,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write('stopping…\n');
-      void app.close().then(close).then(resolve);
+      void app
+        .close()
+        .then(close)
+        .then(() => ops.close())
+        .then(() => storage.close())
+        .then(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

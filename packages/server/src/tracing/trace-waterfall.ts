@@ -123,6 +123,7 @@ export function turnWaterfallSvg(turns: TracedTurn[], title = 'Traced turns'): s
       p50: hop.durationMs,
       p95: hop.durationMs,
       startMs: hop.startMs,
+      colorIndex: pipelineIndex(hop.name),
     })),
     total: { name: 'turn', p50: turn.durationMs, p95: turn.durationMs },
   }));
@@ -133,7 +134,8 @@ export function turnWaterfallSvg(turns: TracedTurn[], title = 'Traced turns'): s
   return renderWaterfall(setups, {
     title,
     scaleMs: niceScale(longest),
-    caption: "bars: each span of the turn's trace where it started, from the VAD's end of speech",
+    caption:
+      "bars: each span of the turn's trace where it started, from the end of the person's input (the VAD's end of speech, a typed text's arrival)",
   });
 }
 

@@ -11,6 +11,8 @@ export interface WaterfallHop {
   p95: number;
   /** Where the bar starts, in ms; absent, it starts where the previous hop's median ended. */
   startMs?: number;
+  /** The bar's palette index; default its row's. */
+  colorIndex?: number;
 }
 
 export interface WaterfallSetup {
@@ -24,7 +26,17 @@ export interface WaterfallSetup {
   callerP50?: number;
 }
 
-const HOP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#b07aa1'];
+const HOP_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#b07aa1',
+  '#edc948',
+  '#9c755f',
+  '#bab0ac',
+];
 const TOTAL_COLOR = '#555555';
 const FONT = 'font-family="DejaVu Sans, sans-serif"';
 
@@ -97,7 +109,8 @@ export function renderWaterfall(
     let start = 0;
     setup.hops.forEach((hop, i) => {
       const at = hop.startMs ?? start;
-      out.push(...bar(hop, at, y, HOP_COLORS[i % HOP_COLORS.length] as string));
+      const color = HOP_COLORS[(hop.colorIndex ?? i) % HOP_COLORS.length] as string;
+      out.push(...bar(hop, at, y, color));
       start = at + hop.p50;
       y += rowH;
     });
