@@ -83,6 +83,11 @@ const groups: Group[] = [
       'Example agents: held-out utterances spoken by four Flite voices, through the grammar recognizer and the NLU',
     run: async (quick) => (await import('./spoken-utterances.js')).benchSpokenUtterances(quick),
   },
+  {
+    name: 'storage',
+    title: 'Storage cost per turn (PGlite and PostgreSQL)',
+    run: async (quick) => (await import('./storage.js')).benchStorage(quick),
+  },
 ];
 
 const args = process.argv.slice(2);

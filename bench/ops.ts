@@ -106,7 +106,7 @@ export async function benchOps(quick = false): Promise<BenchRow[]> {
 
   const exporter = new InMemorySpanExporter();
   const traced = new Tracing({ env: {}, processors: [new SimpleSpanProcessor(exporter)] });
-  const session = traced.forSession('7d1f0c2e-0000-4000-8000-000000000000', { agent: 'support-agent' });
+  const session = traced.forSession({ agent: 'support-agent' });
   const spanUs = await microseconds(spanTurns, (i) => {
     session.turn(spokenRecord(i, 1000 + i));
     session.clientTiming({ type: 'client.timing', turnId: i, firstSampleAtMs: 40, firstVisemeAtMs: 45 });
@@ -119,7 +119,7 @@ export async function benchOps(quick = false): Promise<BenchRow[]> {
     unit: 'µs/turn',
   });
   const ringOnly = new Tracing({ env: {} });
-  const ringSession = ringOnly.forSession('7d1f0c2e-0000-4000-8000-000000000000');
+  const ringSession = ringOnly.forSession();
   const ringUs = await microseconds(spanTurns, (i) => ringSession.turn(spokenRecord(i, 1000 + i)));
   rows.push({
     name: "a spoken turn's trace (6 spans: recent-traces ring only)",
@@ -144,7 +144,7 @@ export async function benchOps(quick = false): Promise<BenchRow[]> {
   // modes in turns, so neither is measured on a colder process.
   for (const mode of ['warmup', 'plain', 'traced', 'plain', 'traced'] as const) {
     let resolveTurn: (() => void) | null = null;
-    const tracer = sessionTracing.forSession(`session-${mode}`);
+    const tracer = sessionTracing.forSession();
     const conversation = new ConversationSession(
       runtime,
       {

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '@visemo/core';
 import type { ServerEvent, TurnLatency, WaterfallSetup } from '@visemo/server';
@@ -38,11 +40,26 @@ export async function startServer(
   agentDir: string,
   serveArgs: string[] = [],
 ): Promise<{ url: string; process: ChildProcess }> {
+  // Its own embedded database: a server already running on ./data holds that one's lock.
+  const dataDir = mkdtempSync(join(tmpdir(), 'visemo-bench-data-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/cli/src/main.ts', 'serve', '--agent', agentDir, '--port', '0', ...serveArgs],
+    [
+      '--import',
+      'tsx',
+      'apps/cli/src/main.ts',
+      'serve',
+      '--agent',
+      agentDir,
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      ...serveArgs,
+    ],
     { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -53,6 +70,13 @@ export async function startServer(
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
   });
   return { url, process: child };
+}
+
+/** A session token from the server's dev mode (`visemo serve` on loopback), as the page gets one. */
+export async function devToken(socketOrigin: string): Promise<string> {
+  const response = await fetch(`${socketOrigin.replace(/^ws/, 'http')}/v1/dev-token`);
+  if (!response.ok) throw new Error(`GET /v1/dev-token answered ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
 }
 
 export function processUsage(pid: number): { cpuMs: number; rssMb: number } {
@@ -73,7 +97,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
  * answer lasts, then asks the next.
  */
 export async function simulateCaller(url: string, questions: SpokenQuestion[]): Promise<TurnRecord[]> {
-  const ws = new WebSocket(`${url}/v1/ws`);
+  const ws = new WebSocket(`${url}/v1/ws`, ['visemo.v1', `visemo.token.${await devToken(url)}`]);
   const events: ServerEvent[] = [];
   let notify: (() => void) | null = null;
   let firstAudioAt: number | undefined;

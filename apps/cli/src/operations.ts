@@ -7,7 +7,8 @@ import type { Storage } from '@visemo/storage';
 export interface Operations {
   tracing: Tracing;
   flags: SessionFlags;
-  models: ModelSelection;
+  /** Null without storage (`--no-storage`): sessions run what the process built. */
+  models: ModelSelection | null;
   close(): Promise<void>;
 }
 
@@ -19,7 +20,7 @@ export async function startOperations(options: {
   agentDir: string;
   spec: AgentSpec;
   runtime: AgentRuntime;
-  storage: Storage;
+  storage: Storage | null;
   log: (line: string) => void;
 }): Promise<Operations> {
   const { agentDir, spec, runtime, storage, log } = options;
@@ -28,21 +29,25 @@ export async function startOperations(options: {
   const file = flagsFileFor(agentDir, process.env);
   const flags = await SessionFlags.open(file ? { file } : {});
   if (file) log(`feature flags from ${file}`);
-  const models = await ModelSelection.start({
-    registry: storage.models,
-    agent: basename(resolve(agentDir)),
-    spec,
-    runtime,
-    onWarning: (message) => log(`warning: ${message}`),
-  });
-  const running = Object.entries(models.current().versions).map(([kind, v]) => `${kind} v${v?.version}`);
-  log(`models: ${running.join(', ')}`);
+  const models = storage
+    ? await ModelSelection.start({
+        registry: storage.models,
+        agent: runtime.agent?.id ?? basename(resolve(agentDir)),
+        spec,
+        runtime,
+        onWarning: (message) => log(`warning: ${message}`),
+      })
+    : null;
+  if (models) {
+    const running = Object.entries(models.current().versions).map(([kind, v]) => `${kind} v${v?.version}`);
+    log(`models: ${running.join(', ')}`);
+  }
   return {
     tracing,
     flags,
     models,
     close: async () => {
-      models.close();
+      models?.close();
       await flags.close();
       await tracing.shutdown();
     },

@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('visemo trace', () => {
   it('draws the turns of a stored trace file as waterfalls, and as a picture', async () => {
     const tracing = new Tracing({ env: {} });
-    const session = tracing.forSession('0b9e2c1a-0000-4000-8000-000000000000');
+    const session = tracing.forSession();
     session.turn({
       sessionId: '0b9e2c1a-0000-4000-8000-000000000000',
       turnId: 2,
@@ -83,7 +83,7 @@ describe('visemo models', () => {
     await seed.models.promote({ agent: 'support-agent', kind: 'nlu', version: 1, actor: 'ci' });
     await seed.close();
     const env = { ...process.env, VISEMO_MASTER_KEY: masterKey };
-    const common = ['--agent', supportAgent, '--data', dataDir];
+    const common = ['--agent', supportAgent, '--data-dir', dataDir];
 
     const promoted = await runVisemo(
       ['models', 'promote', 'nlu', '2', ...common, '--actor', 'dana', '--reason', 'better'],

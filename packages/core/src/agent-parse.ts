@@ -388,6 +388,17 @@ function crossReferenceIssues(spec: AgentSpec): PendingIssue[] {
       issues.push({ path, message: `{${name}}: persona lines have no slots to fill`, needle: `{${name}}` });
     }
   }
+  // A returning visitor's greeting may use what is remembered of them: the slots of the flows.
+  const returning = spec.persona.returningGreeting;
+  for (const name of templatePlaceholders(returning ?? '')) {
+    if (!allSlots.has(name)) {
+      issues.push({
+        path: ['persona', 'returningGreeting'],
+        message: `{${name}} names no slot of any flow: a returning visitor's greeting uses remembered slots`,
+        needle: `{${name}}`,
+      });
+    }
+  }
   return issues;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXPRESSIONS } from './expressions.js';
+import { AgentPrivacySchema } from './retention-policy.js';
 
 /** Expressions the dialogue can ask the avatar to show. */
 export const Expression = z.enum(EXPRESSIONS);
@@ -16,6 +17,11 @@ const nonEmptyText = z.string().trim().min(1, 'must not be empty');
 export const PersonaSchema = z.strictObject({
   name: nonEmptyText,
   greeting: nonEmptyText,
+  /**
+   * Said instead of `greeting` to a visitor the agent remembers (consent to memory), when every
+   * `{slot}` placeholder has a remembered value, e.g. "Welcome back! Still about order {order_number}?".
+   */
+  returningGreeting: nonEmptyText.optional(),
   /** Embedded Flite voices: slt, rms, awb, kal. */
   voice: z.string().default('slt'),
   language: z.string().default('en-US'),
@@ -218,6 +224,8 @@ export const AgentSchema = z.strictObject({
    */
   providers: z.record(z.string(), z.unknown()).optional(),
   llm: LlmConfigSchema.optional(),
+  /** The privacy notice's version and how long each category of data is kept (docs/agents.md). */
+  privacy: AgentPrivacySchema.prefault({}),
   models: ModelsConfigSchema.prefault({}),
 });
 

@@ -18,8 +18,23 @@ export interface DialogueReply {
   events: AsyncIterable<DialogueEvent>;
 }
 
+/**
+ * What a conversation's dialogue starts from besides the agent: what is remembered of the person
+ * and, for a resumed session, the conversation so far.
+ */
+export interface DialogueContext {
+  /** Slot values to start with: remembered from earlier sessions, or this session's before a restart. */
+  slots?: Readonly<Record<string, string>>;
+  /** The slots are remembered from an earlier session: the greeting may welcome the person back. */
+  returning?: boolean;
+  /** The conversation so far, oldest first: what the person said and what they heard of the reply. */
+  history?: readonly { user: string; reply: string }[];
+}
+
 /** One conversation's dialogue state: one per session. */
 export interface DialoguePolicy {
+  /** Slots filled so far in the conversation, for a server to remember (with consent). */
+  readonly slots?: Readonly<Record<string, string>>;
   greeting(): DialogueReply;
   respond(nlu: NluResult, options?: { signal?: AbortSignal }): DialogueReply | Promise<DialogueReply>;
   /**

@@ -45,6 +45,8 @@ export const ErrorCode = {
   ConnectionLimit: 'connection_limit',
   /** The server would be reachable from other hosts without keys to authenticate callers. */
   AuthNotConfigured: 'auth_not_configured',
+  /** The server keeps no data (it runs without storage): consent and data requests have nothing to act on. */
+  StorageUnavailable: 'storage_unavailable',
   /** The feature-flag definitions do not parse, or fail flagd's schema. */
   FlagsInvalid: 'flags_invalid',
   /** The model registry holds no such version of the artifact. */

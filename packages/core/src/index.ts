@@ -9,6 +9,7 @@ export * from './expressions.js';
 export * from './number-words.js';
 export * from './protocol.js';
 export * from './providers.js';
+export * from './retention-policy.js';
 export * from './seeded-random.js';
 export * from './visemes.js';
 export * from './visemes-types.js';

@@ -19,6 +19,8 @@ const SessionStart = z.strictObject({
   audio: z._default(z.boolean(), true),
   voice: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   greet: z._default(z.boolean(), true),
+  /** A `sessionId` of an earlier `session.started` of the same subject, to continue that session. */
+  resume: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 const Text = z.strictObject({
@@ -58,6 +60,14 @@ const Interrupt = z.strictObject({ type: z.literal('interrupt') });
 const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
 const SessionEnd = z.strictObject({ type: z.literal('session.end') });
 
+/** The person's choice per category of personal data, under the agent's privacy notice. */
+const ConsentSet = z.strictObject({
+  type: z.literal('consent.set'),
+  transcripts: z.boolean(),
+  audio: z.boolean(),
+  memory: z.boolean(),
+});
+
 const schemas = [
   SessionStart,
   Text,
@@ -67,6 +77,7 @@ const schemas = [
   Interrupt,
   TranscriptGet,
   SessionEnd,
+  ConsentSet,
 ] as const;
 type Schema = (typeof schemas)[number];
 
@@ -76,6 +87,7 @@ export type ClientMessageType = ClientMessage['type'];
 /** A client message as parsed: defaults filled in, typed text trimmed. */
 export type ParsedClientMessage = z.output<Schema>;
 export type ParsedSessionStart = z.output<typeof SessionStart>;
+export type ParsedConsentSet = z.output<typeof ConsentSet>;
 export type ClientTimingMessage = z.output<typeof ClientTiming>;
 
 /**

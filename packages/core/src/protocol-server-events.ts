@@ -42,6 +42,14 @@ const Notice = z.object({
   code: z.optional(z.string()),
 });
 
+/** The person's consent per category, as last decided; ISO 8601 `decidedAt`. */
+const Consent = z.object({
+  transcripts: z.boolean(),
+  audio: z.boolean(),
+  memory: z.boolean(),
+  policyVersion: z.string(),
+  decidedAt: z.string(),
+});
 /**
  * The avatar capabilities this session runs with, from the server's feature flags: evaluated once
  * when the session starts. A client honours the ones it knows and ignores the others.
@@ -59,6 +67,20 @@ const SessionStarted = z.object({
     maxBinaryFrameBytes: z.number(),
     maxTextChars: z.number(),
   }),
+  // The fields below came with the data controls; servers before them leave them out.
+  /** True when `session.start`'s `resume` was honoured: same session, transcript restored, no greeting. */
+  resumed: z.optional(z.boolean()),
+  /** The pseudonymous subject the session belongs to; `consent` null when the person was never asked. */
+  subject: z.optional(z.object({ id: z.string(), consent: z.nullable(Consent) })),
+  /** The agent's privacy notice version and how long each category is kept ("30d", "forever"). */
+  privacy: z.optional(
+    z.object({
+      policyVersion: z.string(),
+      retention: z.object({ transcripts: z.string(), audio: z.string(), memory: z.string() }),
+    }),
+  ),
+  /** False when the server keeps no data: no consent to ask, nothing to export or erase. */
+  storage: z.optional(z.boolean()),
   features: z.optional(Features),
 });
 
@@ -136,6 +158,7 @@ const schemas = [
   }),
   z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
   z.object({ type: z.literal('session.ended'), reason: z.enum(['client', 'idle', 'server']) }),
+  z.object({ type: z.literal('consent'), ...Consent.shape }),
 ] as const;
 
 /** Server → client JSON events. */
@@ -146,6 +169,7 @@ export type SessionFeatures = z.output<typeof Features>;
 export type AudioChunkEvent = z.output<typeof AudioChunk>;
 export type TurnLatency = z.output<typeof Latency>;
 export type ProviderNotice = z.output<typeof Notice>;
+export type ConsentDecision = z.output<typeof Consent>;
 
 /**
  * The schema of each event type. A Map rather than an object: looking up a `type` such as

@@ -65,6 +65,43 @@ describe('parseAgentDefinition', () => {
     expect(spec.knowledge.minScore).toBe(0.35);
   });
 
+  it('takes a privacy section with retention durations, defaults for what it leaves out', () => {
+    const spec = parseAgentDefinition(
+      `${VALID}privacy:\n  policyVersion: "2026-03"\n  retention: { transcripts: 7d, audio: 12h }\n`,
+      'agent.yaml',
+    );
+    expect(spec.privacy).toEqual({
+      policyVersion: '2026-03',
+      retention: {
+        transcripts: '7d',
+        audio: '12h',
+        memory: '365d',
+        sessions: '90d',
+        aggregates: 'forever',
+        idleSession: '1d',
+      },
+    });
+    expect(parseAgentDefinition(VALID, 'agent.yaml').privacy.policyVersion).toBe('1');
+    const issues = issuesOf(`${VALID}privacy:\n  retention: { audio: 7 days }\n`);
+    expect(issues[0]).toMatchObject({ field: 'privacy.retention.audio' });
+  });
+
+  it("lets a returning visitor's greeting use slots of the flows only", () => {
+    const greeting = "  greeting: Hi, I'm Ava. How can I help?";
+    const ok = withLine(
+      3,
+      `${greeting}\n  returningGreeting: Welcome back! Still about order {order_number}?`,
+    );
+    expect(parseAgentDefinition(ok, 'agent.yaml').persona.returningGreeting).toContain('{order_number}');
+    const issues = issuesOf(withLine(3, `${greeting}\n  returningGreeting: Welcome back, {name}!`));
+    expect(issues).toEqual([
+      expect.objectContaining({
+        field: 'persona.returningGreeting',
+        message: expect.stringContaining('{name}'),
+      }),
+    ]);
+  });
+
   it('reports a YAML syntax error with its line and column', () => {
     const issues = issuesOf(withLine(11, '    examples: [thanks, thank you'));
     expect(issues).toHaveLength(1);

@@ -21,6 +21,10 @@ const events: ServerEvent[] = [
     agent: { name: 'Ava', language: 'en-US' },
     audio: { encoding: 'pcm_s16le', sampleRate: 16000 },
     limits: { maxTextFrameBytes: 65536, maxBinaryFrameBytes: 262144, maxTextChars: 2000 },
+    resumed: false,
+    subject: { id: 'a_5f0c0d7ad2e44a4f9a3e1b3f7d2c9e01', consent: null },
+    privacy: { policyVersion: '2026-03', retention: { transcripts: '30d', audio: '7d', memory: '365d' } },
+    storage: true,
     features: { renderer3d: true, expressions: true, handsFree: false, llmFallback: true, memory: false },
   },
   { type: 'vad', state: 'speech-start', atMs: 5120 },
@@ -88,10 +92,19 @@ const events: ServerEvent[] = [
   },
   { type: 'error', code: 'bad_message', message: 'text: text: text is empty', fatal: false },
   { type: 'session.ended', reason: 'idle' },
+  {
+    type: 'consent',
+    transcripts: true,
+    audio: false,
+    memory: true,
+    policyVersion: '2026-03',
+    decidedAt: '2026-03-01T12:00:00.000Z',
+  },
 ];
 
 const messages: ClientMessage[] = [
   { type: 'session.start', protocol: 1 },
+  { type: 'session.start', protocol: 1, resume: 'b0c5' },
   { type: 'audio.commit' },
   { type: 'text', text: 'where is my order?' },
   { type: 'playback', turnId: 3, playedMs: 1840 },
@@ -99,12 +112,13 @@ const messages: ClientMessage[] = [
   { type: 'interrupt' },
   { type: 'transcript.get' },
   { type: 'session.end' },
+  { type: 'consent.set', transcripts: true, audio: false, memory: true },
 ];
 
 describe('protocol schemas', () => {
   it('have one schema for each event and message type of version 1, found by that type', () => {
     expect([...serverEventSchemas.keys()].sort()).toEqual(events.map((e) => e.type).sort());
-    expect([...clientMessageSchemas.keys()].sort()).toEqual(messages.map((m) => m.type).sort());
+    expect([...clientMessageSchemas.keys()].sort()).toEqual([...new Set(messages.map((m) => m.type))].sort());
     for (const event of events) {
       expect(serverEventSchemas.get(event.type)?.safeParse(event).success, event.type).toBe(true);
     }

@@ -1,6 +1,7 @@
 import type {
   Agent,
   AnsweredBy,
+  DialogueContext,
   DialogueEvent,
   DialoguePolicy,
   DialogueReply,
@@ -39,6 +40,8 @@ export interface FlowProgress {
 export interface AgentDialogueOptions {
   /** The index to answer from; by default one index per agent object, shared by its conversations. */
   knowledge?: KnowledgeIndex;
+  /** Slots to start with (remembered, or restored for a resumed session); see `DialogueContext`. */
+  context?: DialogueContext;
 }
 
 interface ActiveFlow {
@@ -74,6 +77,7 @@ export class AgentDialogue implements DialoguePolicy {
   private readonly sessionSlots: Record<string, string> = {};
   private readonly turns = new Map<string, number>();
   private active: ActiveFlow | null = null;
+  private readonly returning: boolean;
 
   constructor(
     private readonly agent: Agent,
@@ -82,6 +86,8 @@ export class AgentDialogue implements DialoguePolicy {
     this.router = sharedRouter(agent, options.knowledge ?? sharedIndex(agent));
     this.intents = new Map(agent.spec.intents.map((i) => [i.name, i]));
     this.flows = new Map(agent.spec.flows.map((f) => [f.name, f]));
+    Object.assign(this.sessionSlots, options.context?.slots);
+    this.returning = options.context?.returning ?? false;
   }
 
   /** Slots filled so far in this conversation. */
@@ -96,12 +102,17 @@ export class AgentDialogue implements DialoguePolicy {
     return { name: active.flow.name, status: 'asking', awaiting: nextSlot(active)?.name ?? '' };
   }
 
+  /** The persona's greeting; a returning visitor's when the remembered slots fill all of it. */
   greeting(): AgentReply {
     const persona = this.agent.spec.persona;
+    const welcomeBack =
+      this.returning && persona.returningGreeting
+        ? fillTemplate(persona.returningGreeting, this.sessionSlots)
+        : null;
     return this.reply({
       answeredBy: 'greeting',
       intent: null,
-      parts: [persona.greeting],
+      parts: [welcomeBack ?? persona.greeting],
       expression: persona.expression,
     });
   }

@@ -122,6 +122,24 @@ describe('AgentDialogue', () => {
     ]);
   });
 
+  it('starts from remembered slots: their placeholders fill, and a returning visitor is welcomed back', async () => {
+    const agent = makeAgent();
+    agent.spec.persona.returningGreeting = 'Welcome back! Still about order {order_number}?';
+    const remembered = { order_number: '123456' };
+    const returning = new AgentDialogue(agent, { context: { slots: remembered, returning: true } });
+    expect(await spoken(returning.greeting())).toBe('Welcome back! Still about order 123456?');
+    expect(returning.slots).toEqual(remembered);
+    expect(await spoken(returning.respond(nlu('what was my order again', 'reminder')))).toBe(
+      'Your order was 123456.',
+    );
+    // Restored slots of a resumed session are no reason for a welcome back; nor is a slot the
+    // greeting needs and memory lacks.
+    const resumed = new AgentDialogue(agent, { context: { slots: remembered } });
+    expect(await spoken(resumed.greeting())).toBe("Hi, I'm Ava.");
+    const forgotten = new AgentDialogue(agent, { context: { slots: { day: 'Monday' }, returning: true } });
+    expect(await spoken(forgotten.greeting())).toBe("Hi, I'm Ava.");
+  });
+
   it('rotates the responses of an intent', () => {
     const dialogue = new AgentDialogue(makeAgent());
     const texts = [1, 2, 3, 4].map(() => dialogue.respond(nlu('hi', 'greeting')).text);

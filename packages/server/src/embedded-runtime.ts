@@ -1,3 +1,4 @@
+import { basename, resolve } from 'node:path';
 import type { AgentSpec } from '@visemo/core';
 import { AgentDialogue, chunkSentences, KnowledgeIndex, LlmDialogue } from '@visemo/dialogue';
 import { createNlu, domainPhrases } from '@visemo/nlu';
@@ -133,10 +134,17 @@ export async function createEmbeddedRuntime(
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
-    createDialogue: (choice) =>
+    createDialogue: (context, choice) =>
       llm && choice?.llm !== false
-        ? new LlmDialogue(agent, { model: llm, knowledge, settings: { timeoutMs: llmTimeoutMs }, onEvent })
-        : new AgentDialogue(agent, { knowledge }),
+        ? new LlmDialogue(agent, {
+            model: llm,
+            knowledge,
+            settings: { timeoutMs: llmTimeoutMs },
+            onEvent,
+            ...(context ? { context } : {}),
+          })
+        : new AgentDialogue(agent, { knowledge, ...(context ? { context } : {}) }),
+    agent: { id: agentId(agent.dir), privacy: spec.privacy },
     chunkSentences: (deltas) => chunkSentences(deltas),
   };
   // Only the embedded voice: a cloud voice would bill every start-up.
@@ -268,4 +276,9 @@ function describeDropped(dropped: readonly DroppedPhrase[]): string[] {
     const more = phrases.length > 2 ? ` and ${phrases.length - 2} more` : '';
     return `the speech recognizer ${what}: ${examples}${more} will only work typed`;
   });
+}
+
+/** The id an agent's data is stored under: its folder's name, e.g. `support-agent`. */
+export function agentId(dir: string): string {
+  return basename(resolve(dir));
 }

@@ -20,6 +20,7 @@ export {
   loadConfiguredAgent,
 } from './configured-agent.js';
 export {
+  agentId,
   agentRecognizerOptions,
   createEmbeddedProviders,
   createEmbeddedRuntime,
@@ -43,7 +44,8 @@ export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/
 export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
 export { createServer, type ServerOptions } from './http/server.js';
 export {
-  type SessionSetup,
+  joinSessionOptions,
+  type PreparedSession,
   type SessionVariant,
   sessionRuntime,
   setUpSession,
@@ -80,6 +82,7 @@ export { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime
 export {
   ConversationSession,
   type SessionOptions,
+  type SessionSetup,
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';

@@ -1,5 +1,7 @@
 import type {
+  AgentPrivacy,
   ChatModel,
+  DialogueContext,
   DialoguePolicy,
   IntentClassifier,
   SpeechRecognizer,
@@ -42,10 +44,16 @@ export interface AgentRuntime {
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   /**
-   * The dialogue of one session; `llm: false` leaves the language model out (the agent answers
-   * everything itself), e.g. for a session whose `llmFallback` flag is off.
+   * The dialogue of one session, started from what is remembered of the person, or restored;
+   * `llm: false` leaves the language model out (the agent answers everything itself), e.g. for a
+   * session whose `llmFallback` flag is off.
    */
-  createDialogue(options?: { llm?: boolean }): DialoguePolicy;
+  createDialogue(context?: DialogueContext, choice?: { llm?: boolean }): DialoguePolicy;
+  /**
+   * The agent as its data is stored: a stable id (the agent folder's name) and its `privacy:` section.
+   * Absent: `agent.name` of the persona, and the default notice version and retention.
+   */
+  readonly agent?: { id: string; privacy: AgentPrivacy };
   /** Splits streamed reply text into speakable sentences. */
   chunkSentences(deltas: AsyncIterable<string>): AsyncIterable<string>;
 }

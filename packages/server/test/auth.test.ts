@@ -269,8 +269,28 @@ describe('GET /v1/dev-token', () => {
     expect(response.body).not.toContain('eyJ');
   });
 
+  it('gives the same anonymous subject again when asked, and only an anonymous one', async () => {
+    const { http } = await serve({ apiKeys: [], devTokens: true });
+    const first = (await (await fetch(`${http}/v1/dev-token`)).json()) as { subject: string };
+    expect(first.subject).toMatch(/^a_[0-9a-f]{32}$/);
+    const again = await fetch(`${http}/v1/dev-token?subject=${first.subject}`);
+    const { token, subject } = (await again.json()) as { token: string; subject: string };
+    expect(subject).toBe(first.subject);
+    expect(decodeJwt(token).sub).toBe(first.subject);
+    for (const other of ['s_0123456789abcdef0123456789abcdef', 'a_short', 'admin']) {
+      const refused = await fetch(`${http}/v1/dev-token?subject=${other}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).not.toContain('eyJ');
+    }
+  });
+
   it('is not served outside dev mode', async () => {
     const { app } = await serve();
     expect((await app.inject({ method: 'GET', url: '/v1/dev-token' })).statusCode).toBe(404);
+    const asked = await app.inject({
+      method: 'GET',
+      url: '/v1/dev-token?subject=a_0123456789abcdef0123456789abcdef',
+    });
+    expect(asked.statusCode).toBe(404);
   });
 });

@@ -29,11 +29,12 @@ describe('ConversationTranscript', () => {
   it("replaces a reply with what was heard, and says whether it was the agent's latest", () => {
     const transcript = new ConversationTranscript();
     transcript.addAgent(1, 'We open at nine. We close at five.', true);
-    expect(transcript.replaceHeard(1, 'We open at')).toBe(true);
+    expect(transcript.replaceHeard(1, 'We open at')).toEqual({ latest: true, interrupted: true });
     transcript.addAgent(2, 'Goodbye.', false);
-    expect(transcript.replaceHeard(1, 'We')).toBe(false);
-    expect(transcript.replaceHeard(9, 'nothing')).toBe(false);
-    expect(transcript.entries.map((e) => e.text)).toEqual(['We', 'Goodbye.']);
+    expect(transcript.replaceHeard(1, 'We')).toEqual({ latest: false, interrupted: true });
+    expect(transcript.replaceHeard(2, 'Good')).toEqual({ latest: true, interrupted: false });
+    expect(transcript.replaceHeard(9, 'nothing')).toBeNull();
+    expect(transcript.entries.map((e) => e.text)).toEqual(['We', 'Good']);
   });
 
   it('hands out copies that later changes do not touch', () => {

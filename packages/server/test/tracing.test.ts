@@ -171,7 +171,7 @@ describe('OTLP export', () => {
       providers: { tts: 'flite', notices: [] },
       endedSession: false,
     };
-    const session = tracing.forSession('session-7', { agent: 'support-agent' });
+    const session = tracing.forSession({ agent: 'support-agent' });
     // Reported before the turn has ended: kept until it has.
     session.clientTiming({ type: 'client.timing', turnId: 4, firstSampleAtMs: 30 });
     session.turn(record);

@@ -6,6 +6,7 @@ export type AuditAction =
   | 'subject.export'
   | 'subject.erase'
   | 'data.read'
+  | 'data.delete'
   | 'consent.change'
   | 'retention.purge'
   | 'keys.rotate'

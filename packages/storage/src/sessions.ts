@@ -196,6 +196,33 @@ export class SessionStore {
     };
   }
 
+  /**
+   * Sets a turn's reply to what the person heard of it: a playback report or a barge-in after the
+   * turn was written cut it short. A reply whose text is no longer kept (withdrawn, or the session
+   * ended without consent) stays unkept. False when the session has no such turn.
+   */
+  async reviseReply(
+    session: SessionRef,
+    turnIndex: number,
+    revision: { replyText: string; interrupted?: boolean },
+  ): Promise<boolean> {
+    if (!isUuid(session.id)) return false;
+    const cipher = await this.keys.cipher(this.db, session.subjectId);
+    const { rowCount } = await this.db.query(
+      `UPDATE turns SET reply_text_enc = CASE WHEN reply_text_enc IS NULL THEN NULL ELSE $4::bytea END,
+              interrupted = interrupted OR $5
+        WHERE session_id = $1 AND subject_id = $2 AND turn_index = $3`,
+      [
+        session.id,
+        session.subjectId,
+        turnIndex,
+        cipher.sealText('turns', 'reply_text', revision.replyText),
+        revision.interrupted ?? false,
+      ],
+    );
+    return rowCount > 0;
+  }
+
   /** The session's turns in order, texts decrypted where kept. */
   async turns(sessionId: string, options: ReadOptions = {}): Promise<StoredTurn[]> {
     if (!isUuid(sessionId)) return [];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -98,3 +98,36 @@ export const BACKENDS: Backend[] = [
 ];
 
 export { generateMasterKey };
+
+/** Paths under `dir` (relative) whose bytes contain `needle`: what an erasure must leave nowhere. */
+export function filesContaining(dir: string, needle: Buffer): string[] {
+  const found: string[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (readFileSync(path).includes(needle)) found.push(path.slice(dir.length));
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Every row of every table, as text: a value found here is stored somewhere in the database. */
+export async function allRowsText(db: Database): Promise<string> {
+  const { rows } = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  const parts: string[] = [];
+  for (const { table_name } of rows) {
+    const { rows: data } = await db.query(`SELECT * FROM "${table_name}"`);
+    for (const row of data) {
+      const values = Object.values(row).map((v) =>
+        v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : JSON.stringify(v),
+      );
+      parts.push(`${table_name}: ${values.join(' | ')}`);
+    }
+  }
+  return parts.join('\n');
+}

@@ -1,24 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/index.js';
-import { BACKENDS, type BackendInstance, generateMasterKey } from './backends.js';
+import { BACKENDS, type BackendInstance, filesContaining, generateMasterKey } from './backends.js';
 
 const SENTENCE = 'Please send the refund for my knee surgery invoice to IBAN DE44 5001 0517 5407 3249 31';
-
-/** Paths under `dir` (relative) whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: Buffer): string[] {
-  const found: string[] = [];
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (readFileSync(path).includes(needle)) found.push(path.slice(dir.length));
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 const pglite = BACKENDS.find((b) => b.name === 'pglite');
 

@@ -209,6 +209,35 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       expect((await storage.sessions.turns(session.id))[0]?.userText).toBe(SENTENCE);
     });
 
+    it('revises a reply to what was heard, and leaves a reply no longer kept unkept', async () => {
+      const { session } = await newSession({ consent: ['transcripts'] });
+      await storage.sessions.recordTurn(session, {
+        turnIndex: 3,
+        userText: 'hours?',
+        replyText: 'We open at nine. We close at five.',
+      });
+      expect(
+        await storage.sessions.reviseReply(session, 3, { replyText: 'We open at nine.', interrupted: true }),
+      ).toBe(true);
+      expect((await storage.sessions.turns(session.id))[0]).toMatchObject({
+        replyText: 'We open at nine.',
+        interrupted: true,
+      });
+      expect(await storage.sessions.reviseReply(session, 4, { replyText: 'nothing' })).toBe(false);
+      const other = await newSession();
+      expect(
+        await storage.sessions.reviseReply({ ...session, subjectId: other.subject.id }, 3, {
+          replyText: 'x',
+        }),
+      ).toBe(false);
+
+      const { subject, session: dropped } = await newSession({ consent: ['transcripts'] });
+      await storage.sessions.recordTurn(dropped, { turnIndex: 1, replyText: 'a reply' });
+      await storage.consent.withdraw(subject.id, 'transcripts', { policyVersion: '2026-01' });
+      expect(await storage.sessions.reviseReply(dropped, 1, { replyText: 'a re' })).toBe(true);
+      expect((await storage.sessions.turns(dropped.id))[0]?.replyText).toBeNull();
+    });
+
     it('refuses turns for an ended, unknown or other subject’s session', async () => {
       const { session } = await newSession();
       const other = await newSession();

@@ -1,10 +1,11 @@
 import { userInfo } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, MODEL_KINDS, type ModelKind, VisemoError } from '@visemo/core';
-import { type ModelPromotion, type ModelVersion, openStorage } from '@visemo/storage';
+import type { ModelPromotion, ModelVersion } from '@visemo/storage';
 import { parseCommandArgs, UsageError } from '../args.js';
+import { openConfiguredStorage } from '../storage-config.js';
 
-const HELP = `visemo models list    (--agent DIR | --server URL) [--data DIR] [--json]
+const HELP = `visemo models list    (--agent DIR | --server URL) [--data-dir DIR] [--json]
 visemo models promote KIND VERSION (--agent DIR | --server URL) [--reason TEXT] [--actor NAME]
 visemo models rollback KIND        (--agent DIR | --server URL) [--reason TEXT] [--actor NAME]
 
@@ -13,9 +14,9 @@ by content hash and version. KIND is one of ${MODEL_KINDS.join(', ')}.
   --server URL   a running server: through its admin routes (VISEMO_ADMIN_KEY), so a promotion
                  or rollback applies to its next session at once
   --agent DIR    the agent folder (its name is the agent's id): straight in the storage, as
-                 DATABASE_URL or --data name it; a running server on PostgreSQL picks the change
-                 up within seconds (an embedded database is open in one process only: use --server)
-  --data DIR     the embedded database's folder (default ./data)
+                 DATABASE_URL or --data-dir name it; a running server on PostgreSQL picks the
+                 change up within seconds (an embedded database is one process's: use --server)
+  --data-dir DIR the embedded database's directory (default ./data)
   --actor NAME   who does it, for the audit log (default your user name)
   --reason TEXT  why, kept with the promotion`;
 
@@ -25,7 +26,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     {
       agent: { type: 'string' },
       server: { type: 'string' },
-      data: { type: 'string' },
+      'data-dir': { type: 'string' },
       actor: { type: 'string' },
       reason: { type: 'string' },
       json: { type: 'boolean' },
@@ -51,7 +52,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     ? serverRegistry(values.server)
     : await storageRegistry(
         basename(resolve(values.agent as string)),
-        values.data ?? './data',
+        values['data-dir'],
         `cli:${actorName}`,
       );
   try {
@@ -125,9 +126,12 @@ function serverRegistry(server: string): RegistryClient {
   };
 }
 
-async function storageRegistry(agent: string, dataDir: string, actor: string): Promise<RegistryClient> {
-  const storage = await openStorage({ dataDir });
-  for (const warning of storage.warnings) process.stderr.write(`warning: ${warning}\n`);
+async function storageRegistry(
+  agent: string,
+  dataDir: string | undefined,
+  actor: string,
+): Promise<RegistryClient> {
+  const storage = await openConfiguredStorage(dataDir ? { dataDir } : {});
   const { models } = storage;
   const reasonOf = (reason?: string) => (reason ? { reason } : {});
   return {

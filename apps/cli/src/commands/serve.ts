@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
-import { openStorage } from '@visemo/storage';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 import { startOperations } from '../operations.js';
+import { openServeStorage } from '../serve-storage.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
-                    [--recognizer-threads N] [--data DIR] [--insecure]
+                    [--recognizer-threads N] [--insecure] [--data-dir DIR | --no-storage]
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -16,10 +16,11 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             for a speech decoder to be made (default 8; about 25 MB each)
   --recognizer-threads N    decode speech on N worker threads, 0 on the main thread
                             (default 2, or 0 on a single core)
-  --data DIR                the embedded database (the model registry), default ./data;
-                            DATABASE_URL names a PostgreSQL server instead
   --insecure                on a host other machines reach, serve without authentication
                             when no keys are set (docs/security.md)
+  --data-dir DIR            the embedded database's directory (default ./data); DATABASE_URL
+                            names a PostgreSQL server instead (docs/storage.md)
+  --no-storage              keep nothing beyond each session: no consent, resume or memory
 
 Sessions need a token: VISEMO_TOKEN_SECRET and VISEMO_API_KEYS give them out through
 POST /v1/tokens; on 127.0.0.1 without them, pages of this machine get one from /v1/dev-token.`;
@@ -35,7 +36,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
-      data: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'no-storage': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -71,23 +73,30 @@ export async function serveCommand(argv: string[]): Promise<number> {
     },
   );
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  const storage = values['no-storage']
+    ? null
+    : await openServeStorage(runtime, values['data-dir'], (line) => process.stderr.write(`${line}\n`));
+  const ops = await startOperations({
+    agentDir,
+    spec: agent.spec,
+    runtime,
+    storage: storage?.storage ?? null,
+    log: (line) => process.stderr.write(`… ${line}\n`),
+  });
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
   const web = await buildWebApp();
-  const storage = await openStorage({ dataDir: values.data ?? './data' });
-  for (const warning of storage.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const log = (line: string) => process.stderr.write(`… ${line}\n`);
-  const ops = await startOperations({ agentDir, spec: agent.spec, runtime, storage, log });
   const app = await createServer({
     runtime,
-    tracing: ops.tracing,
-    flags: ops.flags,
-    models: ops.models,
     webRoot: web.outDir,
     onProviderEvent,
     breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
     ...security.options,
+    ...(storage ? { storage: storage.storage } : {}),
+    tracing: ops.tracing,
+    flags: ops.flags,
+    ...(ops.models ? { models: ops.models } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -99,9 +108,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       process.stderr.write('stopping…\n');
       void app
         .close()
-        .then(close)
         .then(() => ops.close())
-        .then(() => storage.close())
+        .then(() => storage?.close())
+        .then(close)
         .then(resolve);
     };
     process.once('SIGINT', stop);

@@ -3,6 +3,7 @@ import {
   type ChatMessage,
   type ChatModel,
   type ChatStreamPart,
+  type DialogueContext,
   type DialogueEvent,
   type DialoguePolicy,
   type DialogueReply,
@@ -34,6 +35,8 @@ export interface LlmDialogueOptions {
   settings?: Partial<LlmSpec>;
   /** What the dialogue reports: model failures and tool calls (for logs, metrics and the studio). */
   onEvent?: (event: LlmDialogueEvent) => void;
+  /** Remembered slots and, for a resumed session, the conversation so far (its turns join the history). */
+  context?: DialogueContext;
 }
 
 export type LlmDialogueEvent =
@@ -118,7 +121,16 @@ export class LlmDialogue implements DialoguePolicy {
     this.model = options.model;
     this.settings = { ...LlmConfigSchema.parse({}), ...agent.spec.llm, ...options.settings };
     this.knowledge = options.knowledge ?? KnowledgeIndex.fromAgent(agent);
-    this.agentDialogue = new AgentDialogue(agent, { knowledge: this.knowledge });
+    this.agentDialogue = new AgentDialogue(agent, {
+      knowledge: this.knowledge,
+      ...(options.context ? { context: options.context } : {}),
+    });
+    for (const turn of options.context?.history ?? []) {
+      this.history.add([
+        { role: 'user', content: turn.user },
+        { role: 'assistant', content: turn.reply },
+      ]);
+    }
     const tools = [...flowTools(agent)];
     if (this.settings.handoff) tools.push(handoffTool());
     this.tools = new Map(tools.map((t) => [t.definition.name, t]));
@@ -131,6 +143,11 @@ export class LlmDialogue implements DialoguePolicy {
     const routed = this.settings.routing.intents;
     this.intents = new Set(routed ?? agent.spec.intents.map((i) => i.name));
     this.onEvent = options.onEvent;
+  }
+
+  /** Slots filled so far: the flows' state is the agent dialogue's. */
+  get slots(): Readonly<Record<string, string>> {
+    return this.agentDialogue.slots;
   }
 
   /** The system prompt the model gets (persona, speaking rules, tool use). */

@@ -11,6 +11,13 @@ const ISSUER = 'visemo';
 /** Subjects are ids the server made: a caller's external id never appears in a token. */
 const DERIVED_PREFIX = 's_';
 const ANONYMOUS_PREFIX = 'a_';
+/** An anonymous subject as `issue` makes it: `a_` and 32 hex digits (a random UUID's). */
+export const ANONYMOUS_SUBJECT = /^a_[0-9a-f]{32}$/;
+
+/** A new anonymous subject id, for a connection that brought no token. */
+export function anonymousSubject(): string {
+  return `${ANONYMOUS_PREFIX}${randomUUID().replaceAll('-', '')}`;
+}
 
 export interface SessionTokenOptions {
   /** The HS256 key, at least 32 bytes. */
@@ -65,13 +72,19 @@ export class SessionTokens {
 
   /**
    * A token for one subject: `externalId` (the embedding site's own user id) becomes a stable
-   * pseudonym; without one each token gets a fresh anonymous subject.
+   * pseudonym; without one each token gets a fresh anonymous subject, or the anonymous subject
+   * `anonymous` asks for again (it must be of the form `ANONYMOUS_SUBJECT`).
    */
-  async issue(request: { externalId?: string; agent?: string } = {}): Promise<IssuedToken> {
+  async issue(
+    request: { externalId?: string; agent?: string; anonymous?: string } = {},
+  ): Promise<IssuedToken> {
+    if (request.anonymous !== undefined && !ANONYMOUS_SUBJECT.test(request.anonymous)) {
+      throw new VisemoError(ErrorCode.Unauthorized, 'an anonymous subject is a_ and 32 hex digits');
+    }
     const subject =
-      request.externalId === undefined
-        ? `${ANONYMOUS_PREFIX}${randomUUID().replaceAll('-', '')}`
-        : `${DERIVED_PREFIX}${pseudonym(this.subjectKey, request.externalId)}`;
+      request.externalId !== undefined
+        ? `${DERIVED_PREFIX}${pseudonym(this.subjectKey, request.externalId)}`
+        : (request.anonymous ?? anonymousSubject());
     const issuedAt = Math.floor(this.now() / 1000);
     const expiresAt = issuedAt + this.ttlSeconds;
     const claims = request.agent === undefined ? {} : { agent: request.agent };

@@ -5,7 +5,7 @@ import { refuse } from './admin-key.js';
 import { addressKey } from './keyed-limits.js';
 import { isLoopbackAddress, isLoopbackHostHeader } from './loopback.js';
 import { SecretSet } from './secret-match.js';
-import type { SessionTokens } from './session-tokens.js';
+import { ANONYMOUS_SUBJECT, type SessionTokens } from './session-tokens.js';
 import { bearerCredential } from './subprotocol.js';
 
 export interface TokenRouteOptions {
@@ -81,14 +81,27 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
   );
 
   if (options.devTokens) {
-    app.get(
+    app.get<{ Querystring: { subject?: string } }>(
       '/v1/dev-token',
-      { config: { rateLimit: { max: attemptsPerMinute, keyGenerator: (r) => `dev:${r.ip}` } } },
+      {
+        // The page keeps its anonymous subject and asks for it again, so what the agent remembers
+        // of the visitor (with consent) is there on the next visit. Only anonymous ids: a derived
+        // one (`s_…`) stands for a site's user and is only given to that site's back end.
+        schema: {
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { subject: { type: 'string', pattern: ANONYMOUS_SUBJECT.source } },
+          },
+        },
+        config: { rateLimit: { max: attemptsPerMinute, keyGenerator: (r) => `dev:${r.ip}` } },
+      },
       async (request, reply) => {
         const why = devTokenRefusal(request);
         if (why) return refuse(reply, 403, why);
         reply.header('cache-control', 'no-store');
-        return options.tokens.issue();
+        const { subject } = request.query;
+        return options.tokens.issue(subject === undefined ? {} : { anonymous: subject });
       },
     );
   }

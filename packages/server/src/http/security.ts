@@ -51,6 +51,11 @@ export interface ServerSecurity {
   claimsOf(request: FastifyRequest): SessionClaims | undefined;
   /** preHandler for admin and data routes. */
   requireAdmin: AdminGuard;
+  /**
+   * The claims of a session token (as a data route gets it in `Authorization: Bearer`), checked as
+   * the WebSocket checks it; a `VisemoError` `unauthorized` otherwise. Absent on an open server.
+   */
+  verifyToken?: (token: string) => Promise<SessionClaims>;
 }
 
 /** ws options of the WebSocket server: the subprotocol the token travels beside. */
@@ -95,6 +100,7 @@ export async function registerSecurity(
     admit: (socket, request) => gate.admit(socket, request),
     claimsOf: (request) => gate.claimsOf(request),
     requireAdmin,
+    verifyToken: (token) => tokens.verify(token),
   };
 }
 

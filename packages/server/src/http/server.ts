@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
+import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import { registerData } from '../data/server-data.js';
 import type { SessionFlags } from '../flags/session-flags.js';
 import { modelRoutes } from '../models/model-routes.js';
 import type { ModelSelection } from '../models/model-selection.js';
@@ -21,7 +22,7 @@ import {
   type ServerSecurityOptions,
   websocketSecurity,
 } from './security.js';
-import { setUpSession } from './session-setup.js';
+import { joinSessionOptions, setUpSession } from './session-setup.js';
 
 export interface ServerOptions extends ServerSecurityOptions {
   runtime: AgentRuntime;
@@ -34,6 +35,11 @@ export interface ServerOptions extends ServerSecurityOptions {
   onProviderEvent?: (listener: (event: { type: string } & Record<string, unknown>) => void) => () => void;
   /** The runtime's circuit breakers (`EmbeddedRuntime.breakers`), shown by `GET /health`. */
   breakers?: readonly { report(): CircuitReport }[];
+  /**
+   * Where sessions, turns, consent and memory are kept (docs/storage.md), with the data routes.
+   * Absent: nothing outlives a session, and `session.started` says `storage: false`.
+   */
+  storage?: Storage;
   /** Spans of every turn (OTLP when configured), the recent ones at `GET /v1/admin/traces`. */
   tracing?: Tracing;
   /** Feature flags, evaluated once per session as it opens and told in `session.started`. */
@@ -53,12 +59,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     logger: redactedLogger(options.logger),
     trustProxy: options.trustProxy ?? false,
   });
-  const sessions = new Map<string, ConversationSession>();
+  const sessions = new Set<ConversationSession>();
   const metrics = new ServerMetrics();
   const maxSessions = options.maxSessions ?? 200;
 
   await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES, ...websocketSecurity } });
   const security = await registerSecurity(app, options);
+  const data = await registerData(app, { storage: options.storage, runtime: options.runtime, security });
 
   // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
   const unsubscribe = options.onProviderEvent?.((event) => {
@@ -95,7 +102,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       socket.close(1013, 'session limit');
       return;
     }
-    const sessionId = randomUUID();
     // Frames that arrive while the session is set up (its flags evaluated) wait for it.
     const early: [Uint8Array, boolean][] = [];
     let session: ConversationSession | null = null;
@@ -113,10 +119,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       closed = true;
       if (!session) return;
       session.close();
-      sessions.delete(session.id);
+      sessions.delete(session);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
-    socket.on('error', (error) => app.log.warn({ sessionId, err: error }, 'socket error'));
+    socket.on('error', (error) => app.log.warn({ sessionId: session?.id, err: error }, 'socket error'));
     opening++;
     const claims = security.claimsOf(request);
     const origin = request.headers.origin;
@@ -128,22 +134,27 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         ...(flags ? { flags } : {}),
         ...(models ? { models } : {}),
       },
-      { sessionId, ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
+      { ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
     )
       .then((setup) => {
         if (closed) return;
+        // The stored session keeps what it runs with; its memory follows the `memory` flag.
+        const stored = data.sessionOptions(claims, {
+          flags: setup.variant,
+          memory: setup.variant.features?.memory ?? true,
+        });
         const opened = new ConversationSession(
           setup.runtime,
           socketTransport(socket, metrics),
-          setup.options,
+          joinSessionOptions(stored, setup.options),
         );
         session = opened;
-        sessions.set(opened.id, opened);
-        app.log.info({ sessionId: opened.id, variant: setup.variant }, 'session opened');
+        sessions.add(opened);
+        app.log.info({ variant: setup.variant }, 'session opened');
         for (const [bytes, isBinary] of early.splice(0)) deliver(opened, bytes, isBinary);
       })
       .catch((error: unknown) => {
-        app.log.error({ sessionId, err: error }, 'session setup failed');
+        app.log.error({ err: error }, 'session setup failed');
         send(socket, {
           type: 'error',
           code: ErrorCode.Internal,
@@ -173,7 +184,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.addHook('onClose', async () => {
     unsubscribe?.();
-    for (const session of sessions.values()) session.close();
+    for (const session of sessions) session.close();
+    await data.settle();
   });
   return app;
 }

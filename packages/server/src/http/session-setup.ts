@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { DialogueContext } from '@visemo/core';
 import type { SessionClaims } from '../auth/session-tokens.js';
 import type { SessionFlagState, SessionFlags } from '../flags/session-flags.js';
 import type { ModelSelection, SessionModels } from '../models/model-selection.js';
@@ -17,7 +19,6 @@ export interface SessionSetupParts {
 
 /** Who opens a session. */
 export interface SessionOpener {
-  sessionId: string;
   claims?: SessionClaims;
   origin?: string;
 }
@@ -27,13 +28,13 @@ export interface SessionOpener {
  * is what it runs with (features, how each flag was decided, model versions), to be kept with the
  * stored session (`sessions.flags`) so signals can be compared per variant.
  */
-export interface SessionSetup {
+export interface PreparedSession {
   runtime: AgentRuntime;
   options: SessionOptions;
   variant: SessionVariant;
 }
 
-export interface SessionVariant {
+export interface SessionVariant extends Record<string, unknown> {
   features?: SessionFlagState['features'];
   flags?: SessionFlagState['flags'];
   models?: SessionModels['versions'];
@@ -43,11 +44,15 @@ export interface SessionVariant {
  * Evaluates the session's flags (once, as it starts), picks its model versions, and joins tracing
  * and the per-hop client metrics to its hooks.
  */
-export async function setUpSession(parts: SessionSetupParts, opener: SessionOpener): Promise<SessionSetup> {
+export async function setUpSession(
+  parts: SessionSetupParts,
+  opener: SessionOpener,
+): Promise<PreparedSession> {
   const { runtime, metrics, tracing, flags, models } = parts;
   const state = flags
     ? await flags.evaluate({
-        targetingKey: opener.claims?.subject ?? opener.sessionId,
+        // Without a token every connection is a person of its own.
+        targetingKey: opener.claims?.subject ?? randomUUID(),
         agent: models?.agent ?? runtime.persona.name,
         language: runtime.persona.language,
         subject: !opener.claims ? 'none' : opener.claims.subject.startsWith('a_') ? 'anonymous' : 'known',
@@ -55,9 +60,8 @@ export async function setUpSession(parts: SessionSetupParts, opener: SessionOpen
       })
     : null;
   const chosen = models?.current() ?? null;
-  const tracer = tracing?.forSession(opener.sessionId, models ? { agent: models.agent } : {});
+  const tracer = tracing?.forSession(models ? { agent: models.agent } : {});
   const options: SessionOptions = {
-    id: opener.sessionId,
     ...(state ? { features: state.features } : {}),
     ...(tracer ? { onTurn: (record) => tracer.turn(record) } : {}),
     onClientTiming: (timing) => {
@@ -94,7 +98,32 @@ export function sessionRuntime(
   }
   if (!llm) {
     view.llm = { value: null };
-    view.createDialogue = { value: () => runtime.createDialogue({ llm: false }) };
+    view.createDialogue = {
+      value: (context?: DialogueContext) => runtime.createDialogue(context, { llm: false }),
+    };
   }
   return Object.create(runtime, view) as AgentRuntime;
+}
+
+/**
+ * One session's options from two sources (the data layer's, then these): each hook that both
+ * set runs both, the data layer's first.
+ */
+export function joinSessionOptions(first: SessionOptions, second: SessionOptions): SessionOptions {
+  const joined: SessionOptions = { ...first, ...second };
+  if (first.onTurn && second.onTurn) {
+    const [a, b] = [first.onTurn, second.onTurn];
+    joined.onTurn = (record) => {
+      a(record);
+      b(record);
+    };
+  }
+  if (first.onClientTiming && second.onClientTiming) {
+    const [a, b] = [first.onClientTiming, second.onClientTiming];
+    joined.onClientTiming = (timing) => {
+      a(timing);
+      b(timing);
+    };
+  }
+  return joined;
 }

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ClientTimingMessage,
+  type ConsentDecision,
+  type DialogueContext,
   type DialoguePolicy,
   ErrorCode,
   isAbortError,
+  type ParsedConsentSet,
   type SessionFeatures,
+  type SessionStartedEvent,
   type Transcript,
   VisemoError,
   type VoiceActivityDetector,
@@ -37,9 +41,37 @@ export interface SessionTransport {
   close(): void;
 }
 
+/** What a session starts from, decided before it opens (e.g. from storage, for a resumed session). */
+export interface SessionSetup {
+  /** The session's id, when something else chose it (a stored session); by default a random one. */
+  sessionId?: string;
+  /** The session continues an earlier one: after its last turn, without a greeting. */
+  resumed?: boolean;
+  /** The transcript so far of a resumed session. */
+  transcript?: readonly TranscriptEntry[];
+  /** What the dialogue starts from: remembered slots, the conversation so far. */
+  dialogue?: DialogueContext;
+  /** The `session.started` fields about the subject, its privacy and whether anything is stored. */
+  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage'>;
+}
+
 export interface SessionOptions {
-  /** The session's id (a UUID); default a new one. */
-  id?: string;
+  /**
+   * Decides, at `session.start`, what the session starts from. A promise holds the session (and the
+   * client's next frames) until it settles; a rejection is the client's error and the session stays new.
+   */
+  prepare?: (message: SessionStartMessage) => SessionSetup | Promise<SessionSetup>;
+  /** `consent.set`: records the person's choice. Absent, the session answers `storage_unavailable`. */
+  onConsent?: (message: ParsedConsentSet) => Promise<ConsentDecision>;
+  /**
+   * A reply, after its turn ended, turned out shorter than recorded: a playback report or a
+   * barge-in cut it. `text` is what the person heard of it.
+   */
+  onReplyHeard?: (turnId: number, heard: { text: string; interrupted: boolean }) => void;
+  /** Set, a spoken turn's utterance is handed over as the listening stage heard it (16 kHz PCM16). */
+  onUtteranceAudio?: (turnId: number, samples: Int16Array) => void;
+  /** The session is over: ended by the client (`session.end`) or the dialogue, or its transport closed. */
+  onClose?: (reason: 'client' | 'server' | 'transport') => void;
   /**
    * Every error the session did not expect — a fault of the server, not of the client, a provider
    * or the input — once, with its stack, for a server to log and count. The client is still sent
@@ -67,26 +99,31 @@ export interface SessionOptions {
  * keeps what was said and heard. This class joins them.
  */
 export class ConversationSession {
-  readonly id: string;
+  private sessionId: string = randomUUID();
   private readonly dispatcher: FrameDispatcher;
   private readonly turns = new SessionTurns();
   private readonly conversationTranscript = new ConversationTranscript();
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
   private listening: ListeningStage | null = null;
+  private setup: SessionSetup = {};
 
   constructor(
     private readonly runtime: AgentRuntime,
     private readonly transport: SessionTransport,
     private readonly options: SessionOptions = {},
   ) {
-    this.id = options.id ?? randomUUID();
     this.dispatcher = new FrameDispatcher({
       start: (message) => this.start(message),
       message: (message) => this.handleMessage(message),
       audio: (bytes) => this.handleAudio(bytes),
       error: (error) => this.reportError(error),
     });
+  }
+
+  /** A new random id, or the resumed session's once it started. */
+  get id(): string {
+    return this.sessionId;
   }
 
   get transcript(): readonly TranscriptEntry[] {
@@ -108,10 +145,15 @@ export class ConversationSession {
   }
 
   /** The transport closed: stop everything this session runs. */
-  close(): void {
+  close(reason: 'client' | 'server' | 'transport' = 'transport'): void {
     if (!this.dispatcher.close()) return;
     this.turns.abort();
     this.listening?.close();
+    try {
+      this.options.onClose?.(reason);
+    } catch (error) {
+      this.internalError(error);
+    }
   }
 
   // ---- the session: start, messages ---------------------------------------------------------------
@@ -125,7 +167,32 @@ export class ConversationSession {
       );
     }
     this.settings = message;
-    this.dialogue = this.runtime.createDialogue();
+    const setup = this.options.prepare?.(message) ?? {};
+    if (!(setup instanceof Promise)) {
+      this.begin(message, setup);
+      return;
+    }
+    this.dispatcher.starting();
+    setup
+      .then(
+        (ready) => {
+          if (this.dispatcher.state !== 'starting') return;
+          this.begin(message, ready);
+        },
+        (error: unknown) => {
+          if (this.dispatcher.state !== 'starting') return;
+          this.dispatcher.startFailed();
+          this.reportError(error);
+        },
+      )
+      .catch((error: unknown) => this.internalError(error));
+  }
+
+  private begin(message: SessionStartMessage, setup: SessionSetup): void {
+    this.setup = setup;
+    if (setup.sessionId !== undefined) this.sessionId = setup.sessionId;
+    if (setup.transcript) this.conversationTranscript.restore(setup.transcript);
+    this.dialogue = this.runtime.createDialogue(setup.dialogue);
     if (!this.runtime.recognizer) {
       this.open(message);
       return;
@@ -161,14 +228,20 @@ export class ConversationSession {
       inputSampleRate: message.sampleRate,
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+      ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
     });
   }
 
   private open(message: SessionStartMessage): void {
     this.dispatcher.open();
     const { persona } = this.runtime;
-    this.transport.sendEvent(sessionStartedEvent(this.id, persona, this.options.features));
-    if (message.greet) {
+    const resumed = this.setup.resumed ?? false;
+    const features = this.options.features ? { features: { ...this.options.features } } : {};
+    this.transport.sendEvent(
+      sessionStartedEvent(this.id, persona, { resumed, ...this.setup.started, ...features }),
+    );
+    if (resumed) this.turns.continueAfter(this.conversationTranscript.lastTurnId());
+    else if (message.greet) {
       const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
       this.runTurn(turn, (options) => runGreetingTurn(options));
     } else this.turns.skipGreeting();
@@ -202,13 +275,32 @@ export class ConversationSession {
       case 'session.end':
         this.end('client');
         break;
+      case 'consent.set':
+        this.setConsent(message);
+        break;
     }
   }
 
   private end(reason: 'client' | 'server'): void {
     this.transport.sendEvent({ type: 'session.ended', reason });
-    this.close();
+    this.close(reason);
     this.transport.close();
+  }
+
+  private setConsent(message: ParsedConsentSet): void {
+    const record = this.options.onConsent;
+    if (!record) {
+      throw new VisemoError(
+        ErrorCode.StorageUnavailable,
+        'this server keeps no data: there is no consent to give',
+      );
+    }
+    record(message)
+      .then((decision) => {
+        if (this.isOpen) this.transport.sendEvent({ type: 'consent', ...decision });
+      })
+      .catch((error: unknown) => this.reportError(error))
+      .catch((error: unknown) => this.internalError(error));
   }
 
   // ---- listening: audio → utterances ------------------------------------------------------------
@@ -247,6 +339,7 @@ export class ConversationSession {
       case 'utterance': {
         const turnId = this.turns.nextId();
         const { endedAt } = frame;
+        if (frame.audio) this.handOverAudio(turnId, frame.audio);
         frame.transcript
           .then((transcript) => {
             if (!this.isOpen) return;
@@ -263,6 +356,14 @@ export class ConversationSession {
           .catch((error: unknown) => this.internalError(error, turnId));
         break;
       }
+    }
+  }
+
+  private handOverAudio(turnId: number, samples: Int16Array): void {
+    try {
+      this.options.onUtteranceAudio?.(turnId, samples);
+    } catch (error) {
+      this.internalError(error, turnId);
     }
   }
 
@@ -335,6 +436,8 @@ export class ConversationSession {
     if (!this.isOpen) return;
     const interrupted = this.turns.end(turn);
     const record = turn.record(performance.now());
+    const slots = this.dialogue?.slots;
+    if (slots) record.slots = slots;
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
     if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);
     this.transport.sendEvent(turnEndEvent(record));
@@ -367,7 +470,17 @@ export class ConversationSession {
     const stopped = this.turns.interrupt(performance.now());
     if (!stopped) return;
     this.transport.sendEvent({ type: 'interrupted', turnId: stopped.turnId, reason });
-    if (stopped.ended) this.conversationTranscript.markInterrupted(stopped.turnId);
+    if (!stopped.ended) return;
+    const entry = this.conversationTranscript.markInterrupted(stopped.turnId);
+    if (entry) this.replyHeard(stopped.turnId, entry.text, true);
+  }
+
+  private replyHeard(turnId: number, text: string, interrupted: boolean): void {
+    try {
+      this.options.onReplyHeard?.(turnId, { text, interrupted });
+    } catch (error) {
+      this.internalError(error, turnId);
+    }
   }
 
   /** The client says how much of a turn it played: the transcript keeps just that. */
@@ -376,7 +489,10 @@ export class ConversationSession {
     if (!reply) return;
     reply.markPlayed(playedMs);
     const heard = reply.spokenText();
-    if (this.conversationTranscript.replaceHeard(turnId, heard)) this.dialogue?.replyHeard?.(heard);
+    const entry = this.conversationTranscript.replaceHeard(turnId, heard);
+    if (!entry) return;
+    if (entry.latest) this.dialogue?.replyHeard?.(heard);
+    this.replyHeard(turnId, heard, entry.interrupted);
   }
 
   // ---- errors -----------------------------------------------------------------------------------

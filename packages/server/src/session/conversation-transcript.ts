@@ -22,6 +22,16 @@ export class ConversationTranscript {
     return this.list.map((e) => ({ ...e }));
   }
 
+  /** Starts from a resumed session's entries. */
+  restore(entries: readonly TranscriptEntry[]): void {
+    this.list.splice(0, this.list.length, ...entries.map((e) => ({ ...e })));
+  }
+
+  /** The last turn's id, or -1 before any. */
+  lastTurnId(): number {
+    return this.list.reduce((max, e) => Math.max(max, e.turnId), -1);
+  }
+
   addUser(turnId: number, text: string): void {
     this.list.push({ turnId, role: 'user', text });
   }
@@ -30,21 +40,26 @@ export class ConversationTranscript {
     this.list.push({ turnId, role: 'agent', text, interrupted });
   }
 
-  /** The person spoke over a turn's reply after it had been sent in full. */
-  markInterrupted(turnId: number): void {
+  /** The person spoke over a turn's reply after it had been sent in full; answers the entry. */
+  markInterrupted(turnId: number): TranscriptEntry | undefined {
     const entry = this.agentEntry(turnId);
     if (entry) entry.interrupted = true;
+    return entry;
   }
 
   /**
-   * Replaces a reply with the part the client played. Answers whether that was the agent's latest
-   * reply: the one a dialogue's memory of the conversation ends with.
+   * Replaces a reply with the part the client played. Answers, when there is such a reply, whether
+   * it was interrupted and whether it was the agent's latest: the one a dialogue's memory of the
+   * conversation ends with.
    */
-  replaceHeard(turnId: number, heard: string): boolean {
+  replaceHeard(turnId: number, heard: string): { latest: boolean; interrupted: boolean } | null {
     const entry = this.agentEntry(turnId);
-    if (!entry) return false;
+    if (!entry) return null;
     entry.text = heard;
-    return entry === this.list.findLast((e) => e.role === 'agent');
+    return {
+      latest: entry === this.list.findLast((e) => e.role === 'agent'),
+      interrupted: entry.interrupted ?? false,
+    };
   }
 
   private agentEntry(turnId: number): TranscriptEntry | undefined {

@@ -25,7 +25,13 @@ export type ListeningFrame =
    * The person finished an utterance at `endedAt` (the clock's time); the recognizer's final
    * transcript follows. On failure the recognition stream is already cancelled.
    */
-  | { type: 'utterance'; endedAt: number; transcript: Promise<Transcript> };
+  | {
+      type: 'utterance';
+      endedAt: number;
+      transcript: Promise<Transcript>;
+      /** With `keepAudio`: the utterance as the recognizer heard it, pre-roll included (16 kHz). */
+      audio?: Int16Array;
+    };
 
 export interface ListeningOptions {
   vad: VoiceActivityDetector;
@@ -36,6 +42,8 @@ export interface ListeningOptions {
   asrTimeoutMs: number;
   /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
   afterPhraseMs?: number;
+  /** Hand each utterance's audio over with it (for recordings the person consented to). */
+  keepAudio?: boolean;
   /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
   now?: () => number;
 }
@@ -47,6 +55,8 @@ interface OpenUtterance {
   lastPartialAt: number;
   /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
   complete: boolean;
+  /** What the recognizer was given, with `keepAudio` (bounded by MAX_UTTERANCE_MS). */
+  heard: Int16Array[] | null;
 }
 
 /**
@@ -80,6 +90,7 @@ export class ListeningStage {
     const utterance = this.utterance;
     if (!utterance) return;
     utterance.stream.write(samples);
+    utterance.heard?.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
       yield this.endUtterance();
       return;
@@ -131,7 +142,13 @@ export class ListeningStage {
     this.utterance?.stream.cancel();
     const stream = this.options.recognizer.start();
     if (preroll.length > 0) stream.write(preroll);
-    this.utterance = { stream, lastPartial: '', lastPartialAt: this.now(), complete: false };
+    this.utterance = {
+      stream,
+      lastPartial: '',
+      lastPartialAt: this.now(),
+      complete: false,
+      heard: this.options.keepAudio ? [preroll] : null,
+    };
     this.options.vad.setHangover?.(null);
     this.input.startUtterance();
   }
@@ -147,6 +164,17 @@ export class ListeningStage {
       utterance.stream.finish(),
     );
     transcript.catch(() => utterance.stream.cancel());
-    return { type: 'utterance', endedAt, transcript };
+    if (!utterance.heard) return { type: 'utterance', endedAt, transcript };
+    return { type: 'utterance', endedAt, transcript, audio: joinSamples(utterance.heard) };
   }
+}
+
+function joinSamples(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

@@ -1,7 +1,6 @@
 import {
   ErrorCode,
   PIPELINE_SAMPLE_RATE,
-  type SessionFeatures,
   type SessionStartedEvent,
   type Transcript,
   VisemoError,
@@ -20,7 +19,7 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: { name: string; language: string },
-  features?: SessionFeatures,
+  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage' | 'features'> = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
     type: 'session.started',
@@ -33,8 +32,8 @@ export function sessionStartedEvent(
       maxBinaryFrameBytes: MAX_BINARY_FRAME_BYTES,
       maxTextChars: MAX_TEXT_CHARS,
     },
+    ...data,
   };
-  if (features) event.features = { ...features };
   return event;
 }
 

@@ -29,6 +29,11 @@ export class SessionTurns {
     this.counter = 1;
   }
 
+  /** A resumed session goes on after its last turn (the first user turn is still at least 1). */
+  continueAfter(lastTurnId: number): void {
+    this.counter = Math.max(1, lastTurnId + 1);
+  }
+
   /** Makes `turn` the one being produced; the one before it, if still going, is aborted. */
   begin(turn: Turn): void {
     this.active?.abort();

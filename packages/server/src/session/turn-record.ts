@@ -71,4 +71,6 @@ export interface TurnRecord {
   handoff?: string;
   /** Whether the dialogue ended the conversation with this turn. */
   endedSession: boolean;
+  /** The conversation's slots after the turn, when the dialogue keeps them. */
+  slots?: Readonly<Record<string, string>>;
 }

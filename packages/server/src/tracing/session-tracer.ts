@@ -35,9 +35,11 @@ export class SessionTracer {
   private readonly turns = new Map<number, TracedTurn>();
   private readonly pendingTimings = new Map<number, ClientTimingMessage>();
 
+  /** The session's id as its turns name it (a resumed session's is the stored one). */
+  private sessionId = '';
+
   constructor(
     private readonly tracer: Tracer,
-    private readonly sessionId: string,
     private readonly attributes: { agent?: string } = {},
     /** `performance.now()` ms → epoch ms. */
     private readonly toEpochMs: (ms: number) => number = (ms) => performance.timeOrigin + ms,
@@ -45,6 +47,7 @@ export class SessionTracer {
 
   /** The turn's trace, from its record. */
   turn(record: TurnRecord): void {
+    this.sessionId = record.sessionId;
     const { marks } = record;
     const at = this.toEpochMs;
     const root = this.tracer.startSpan(

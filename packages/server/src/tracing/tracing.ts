@@ -59,8 +59,8 @@ export class Tracing {
   }
 
   /** The spans of one session's turns. */
-  forSession(sessionId: string, attributes: { agent?: string } = {}): SessionTracer {
-    return new SessionTracer(this.tracer, sessionId, attributes);
+  forSession(attributes: { agent?: string } = {}): SessionTracer {
+    return new SessionTracer(this.tracer, attributes);
   }
 
   /** Sends what is batched now. */

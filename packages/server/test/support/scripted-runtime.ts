@@ -422,6 +422,8 @@ function describe(e: ServerEvent): string {
       return `error ${e.code} ${e.message}${e.fatal ? ' fatal' : ''}`;
     case 'session.ended':
       return `session.ended ${e.reason}`;
+    case 'consent':
+      return `consent transcripts=${e.transcripts} audio=${e.audio} memory=${e.memory}`;
   }
 }
 

@@ -26,8 +26,9 @@ export class TestCaller {
     });
   }
 
-  static async connect(url: string): Promise<TestCaller> {
-    const socket = new WebSocket(`${url}/v1/ws`);
+  /** `token`: a session token, offered as the protocol's subprotocol. */
+  static async connect(url: string, token?: string): Promise<TestCaller> {
+    const socket = new WebSocket(`${url}/v1/ws`, token ? ['visemo.v1', `visemo.token.${token}`] : []);
     // Listen before the socket opens: a server may send in the same packet as its handshake.
     const caller = new TestCaller(socket);
     await new Promise<void>((resolve, reject) => {
@@ -38,8 +39,12 @@ export class TestCaller {
   }
 
   /** Connects and starts a session; resolves once `session.started` (and the greeting, if any) came. */
-  static async start(url: string, options: Record<string, unknown> = {}): Promise<TestCaller> {
-    const caller = await TestCaller.connect(url);
+  static async start(
+    url: string,
+    options: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<TestCaller> {
+    const caller = await TestCaller.connect(url, token);
     caller.send({ type: 'session.start', protocol: 1, greet: false, ...options });
     await caller.waitFor('session.started');
     if (options.greet === true) await caller.waitFor('turn.end', (e) => e.turnId === 0);
