@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, type ServerEvent } from '@visemo/core';
+import { openStorage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FlagFileProvider } from '../src/flags/flag-file-provider.js';
@@ -174,12 +175,46 @@ describe('a session’s flags', () => {
     expect(second.map((s) => s.features?.renderer3d)).toEqual(first.map((s) => s.features?.renderer3d));
   });
 
+  it('are kept with the stored session, so signals can be compared per variant', async () => {
+    const storage = await openStorage({ env: {}, dataDir: 'memory://' });
+    const stored = await createServer({
+      runtime: stubRuntime(),
+      flags,
+      storage,
+      auth: { tokenSecret: SECRET, apiKeys: [API_KEY] },
+    });
+    try {
+      const storedWs = (await stored.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+      const issued = await stored.inject({
+        method: 'POST',
+        url: '/v1/tokens',
+        headers: { authorization: `Bearer ${API_KEY}` },
+        payload: { subject: 'customer-stored' },
+      });
+      const { token, subject } = issued.json() as { token: string; subject: string };
+      const outcome = await probeSocket(storedWs, {
+        protocols: ['visemo.v1', `visemo.token.${token}`],
+        start: true,
+      });
+      const started = outcome.events.find((e) => e.type === 'session.started');
+      if (started?.type !== 'session.started') throw new Error('no session.started');
+      await stored.storageSettled();
+      const session = await storage.sessions.get(started.sessionId);
+      const expected = await flags.evaluate(context(subject));
+      expect(session?.flags).toEqual({ features: expected.features, flags: expected.flags });
+      expect(started.features).toEqual(expected.features);
+    } finally {
+      await stored.close();
+      await storage.close();
+    }
+  });
+
   it('take the language model out of a session whose llmFallback is off', () => {
     const choices: unknown[] = [];
     const runtime = {
       ...stubRuntime(),
       llm: { name: 'model' },
-      createDialogue: (choice?: { llm?: boolean }) => {
+      createDialogue: (_context?: unknown, choice?: { llm?: boolean }) => {
         choices.push(choice);
         return { respond: () => ({}) };
       },

@@ -1,4 +1,5 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { EvaluationContext, JsonValue, Logger, ResolutionDetails } from '@openfeature/core';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { OpenFeatureEventEmitter, type Provider, ProviderEvents } from '@openfeature/server-sdk';
@@ -25,7 +26,9 @@ export class FlagFileProvider implements Provider {
   readonly runsOn = 'server' as const;
   readonly events = new OpenFeatureEventEmitter();
   private readonly core = new FlagdCore();
-  private watching = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** The file's size and time as last loaded. */
+  private loaded: { mtimeMs: number; size: number } | null = null;
 
   constructor(
     readonly path: string | null,
@@ -43,23 +46,30 @@ export class FlagFileProvider implements Provider {
   async initialize(): Promise<void> {
     const { path } = this;
     if (path === null) return;
+    this.loaded = statSync(path);
     this.load(readDefinitions(path));
     if (this.options.watch === false) return;
-    this.watching = true;
-    watchFile(path, { interval: this.options.intervalMs ?? 2000, persistent: false }, (now, before) => {
-      if (now.mtimeMs === before.mtimeMs && now.size === before.size) return;
-      try {
-        const changed = this.load(readDefinitions(path));
-        this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: changed });
-      } catch (error) {
-        this.events.emit(ProviderEvents.Error, { message: (error as Error).message });
-      }
-    });
+    // Polled against what was loaded (not against the previous poll), so an edit made between
+    // loading and the first poll is not missed.
+    this.timer = setInterval(() => void this.reloadIfChanged(path), this.options.intervalMs ?? 2000);
+    this.timer.unref();
   }
 
   async onClose(): Promise<void> {
-    if (this.watching && this.path !== null) unwatchFile(this.path);
-    this.watching = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async reloadIfChanged(path: string): Promise<void> {
+    const now = await stat(path).catch(() => null);
+    if (!now || (this.loaded && now.mtimeMs === this.loaded.mtimeMs && now.size === this.loaded.size)) return;
+    this.loaded = now;
+    try {
+      const changed = this.load(readDefinitions(path));
+      this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: changed });
+    } catch (error) {
+      this.events.emit(ProviderEvents.Error, { message: (error as Error).message });
+    }
   }
 
   /** The keys of the flags defined now. */
