@@ -4,6 +4,14 @@ import { CAPTURE_RATE } from './capture/microphone.js';
 import { MicrophoneInput } from './capture/microphone-input.js';
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './connection/backoff.js';
 import { ServerConnection, type TokenSource, type WebSocketFactory } from './connection/server-connection.js';
+import {
+  type ConsentChoice,
+  type ConsentState,
+  type ErasureResult,
+  type MemoryFact,
+  SubjectData,
+  type SubjectExport,
+} from './data/subject-data.js';
 import { TypedEmitter } from './emitter.js';
 import type {
   ClientEvent,
@@ -56,12 +64,14 @@ export class VisemoClient {
   private readonly player: ReplyPlayer;
   private readonly microphone: MicrophoneInput;
   private readonly latency = new InputToAudioLatency();
+  private readonly subjectData: SubjectData;
   private context: AudioContext | null;
   private readonly ownsContext: boolean;
 
   constructor(options: VisemoClientOptions) {
     this.options = options;
     this.context = options.audioContext ?? null;
+    this.subjectData = new SubjectData(options.url, options.token);
     this.ownsContext = !options.audioContext;
     const emit = (event: SdkEvent) => this.emitter.emit(event);
     this.connection = new ServerConnection({
@@ -235,6 +245,37 @@ export class VisemoClient {
   interrupt(): void {
     this.player.flush(true);
     if (this.connection.isOpen) this.connection.send({ type: 'interrupt' });
+  }
+
+  // ---- the visitor's data -------------------------------------------------------------------------
+
+  /**
+   * Records what the visitor allows to be kept past the conversation (transcripts, voice
+   * recordings, remembered facts); withdrawing a category erases what was kept of it. Rejects with
+   * `storage_unavailable` on a server that keeps nothing.
+   */
+  setConsent(choice: ConsentChoice): Promise<ConsentState> {
+    return this.connection.setConsent(choice);
+  }
+
+  /** Everything the server stores about this visitor (GDPR Art. 15/20), decrypted, as a document. */
+  exportMyData(): Promise<SubjectExport> {
+    return this.subjectData.export();
+  }
+
+  /** Erases everything stored about this visitor (GDPR Art. 17); the live session keeps nothing more. */
+  eraseMyData(): Promise<ErasureResult> {
+    return this.subjectData.erase();
+  }
+
+  /** The facts the agent remembers about this visitor. */
+  listMemory(): Promise<MemoryFact[]> {
+    return this.subjectData.memory();
+  }
+
+  /** Forgets one remembered fact. */
+  forgetMemory(key: string): Promise<void> {
+    return this.subjectData.forget(key);
   }
 
   /** Ends the session: the server answers `session.ended` and closes. No reconnection follows. */

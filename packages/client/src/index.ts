@@ -10,6 +10,15 @@ export { CAPTURE_PROCESSOR_NAME, captureWorkletSource } from './capture/worklet-
 export { VisemoClient, type VisemoClientOptions } from './client.js';
 export { DEFAULT_RECONNECT, type ReconnectOptions, reconnectDelayMs } from './connection/backoff.js';
 export type { TokenSource, WebSocketFactory, WebSocketLike } from './connection/server-connection.js';
+export {
+  type ConsentChoice,
+  type ConsentState,
+  type ErasureResult,
+  httpOrigin,
+  type MemoryFact,
+  SubjectData,
+  type SubjectExport,
+} from './data/subject-data.js';
 export { type Listener, TypedEmitter } from './emitter.js';
 export type {
   ClientEvent,

@@ -6,10 +6,20 @@ export const ErrorCode = {
   BadMessage: 'bad_message',
   UnknownMessageType: 'unknown_message_type',
   MessageTooLarge: 'message_too_large',
+  /**
+   * A frame over the server's hard ceiling, which it refuses to read into memory at all: the
+   * connection closes (WebSocket close code 1009). Frames over the protocol limits but under the
+   * ceiling are `message_too_large` and the session goes on.
+   */
+  PayloadTooLarge: 'payload_too_large',
   BadAudio: 'bad_audio',
   NoSession: 'no_session',
   SessionClosed: 'session_closed',
   SessionLimit: 'session_limit',
+  /** A connection sent no `session.start` within the server's start timeout. */
+  StartTimeout: 'start_timeout',
+  /** The server is shutting down: it takes no new connections and ends the open sessions. */
+  ServerShutdown: 'server_shutdown',
   AgentInvalid: 'agent_invalid',
   ProviderTimeout: 'provider_timeout',
   ProviderFailed: 'provider_failed',
@@ -45,6 +55,8 @@ export const ErrorCode = {
   ConnectionLimit: 'connection_limit',
   /** The server would be reachable from other hosts without keys to authenticate callers. */
   AuthNotConfigured: 'auth_not_configured',
+  /** The TLS certificate or key cannot be read, or they do not belong together. */
+  TlsNotConfigured: 'tls_not_configured',
   /** The server keeps no data (it runs without storage): consent and data requests have nothing to act on. */
   StorageUnavailable: 'storage_unavailable',
   /** The feature-flag definitions do not parse, or fail flagd's schema. */

@@ -17,6 +17,14 @@ const ANSWERED_BY = [
   'llm',
 ] as const satisfies readonly AnsweredBy[];
 
+/**
+ * Why a session ended: the client asked; no client frame for the idle timeout; the session reached
+ * the server's maximum duration; the dialogue ended the conversation; the server is shutting down
+ * (a client may reconnect).
+ */
+export const SESSION_END_REASONS = ['client', 'idle', 'max_duration', 'server', 'server_shutdown'] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
 const turnId = z.number();
 
 const Latency = z.object({
@@ -157,7 +165,7 @@ const schemas = [
     ),
   }),
   z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
-  z.object({ type: z.literal('session.ended'), reason: z.enum(['client', 'idle', 'server']) }),
+  z.object({ type: z.literal('session.ended'), reason: z.enum(SESSION_END_REASONS) }),
   z.object({ type: z.literal('consent'), ...Consent.shape }),
 ] as const;
 

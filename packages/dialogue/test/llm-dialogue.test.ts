@@ -110,6 +110,22 @@ describe('routing between the agent and the model', () => {
     expect(request.messages.some((m) => m.role === 'user' && m.content === 'hi there')).toBe(true);
   });
 
+  it('starts a resumed conversation from its history and slots', async () => {
+    const model = new ScriptedModel(() => say('It is still on its way.'));
+    const dialogue = new LlmDialogue(agent, {
+      model,
+      context: {
+        slots: { order_number: '482913' },
+        history: [{ user: 'where is order 482913', reply: 'I found order 482913.' }],
+      },
+    });
+    expect(dialogue.slots).toEqual({ order_number: '482913' });
+    await collect(await dialogue.respond(nlu('and is it insured?', 'capabilities', 0.2)));
+    const request = model.requests[0] as ChatRequest;
+    expect(request.messages).toContainEqual({ role: 'user', content: 'where is order 482913' });
+    expect(request.messages).toContainEqual({ role: 'assistant', content: 'I found order 482913.' });
+  });
+
   it('keeps a flow that waits for a slot with the agent, even when the NLU finds no intent', async () => {
     const model = new ScriptedModel(() => say('unused'));
     const dialogue = new LlmDialogue(agent, { model });

@@ -40,16 +40,23 @@ export {
   SessionFlags,
   type SessionFlagsOptions,
 } from './flags/session-flags.js';
+export { type CapacityLimits, DEFAULT_CAPACITY } from './http/connection-admission.js';
 export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/security.js';
 export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
-export { createServer, type ServerOptions } from './http/server.js';
+export { createServer, DEFAULT_FRAME_CEILING_BYTES, type ServerOptions } from './http/server.js';
 export {
-  joinSessionOptions,
-  type PreparedSession,
+  type SessionOperations,
   type SessionVariant,
+  sessionOperations,
   sessionRuntime,
-  setUpSession,
-} from './http/session-setup.js';
+} from './http/session-operations.js';
+export {
+  DEFAULT_DRAIN_DEADLINE_MS,
+  type DrainOptions,
+  type DrainReport,
+  drainServer,
+} from './http/shutdown.js';
+export { readTlsCredentials, type TlsCredentials } from './http/tls.js';
 export {
   type ArtifactDescription,
   agentArtifacts,
@@ -86,6 +93,7 @@ export {
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';
+export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './session/session-timeouts.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
 export type { TurnInput, TurnMarks, TurnRecord } from './session/turn-record.js';
 export {

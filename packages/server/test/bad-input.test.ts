@@ -6,7 +6,7 @@ import { FliteSynthesizer, resample } from '@visemo/speech';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
-import { createServer } from '../src/http/server.js';
+import { createServer, DEFAULT_FRAME_CEILING_BYTES } from '../src/http/server.js';
 import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../src/protocol/limits.js';
 import { TestCaller } from './support/test-caller.js';
 
@@ -122,12 +122,23 @@ describe('bad input over the WebSocket', () => {
     other.close();
   });
 
-  it('closes a connection whose frame exceeds the hard limit, without harm to others', async () => {
+  it('answers frames far over the limits and keeps the session; past the ceiling it closes the connection alone', async () => {
     const other = await TestCaller.start(url, { audio: false });
     const caller = await TestCaller.start(url, { audio: false });
-    caller.sendBinary(new Uint8Array(2 * 1024 * 1024));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(caller.closed).toBe(true);
+    for (const act of [
+      () => caller.sendBinary(new Uint8Array(2 * 1024 * 1024)),
+      () => caller.send(`{"type":"text","text":"${'x'.repeat(1024 * 1024 + 10)}"}`),
+    ]) {
+      const error = await errorAfter(caller, act);
+      expect(error).toMatchObject({ code: 'message_too_large', fatal: false });
+    }
+    await expectStillWorks(caller);
+
+    const ceiling = await errorAfter(caller, () =>
+      caller.sendBinary(new Uint8Array(DEFAULT_FRAME_CEILING_BYTES + 2)),
+    );
+    expect(ceiling).toMatchObject({ code: 'payload_too_large', fatal: true });
+    await expect.poll(() => caller.closeCode).toBe(1009);
     await expectStillWorks(other);
     other.close();
   });
@@ -138,8 +149,10 @@ describe('bad input over the WebSocket', () => {
       Array.from({ length: 8 }, () => TestCaller.start(url, { audio: false })),
     );
     const extra = await TestCaller.connect(url);
+    extra.send({ type: 'session.start', protocol: 1, greet: false });
     const error = await extra.waitFor('error');
     expect(error).toMatchObject({ code: 'session_limit', fatal: true });
+    await expect.poll(() => extra.closeCode).toBe(1013);
     for (const c of callers) c.close();
     await sessionsSettleAt(0);
   });

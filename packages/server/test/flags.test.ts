@@ -13,7 +13,7 @@ import {
   SessionFlags,
 } from '../src/flags/session-flags.js';
 import { createServer } from '../src/http/server.js';
-import { sessionRuntime } from '../src/http/session-setup.js';
+import { sessionRuntime } from '../src/http/session-operations.js';
 import type { AgentRuntime } from '../src/runtime.js';
 import { probeSocket } from './support/socket-probe.js';
 import { stubRuntime } from './support/stub-runtime.js';
@@ -219,12 +219,15 @@ describe('a session’s flags', () => {
         return { respond: () => ({}) };
       },
     } as unknown as AgentRuntime;
-    const off = sessionRuntime(runtime, { llm: false, models: null });
-    expect(off.llm).toBeNull();
-    off.createDialogue();
+    const choice = { llm: true };
+    const view = sessionRuntime(runtime, { choice, models: null });
+    // The flag is read when the session makes its dialogue, after its flags were evaluated.
+    expect(view.llm).toEqual({ name: 'model' });
+    choice.llm = false;
+    expect(view.llm).toBeNull();
+    view.createDialogue();
     expect(choices).toEqual([{ llm: false }]);
     // Everything else is the shared runtime's.
-    expect(off.persona).toBe(runtime.persona);
-    expect(sessionRuntime(runtime, { llm: true, models: null })).toBe(runtime);
+    expect(view.persona).toBe(runtime.persona);
   });
 });

@@ -1,11 +1,19 @@
 import { availableParallelism } from 'node:os';
-import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
+import {
+  createEmbeddedRuntime,
+  createServer,
+  drainServer,
+  readTlsCredentials,
+  securityFromEnvironment,
+} from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
 import { startOperations } from '../operations.js';
+import { CAPACITY_FLAGS, CAPACITY_HELP, parseCapacity, withConnectionLimits } from '../serve-capacity.js';
 import { openServeStorage } from '../serve-storage.js';
 
 const HELP = `visemo serve --agent DIR [--port N] [--host H] [--tts-cache-mb N] [--speakers N]
                     [--recognizer-threads N] [--insecure] [--data-dir DIR | --no-storage]
+                    [--max-sessions N] [--tls-cert FILE --tls-key FILE] …
 
 Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/protocol.md).
   --agent DIR               the agent folder (agent.yaml, knowledge/)
@@ -22,6 +30,8 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
                             names a PostgreSQL server instead (docs/storage.md)
   --no-storage              keep nothing beyond each session: no consent, resume or memory
 
+${CAPACITY_HELP}
+
 Sessions need a token: VISEMO_TOKEN_SECRET and VISEMO_API_KEYS give them out through
 POST /v1/tokens; on 127.0.0.1 without them, pages of this machine get one from /v1/dev-token.`;
 
@@ -36,6 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'recognizer-threads': { type: 'string' },
       speakers: { type: 'string' },
       insecure: { type: 'boolean' },
+      ...CAPACITY_FLAGS,
       'data-dir': { type: 'string' },
       'no-storage': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -57,6 +68,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     availableParallelism() >= 2 ? 2 : 0,
   );
   const speakers = parseCount(values.speakers, '--speakers', 8);
+  const capacity = parseCapacity(values);
+  const https = capacity.tls ? await readTlsCredentials(capacity.tls) : undefined;
   // Before the agent loads: a server that must not start says so at once.
   const security = securityFromEnvironment(process.env, { host, insecure: values.insecure ?? false });
   for (const note of security.notes) process.stderr.write(`… ${note}\n`);
@@ -92,7 +105,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     onProviderEvent,
     breakers,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
-    ...security.options,
+    ...withConnectionLimits(security.options, capacity.connectionLimits),
+    ...capacity.server,
+    ...(https ? { https } : {}),
     ...(storage ? { storage: storage.storage } : {}),
     tracing: ops.tracing,
     flags: ops.flags,
@@ -105,9 +120,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.stderr.write('stopping…\n');
-      void app
-        .close()
+      // A second signal stops at once: the handlers are gone, the default action remains.
+      process.stderr.write('stopping: finishing the live turns…\n');
+      void drainServer(app, { deadlineMs: capacity.drainDeadlineMs })
         .then(() => ops.close())
         .then(() => storage?.close())
         .then(close)

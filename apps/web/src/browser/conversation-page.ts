@@ -3,6 +3,7 @@ import type { VisemeCue } from '@visemo/core';
 import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
+import { PrivacyPanel } from './privacy-panel.js';
 
 import type { SyncProbe } from './sync-probe.js';
 
@@ -15,6 +16,8 @@ export interface ConversationPageOptions {
   loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView>;
   /** Records lip-sync timing for measurement (`?probe=sync`). */
   probe?: SyncProbe;
+  /** Remembers (or forgets, with `null`) the visitor's pseudonymous id, for the next visit's token. */
+  rememberSubject?: (subjectId: string | null) => void;
   /** Sees every SDK event of every session, from the first (`?trace`). */
   onEvent?: (event: ClientEvent, client: VisemoClient) => void;
 }
@@ -58,6 +61,10 @@ export class ConversationPage {
   private client: VisemoClient;
   private avatar: AvatarView;
   private readonly log = new CaptionLog(byId<HTMLOListElement>('log'));
+  private readonly privacy = new PrivacyPanel({
+    notice: (text) => this.log.notice(text),
+    erased: () => void this.startAsNewVisitor(),
+  });
   private readonly reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   private readonly context: AudioContext | null;
   private readonly output: GainNode | null;
@@ -129,6 +136,12 @@ export class ConversationPage {
       client.on('session.started', (e) => {
         this.log.newSession();
         this.showAgent(e.agent.name);
+        if (e.subject) this.options.rememberSubject?.(e.subject.id);
+        this.privacy.attach(client, {
+          storage: e.storage === true,
+          consent: e.subject?.consent ?? null,
+          retention: e.privacy?.retention ?? { transcripts: '—', audio: '—', memory: '—' },
+        });
       }),
       client.on('caption', (e) => {
         if (e.speaker === 'user') {
@@ -226,6 +239,21 @@ export class ConversationPage {
         action: { label: 'Try again', run: () => void this.connect() },
       });
     }
+  }
+
+  /** After "Forget me": the erased visitor's session ends and a new, unknown visitor's begins. */
+  private async startAsNewVisitor(): Promise<void> {
+    this.options.rememberSubject?.(null);
+    for (const off of this.unsubscribe.splice(0)) off();
+    const previous = this.client;
+    this.agentSpeaking = false;
+    this.avatar.stopVisemes(previous.currentTime);
+    this.scheduled = [];
+    await previous.end();
+    this.log.notice('You are now a new visitor: nothing is known about you.');
+    this.client = this.createClient();
+    this.showStatus('connecting');
+    await this.connect();
   }
 
   private async switchMode(textOnly: boolean): Promise<void> {

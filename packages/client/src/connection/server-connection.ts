@@ -1,4 +1,5 @@
 import { ErrorCode, VisemoError } from '@visemo/core/errors';
+import type { ConsentChoice, ConsentState } from '../data/subject-data.js';
 import type { ConnectionEvent, ConnectionStatus, TranscriptEntry } from '../events.js';
 import {
   type AudioChunkEvent,
@@ -76,6 +77,9 @@ export class ServerConnection {
   /** No reconnection: `end()` was called or the server ended the session. */
   private ending = false;
   private firstSession = true;
+  /** The last session started on this connection: a reconnect asks to resume it. */
+  private sessionId: string | null = null;
+  private consentWaiters: Waiter<ConsentState>[] = [];
   private pendingChunk: AudioChunkEvent | null = null;
   private connectWaiters: Waiter<SessionStartedEvent>[] = [];
   private transcriptWaiters: Waiter<TranscriptEntry[]>[] = [];
@@ -127,6 +131,15 @@ export class ServerConnection {
   }
 
   /** Asks for the server's transcript; rejects when the connection closes first. */
+  /** Records the visitor's consent; resolves with the server's confirmation (`consent`). */
+  setConsent(choice: ConsentChoice): Promise<ConsentState> {
+    this.requireOpen();
+    return new Promise<ConsentState>((resolve, reject) => {
+      this.consentWaiters.push({ resolve, reject });
+      this.send({ type: 'consent.set', ...choice });
+    });
+  }
+
   requestTranscript(): Promise<TranscriptEntry[]> {
     this.requireOpen();
     const answer = new Promise<TranscriptEntry[]>((resolve, reject) => {
@@ -201,6 +214,8 @@ export class ServerConnection {
         audio,
         greet: this.firstSession && greet,
       };
+      // A reconnect continues the conversation where the server still has it (a restart with storage).
+      if (!this.firstSession && this.sessionId) start.resume = this.sessionId;
       if (voice) start.voice = voice;
       this.send(start);
     };
@@ -219,6 +234,7 @@ export class ServerConnection {
     this.started = null;
     const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
     for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
+    for (const waiter of this.consentWaiters.splice(0)) waiter.reject(lost);
     this.pendingChunk = null;
     this.options.onLost();
     const reconnect = this.options.reconnect;
@@ -263,6 +279,7 @@ export class ServerConnection {
     switch (event.type) {
       case 'session.started':
         this.started = event;
+        this.sessionId = event.sessionId;
         this.attempt = 0;
         this.firstSession = false;
         this.setStatus('open');
@@ -273,6 +290,16 @@ export class ServerConnection {
         break;
       case 'transcript':
         this.transcriptWaiters.shift()?.resolve(event.entries);
+        break;
+      case 'consent': {
+        const { type: _type, ...state } = event;
+        this.consentWaiters.shift()?.resolve(state);
+        break;
+      }
+      case 'error':
+        if (event.code === ErrorCode.StorageUnavailable) {
+          this.consentWaiters.shift()?.reject(new VisemoError(event.code, event.message));
+        }
         break;
       case 'session.ended':
         this.ending = true;

@@ -15,12 +15,15 @@ declare module 'fastify' {
   }
 }
 
-/** What the session's feature flags decided, for what it stores. */
+/**
+ * What the session's feature flags decided, for what it stores. Read when the session starts
+ * (its flags are evaluated as it prepares), so a getter may answer it.
+ */
 export interface SessionVariantOptions {
   /** Recorded in `sessions.flags`: its features, flags and model versions. */
-  flags?: Record<string, unknown>;
+  readonly flags?: Record<string, unknown>;
   /** False: nothing is remembered of the person in this session, nor read from memory. */
-  memory?: boolean;
+  readonly memory?: boolean;
 }
 
 export interface ServerData {
@@ -73,8 +76,7 @@ export async function registerData(
         subjectName,
         live,
         log: app.log,
-        ...(variant.flags ? { flags: variant.flags } : {}),
-        ...(variant.memory === false ? { memory: false } : {}),
+        variant,
       });
       return {
         onInternalError,

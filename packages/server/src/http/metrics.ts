@@ -79,6 +79,16 @@ export class ServerMetrics {
     help: 'Sessions open now',
     registers: [this.registry],
   });
+  readonly unstarted = new Gauge({
+    name: 'visemo_unstarted_connections',
+    help: 'Connections open now that have not sent session.start',
+    registers: [this.registry],
+  });
+  private readonly internalErrors = new Counter({
+    name: 'visemo_internal_errors_total',
+    help: 'Unexpected errors inside sessions: faults of the server, each logged with its stack',
+    registers: [this.registry],
+  });
 
   recordTurn(latency: TurnLatency, interrupted: boolean): void {
     this.turns.inc({ interrupted: String(interrupted) });
@@ -101,6 +111,10 @@ export class ServerMetrics {
 
   recordError(code: string): void {
     this.errors.inc({ code });
+  }
+
+  recordInternalError(): void {
+    this.internalErrors.inc();
   }
 
   recordProviderCall(call: ProviderCall): void {

@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { loggerRedaction } from '@visemo/privacy';
+import { loggerRedaction, withoutQuery } from '@visemo/privacy';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type AdminGuard, requireAdminKey } from '../auth/admin-key.js';
@@ -69,7 +69,13 @@ export async function registerSecurity(
   if (options.securityHeaders !== false) await app.register(helmet, helmetOptions(options.securityHeaders));
   const requireAdmin = requireAdminKey(options.adminKey);
   const auth = options.auth;
-  if (!auth) return { admit: () => true, claimsOf: () => undefined, requireAdmin };
+  if (!auth) {
+    // An open server needs no token: the page's token fetch learns that without a 404 to log.
+    app.get('/v1/dev-token', async (_request, reply) =>
+      reply.code(204).header('cache-control', 'no-store').send(),
+    );
+    return { admit: () => true, claimsOf: () => undefined, requireAdmin };
+  }
 
   const tokens = new SessionTokens({
     secret: auth.tokenSecret,
@@ -111,6 +117,9 @@ export async function registerSecurity(
 export function redactedLogger(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
   if (!logger) return false;
   const redaction = loggerRedaction();
+  // The WebSocket plugin logs an upgrade to a path without a WebSocket route as `{ path: url }`.
+  const path = (value: unknown) => (typeof value === 'string' ? withoutQuery(value) : value);
+  redaction.serializers = { path, url: path, ...redaction.serializers };
   if (logger === true) return redaction;
   const own = logger.redact;
   const ownPaths = Array.isArray(own) ? own : (own?.paths ?? []);

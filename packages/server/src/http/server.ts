@@ -1,6 +1,6 @@
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import { ErrorCode } from '@visemo/core';
+import { ErrorCode, VisemoError } from '@visemo/core';
 import type { CircuitReport } from '@visemo/providers';
 import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -9,12 +9,20 @@ import { registerData } from '../data/server-data.js';
 import type { SessionFlags } from '../flags/session-flags.js';
 import { modelRoutes } from '../models/model-routes.js';
 import type { ModelSelection } from '../models/model-selection.js';
+import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
+import { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from '../session/session-timeouts.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
 import { traceRoutes } from '../tracing/trace-routes.js';
 import type { Tracing } from '../tracing/tracing.js';
+import {
+  type AdmittedConnection,
+  type CapacityLimits,
+  ConnectionAdmission,
+  evictedError,
+} from './connection-admission.js';
 import { isProviderCall, ServerMetrics } from './metrics.js';
 import {
   redactedLogger,
@@ -22,12 +30,23 @@ import {
   type ServerSecurityOptions,
   websocketSecurity,
 } from './security.js';
-import { joinSessionOptions, setUpSession } from './session-setup.js';
+import { sessionOperations } from './session-operations.js';
+import { registerDrain } from './shutdown.js';
+import { answerProtocolFaults, isProtocolFault } from './socket-faults.js';
+import type { TlsCredentials } from './tls.js';
 
-export interface ServerOptions extends ServerSecurityOptions {
+export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
   runtime: AgentRuntime;
-  /** Sessions held at once; one more is refused with `session_limit`. */
-  maxSessions?: number;
+  /** Start, idle and maximum-duration timeouts; `DEFAULT_SESSION_TIMEOUTS` for those not given. */
+  timeouts?: SessionTimeouts;
+  /**
+   * The largest frame the server reads at all, in bytes (default 4 MiB). A frame over the protocol
+   * limits and at most this is refused with `message_too_large` and the session goes on; a larger
+   * one is refused from its header with `payload_too_large` and the connection closes (1009).
+   */
+  frameCeilingBytes?: number;
+  /** Serve HTTPS and WSS with this certificate and key (`readTlsCredentials`). */
+  https?: TlsCredentials;
   logger?: FastifyServerOptions['logger'];
   /** A built web app to serve at `/` (index.html and its assets). */
   webRoot?: string;
@@ -42,28 +61,45 @@ export interface ServerOptions extends ServerSecurityOptions {
   storage?: Storage;
   /** Spans of every turn (OTLP when configured), the recent ones at `GET /v1/admin/traces`. */
   tracing?: Tracing;
-  /** Feature flags, evaluated once per session as it opens and told in `session.started`. */
+  /** Feature flags, evaluated once per session as it starts and told in `session.started`. */
   flags?: SessionFlags;
   /** The model versions new sessions run with, and the registry's admin routes. */
   models?: ModelSelection;
 }
 
 /**
- * Frames above the protocol limits but below this are answered with an error event and the session
- * goes on; larger ones are cut off by the WebSocket layer (close code 1009) before they are buffered.
+ * Frames over the protocol limits but at most this are read, answered with an error event, and the
+ * session goes on; a larger one is refused from its header, before any of it is buffered. At most
+ * about twice this is held per connection while a frame arrives (docs/operations.md).
  */
-const HARD_FRAME_LIMIT_BYTES = 1024 * 1024;
+export const DEFAULT_FRAME_CEILING_BYTES = 4 * 1024 * 1024;
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: redactedLogger(options.logger),
     trustProxy: options.trustProxy ?? false,
-  });
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
   const sessions = new Set<ConversationSession>();
   const metrics = new ServerMetrics();
-  const maxSessions = options.maxSessions ?? 200;
+  const admission = new ConnectionAdmission(options);
+  const timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
+  const frameCeilingBytes = options.frameCeilingBytes ?? DEFAULT_FRAME_CEILING_BYTES;
+  if (frameCeilingBytes < Math.max(MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES))
+    throw new RangeError(
+      `frameCeilingBytes must be at least the protocol's frame limits (${MAX_BINARY_FRAME_BYTES})`,
+    );
 
-  await app.register(websocket, { options: { maxPayload: HARD_FRAME_LIMIT_BYTES, ...websocketSecurity } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: frameCeilingBytes,
+      // Text frames reach the session as bytes, which answers invalid UTF-8 with `bad_message`
+      // and keeps the session, where ws would close the socket (1007).
+      skipUTF8Validation: true,
+      ...websocketSecurity,
+    },
+  });
+  const drain = registerDrain(app);
   const security = await registerSecurity(app, options);
   const data = await registerData(app, { storage: options.storage, runtime: options.runtime, security });
 
@@ -75,12 +111,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.get('/health', async () => ({
     status: 'ok',
-    sessions: sessions.size,
+    sessions: admission.sessions,
+    unstarted: admission.unstarted,
     providers: (options.breakers ?? []).map((breaker) => breaker.report()),
   }));
 
   app.get('/metrics', async (_request, reply) => {
-    metrics.sessions.set(sessions.size);
+    metrics.sessions.set(admission.sessions);
+    metrics.unstarted.set(admission.unstarted);
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -88,45 +126,19 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const { tracing, flags, models } = options;
   if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
   if (models) await app.register(modelRoutes, { models, requireAdmin: security.requireAdmin });
-  let opening = 0;
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
-    if (!security.admit(socket, request)) return;
-    if (sessions.size + opening >= maxSessions) {
-      send(socket, {
-        type: 'error',
-        code: ErrorCode.SessionLimit,
-        message: `the server holds its maximum of ${maxSessions} sessions`,
-        fatal: true,
-      });
-      socket.close(1013, 'session limit');
+    answerProtocolFaults(socket, frameCeilingBytes);
+    if (drain.isDraining) {
+      refuseSocket(socket, new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down'), 1001);
       return;
     }
-    // Frames that arrive while the session is set up (its flags evaluated) wait for it.
-    const early: [Uint8Array, boolean][] = [];
-    let session: ConversationSession | null = null;
-    let closed = false;
-    const deliver = (to: ConversationSession, bytes: Uint8Array, isBinary: boolean) => {
-      if (isBinary) to.handleBinary(bytes);
-      else to.handleText(Buffer.from(bytes).toString('utf8'));
-    };
-    socket.on('message', (data, isBinary) => {
-      const bytes = toBytes(data);
-      if (session) deliver(session, bytes, isBinary);
-      else early.push([bytes, isBinary]);
-    });
-    socket.on('close', () => {
-      closed = true;
-      if (!session) return;
-      session.close();
-      sessions.delete(session);
-      app.log.info({ sessionId: session.id }, 'session closed');
-    });
-    socket.on('error', (error) => app.log.warn({ sessionId: session?.id, err: error }, 'socket error'));
-    opening++;
+    if (!security.admit(socket, request)) return;
+    let place: AdmittedConnection | undefined;
     const claims = security.claimsOf(request);
-    const origin = request.headers.origin;
-    setUpSession(
+    const { origin } = request.headers;
+    // Flags, model versions, traces; the stored session keeps what the flags decided.
+    const ops = sessionOperations(
       {
         runtime: options.runtime,
         metrics,
@@ -135,37 +147,37 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         ...(models ? { models } : {}),
       },
       { ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
-    )
-      .then((setup) => {
-        if (closed) return;
-        // The stored session keeps what it runs with; its memory follows the `memory` flag.
-        const stored = data.sessionOptions(claims, {
-          flags: setup.variant,
-          memory: setup.variant.features?.memory ?? true,
-        });
-        const opened = new ConversationSession(
-          setup.runtime,
-          socketTransport(socket, metrics),
-          joinSessionOptions(stored, setup.options),
-        );
-        session = opened;
-        sessions.add(opened);
-        app.log.info({ variant: setup.variant }, 'session opened');
-        for (const [bytes, isBinary] of early.splice(0)) deliver(opened, bytes, isBinary);
-      })
-      .catch((error: unknown) => {
-        app.log.error({ err: error }, 'session setup failed');
-        send(socket, {
-          type: 'error',
-          code: ErrorCode.Internal,
-          message: 'the session could not be set up',
-          fatal: true,
-        });
-        socket.close(1011, 'setup failed');
-      })
-      .finally(() => {
-        opening--;
-      });
+    );
+    const sessionOptions = ops.options(data.sessionOptions(claims, ops.stored));
+    const session = new ConversationSession(ops.runtime, socketTransport(socket, metrics), {
+      ...sessionOptions,
+      timeouts,
+      admitStart: () => place?.start(),
+      onInternalError: (error, where) => {
+        metrics.recordInternalError();
+        sessionOptions.onInternalError?.(error, where);
+      },
+    });
+    place = admission.connect(() => session.refuse(evictedError()));
+    sessions.add(session);
+    drain.track(session, socket);
+    app.log.info({ sessionId: session.id }, 'session opened');
+    socket.on('message', (data, isBinary) => {
+      const bytes = toBytes(data);
+      if (isBinary) session.handleBinary(bytes);
+      else session.handleText(bytes);
+    });
+    socket.on('close', () => {
+      session.close();
+      place?.release();
+      sessions.delete(session);
+      app.log.info({ sessionId: session.id }, 'session closed');
+    });
+    socket.on('error', (error) => {
+      // A client's broken or oversized frame was answered (socket-faults.ts): not the server's fault.
+      if (isProtocolFault(error)) app.log.info({ sessionId: session.id, fault: error.code }, 'frame refused');
+      else app.log.warn({ sessionId: session.id, err: error }, 'socket error');
+    });
   });
 
   if (options.webRoot) {
@@ -202,8 +214,13 @@ function socketTransport(socket: WebSocket, metrics: ServerMetrics): SessionTran
       // The wire is little-endian PCM16, as are the hosts Node runs on.
       socket.send(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength), { binary: true });
     },
-    close: () => socket.close(1000),
+    close: (code = 1000) => socket.close(code),
   };
+}
+
+function refuseSocket(socket: WebSocket, error: VisemoError, closeCode: number): void {
+  send(socket, { type: 'error', code: error.code, message: error.message, fatal: true });
+  socket.close(closeCode, error.code);
 }
 
 function send(socket: WebSocket, event: ServerEvent): void {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -40,13 +40,16 @@ export function codeVersion(packageName: string): string {
   const known = versions.get(packageName);
   if (known) return known;
   const entry = createRequire(import.meta.url).resolve(packageName);
-  const srcDir = dirname(entry);
-  const packageJson = JSON.parse(readFileSync(join(srcDir, '..', 'package.json'), 'utf8')) as {
+  const root = dirname(dirname(entry));
+  // The TypeScript sources where they are (a checkout), else the built files the entry is in: the
+  // same sources give the same version whether they run through tsx or as compiled JavaScript.
+  const srcDir = existsSync(join(root, 'src')) ? join(root, 'src') : dirname(entry);
+  const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     version?: string;
   };
   const digest = createHash('sha256');
   const files = readdirSync(srcDir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => /\.(ts|js|mjs)$/.test(file))
+    .filter((file) => /\.(ts|js|mjs)$/.test(file) && !file.endsWith('.d.ts'))
     .sort();
   for (const file of files)
     digest

@@ -7,7 +7,7 @@ import {
   ErrorCode,
   isAbortError,
   type ParsedConsentSet,
-  type SessionFeatures,
+  type SessionEndReason,
   type SessionStartedEvent,
   type Transcript,
   VisemoError,
@@ -21,11 +21,13 @@ import { FrameDispatcher } from './frame-dispatcher.js';
 import { type ListeningFrame, ListeningStage } from './listening-stage.js';
 import {
   errorEvent,
+  fatalCloseCode,
   isInternalError,
   sessionStartedEvent,
   transcriptFinalEvent,
   turnEndEvent,
 } from './session-events.js';
+import { type Expiry, SessionClock, type SessionTimeouts } from './session-timeouts.js';
 import { SessionTurns } from './session-turns.js';
 import { Turn } from './turn.js';
 import { type ProviderNotice, turnContext } from './turn-context.js';
@@ -38,8 +40,13 @@ export type { TranscriptEntry };
 export interface SessionTransport {
   sendEvent(event: ServerEvent): void;
   sendAudio(samples: Int16Array): void;
-  close(): void;
+  /** `code` is a WebSocket close code (RFC 6455, docs/protocol.md); 1000 unless given. */
+  close(code?: number): void;
 }
+
+/** RFC 6455 close codes the session ends with. */
+const NORMAL_CLOSURE = 1000;
+const GOING_AWAY = 1001;
 
 /** What a session starts from, decided before it opens (e.g. from storage, for a resumed session). */
 export interface SessionSetup {
@@ -52,7 +59,7 @@ export interface SessionSetup {
   /** What the dialogue starts from: remembered slots, the conversation so far. */
   dialogue?: DialogueContext;
   /** The `session.started` fields about the subject, its privacy and whether anything is stored. */
-  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage'>;
+  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage' | 'features'>;
 }
 
 export interface SessionOptions {
@@ -82,8 +89,14 @@ export interface SessionOptions {
   onTurn?: (record: TurnRecord) => void;
   /** The client's `client.timing` reports: when it played a turn's first sample and viseme. */
   onClientTiming?: (timing: ClientTimingMessage) => void;
-  /** The avatar capabilities the session runs with (feature flags), told in `session.started`. */
-  features?: SessionFeatures;
+  /** Start, idle and duration timeouts; none unless given (`createServer` gives its own). */
+  timeouts?: SessionTimeouts;
+  /**
+   * Asked when a valid `session.start` arrives: an error refuses the session (sent as a fatal
+   * error, and the connection closes), as a server does at its session cap. Asked again if a start
+   * failed and the client tries once more.
+   */
+  admitStart?: () => VisemoError | undefined;
 }
 
 /**
@@ -106,6 +119,11 @@ export class ConversationSession {
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
   private listening: ListeningStage | null = null;
+  private readonly clock: SessionClock;
+  /** Set while the server shuts down: the session ends once its live turn has. */
+  private shuttingDown = false;
+  /** Utterances heard whose transcript is still coming: each becomes a turn. */
+  private pendingUtterances = 0;
   private setup: SessionSetup = {};
 
   constructor(
@@ -119,6 +137,7 @@ export class ConversationSession {
       audio: (bytes) => this.handleAudio(bytes),
       error: (error) => this.reportError(error),
     });
+    this.clock = new SessionClock(options.timeouts ?? {}, (expiry) => this.expired(expiry));
   }
 
   /** A new random id, or the resumed session's once it started. */
@@ -134,19 +153,22 @@ export class ConversationSession {
     return this.dispatcher.state === 'open';
   }
 
-  /** A text frame from the client. Never throws: problems become `error` events. */
-  handleText(frame: string): void {
+  /** A text frame from the client, as text or its UTF-8 bytes. Never throws: problems become `error` events. */
+  handleText(frame: string | Uint8Array): void {
+    this.clock.activity();
     this.dispatcher.handleText(frame);
   }
 
   /** A binary frame from the client: microphone audio. Never throws. */
   handleBinary(bytes: Uint8Array): void {
+    this.clock.activity();
     this.dispatcher.handleBinary(bytes);
   }
 
   /** The transport closed: stop everything this session runs. */
   close(reason: 'client' | 'server' | 'transport' = 'transport'): void {
     if (!this.dispatcher.close()) return;
+    this.clock.stop();
     this.turns.abort();
     this.listening?.close();
     try {
@@ -154,6 +176,32 @@ export class ConversationSession {
     } catch (error) {
       this.internalError(error);
     }
+  }
+
+  /**
+   * The server is shutting down: the session takes no new turns, lets the live one finish, then
+   * ends with `server_shutdown` (close code 1001). A connection that has not started is closed at
+   * once with the `server_shutdown` error.
+   */
+  shutDown(): void {
+    if (this.dispatcher.state === 'closed') return;
+    if (this.dispatcher.state !== 'open') {
+      this.refuse(new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down'));
+      return;
+    }
+    this.shuttingDown = true;
+    if (!this.busy) this.end('server_shutdown');
+  }
+
+  /** The shutdown's deadline passed: ends now, the live turn cut off. */
+  shutDownNow(): void {
+    if (this.dispatcher.state !== 'open') this.shutDown();
+    else this.end('server_shutdown');
+  }
+
+  /** A turn is being produced, or an utterance heard is still being recognized. */
+  private get busy(): boolean {
+    return this.turns.producing || this.pendingUtterances > 0;
   }
 
   // ---- the session: start, messages ---------------------------------------------------------------
@@ -166,6 +214,12 @@ export class ConversationSession {
         `unknown voice "${message.voice}"; voices: ${voices.join(', ')}`,
       );
     }
+    const refusal = this.options.admitStart?.();
+    if (refusal) {
+      this.refuse(refusal);
+      return;
+    }
+    this.clock.started();
     this.settings = message;
     const setup = this.options.prepare?.(message) ?? {};
     if (!(setup instanceof Promise)) {
@@ -236,10 +290,7 @@ export class ConversationSession {
     this.dispatcher.open();
     const { persona } = this.runtime;
     const resumed = this.setup.resumed ?? false;
-    const features = this.options.features ? { features: { ...this.options.features } } : {};
-    this.transport.sendEvent(
-      sessionStartedEvent(this.id, persona, { resumed, ...this.setup.started, ...features }),
-    );
+    this.transport.sendEvent(sessionStartedEvent(this.id, persona, { resumed, ...this.setup.started }));
     if (resumed) this.turns.continueAfter(this.conversationTranscript.lastTurnId());
     else if (message.greet) {
       const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
@@ -251,6 +302,7 @@ export class ConversationSession {
   private handleMessage(message: Exclude<ClientMessage, { type: 'session.start' }>): void {
     switch (message.type) {
       case 'text': {
+        this.refuseNewTurnWhileShuttingDown();
         this.interruptSpeech('client');
         const now = performance.now();
         const typed: Transcript = { text: message.text, confidence: 1, understood: true };
@@ -258,6 +310,7 @@ export class ConversationSession {
         break;
       }
       case 'audio.commit':
+        this.refuseNewTurnWhileShuttingDown();
         for (const frame of this.requireListening().commit()) this.onListening(frame);
         break;
       case 'playback':
@@ -281,10 +334,37 @@ export class ConversationSession {
     }
   }
 
-  private end(reason: 'client' | 'server'): void {
+  private end(reason: SessionEndReason): void {
+    if (this.dispatcher.state === 'closed') return;
     this.transport.sendEvent({ type: 'session.ended', reason });
-    this.close(reason);
-    this.transport.close();
+    this.close(closeReason(reason));
+    this.transport.close(reason === 'server_shutdown' ? GOING_AWAY : NORMAL_CLOSURE);
+  }
+
+  /**
+   * Ends the connection with `error` as a fatal error event: refused at its start, no start in
+   * time, or evicted by the server.
+   */
+  refuse(error: VisemoError): void {
+    if (this.dispatcher.state === 'closed') return;
+    this.transport.sendEvent({ type: 'error', code: error.code, message: error.message, fatal: true });
+    this.close();
+    this.transport.close(fatalCloseCode(error.code));
+  }
+
+  private expired(expiry: Expiry): void {
+    if (expiry === 'start') {
+      const seconds = Math.round((this.options.timeouts?.startMs ?? 0) / 1000);
+      this.refuse(new VisemoError(ErrorCode.StartTimeout, `no session.start within ${seconds} s`));
+    } else if (this.dispatcher.state === 'open') this.end(expiry);
+    // A session still starting (its VAD loading) when a timer fires ends as a refused one would.
+    else this.refuse(new VisemoError(ErrorCode.StartTimeout, 'the session did not start in time'));
+  }
+
+  private refuseNewTurnWhileShuttingDown(): void {
+    if (this.shuttingDown) {
+      throw new VisemoError(ErrorCode.ServerShutdown, 'the server is shutting down: no new turns');
+    }
   }
 
   private setConsent(message: ParsedConsentSet): void {
@@ -337,15 +417,25 @@ export class ConversationSession {
         });
         break;
       case 'utterance': {
+        // Speech that ends after the shutdown began starts no turn.
+        if (this.shuttingDown) break;
         const turnId = this.turns.nextId();
         const { endedAt } = frame;
+        this.pendingUtterances++;
+        let pending = true;
+        const recognized = () => {
+          if (pending) this.pendingUtterances--;
+          pending = false;
+        };
         if (frame.audio) this.handOverAudio(turnId, frame.audio);
         frame.transcript
           .then((transcript) => {
+            recognized();
             if (!this.isOpen) return;
             this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, performance.now());
           })
           .catch((error: unknown) => {
+            recognized();
             if (!this.isOpen) return;
             // The person spoke and waits for an answer: say the recognizer failed, then answer as
             // for speech that was not understood (the dialogue asks them to say it again).
@@ -443,6 +533,7 @@ export class ConversationSession {
     this.transport.sendEvent(turnEndEvent(record));
     this.publish(record);
     if (endSession) this.end('server');
+    else if (this.shuttingDown && !this.busy) this.end('server_shutdown');
   }
 
   /** Sends one frame's events; returns true when the dialogue ended the conversation. */
@@ -520,4 +611,14 @@ export class ConversationSession {
       // A broken hook must not break the conversation it reports on.
     }
   }
+}
+
+/**
+ * How an ended session is closed for its `onClose` (what storage records): a server shutdown leaves
+ * the conversation to be resumed after the client reconnects, as a dropped connection does; the
+ * timeouts end it, as the server's own end does.
+ */
+function closeReason(reason: SessionEndReason): 'client' | 'server' | 'transport' {
+  if (reason === 'client') return 'client';
+  return reason === 'server_shutdown' ? 'transport' : 'server';
 }

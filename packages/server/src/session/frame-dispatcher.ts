@@ -38,16 +38,21 @@ export class FrameDispatcher {
     return this.current;
   }
 
-  handleText(frame: string): void {
+  /** A text frame, as a string or as the bytes the socket read (checked for size before decoding). */
+  handleText(frame: string | Uint8Array): void {
+    let text: string;
+    try {
+      text = typeof frame === 'string' ? checkedText(frame) : decodeText(frame);
+    } catch (error) {
+      this.handlers.error(error);
+      return;
+    }
     if (this.current === 'starting') {
-      this.backlog.push(frame);
+      this.backlog.push(text);
       return;
     }
     try {
-      if (Buffer.byteLength(frame) > MAX_TEXT_FRAME_BYTES) {
-        throw new VisemoError(ErrorCode.MessageTooLarge, `text frame over ${MAX_TEXT_FRAME_BYTES} bytes`);
-      }
-      const message = parseClientMessage(frame);
+      const message = parseClientMessage(text);
       if (message.type === 'session.start') {
         this.refuseRestart();
         this.handlers.start(message);
@@ -120,5 +125,28 @@ export class FrameDispatcher {
       throw new VisemoError(ErrorCode.NoSession, 'send session.start first');
     }
     if (this.current === 'closed') throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function tooLarge(): VisemoError {
+  return new VisemoError(ErrorCode.MessageTooLarge, `text frame over ${MAX_TEXT_FRAME_BYTES} bytes`);
+}
+
+function checkedText(frame: string): string {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a short string needs no count of its bytes.
+  if (frame.length * 3 > MAX_TEXT_FRAME_BYTES && Buffer.byteLength(frame) > MAX_TEXT_FRAME_BYTES)
+    throw tooLarge();
+  return frame;
+}
+
+/** The socket does not check text frames' UTF-8 (see http/server.ts): a bad one is a bad message here. */
+function decodeText(bytes: Uint8Array): string {
+  if (bytes.byteLength > MAX_TEXT_FRAME_BYTES) throw tooLarge();
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new VisemoError(ErrorCode.BadMessage, 'text frame is not valid UTF-8');
   }
 }

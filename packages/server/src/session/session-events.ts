@@ -71,6 +71,24 @@ export function errorEvent(error: unknown): ServerEvent {
   return { type: 'error', code, message, fatal: false };
 }
 
+/**
+ * The WebSocket close code after a fatal error (RFC 6455): 1013 "try again later" for a full
+ * server, 1001 "going away" when it shuts down, 1008 "policy violation" otherwise.
+ */
+export function fatalCloseCode(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.SessionLimit:
+    case ErrorCode.ConnectionLimit:
+      return 1013;
+    case ErrorCode.ServerShutdown:
+      return 1001;
+    case ErrorCode.PayloadTooLarge:
+      return 1009;
+    default:
+      return 1008;
+  }
+}
+
 /** Whether an error is a fault of the server itself, not of a client, a provider or the input. */
 export function isInternalError(error: unknown): boolean {
   return !(error instanceof VisemoError) || error.code === ErrorCode.Internal;

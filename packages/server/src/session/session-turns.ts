@@ -15,6 +15,11 @@ export class SessionTurns {
   /** Recent turns' replies by turn id, so a late `playback` report still finds its turn. */
   private readonly replies = new Map<number, SpokenReply>();
 
+  /** A turn is being produced now. */
+  get producing(): boolean {
+    return this.active !== null;
+  }
+
   /** The id the next turn will take: partial transcripts carry it. */
   get upcomingId(): number {
     return this.counter;

@@ -43,8 +43,9 @@ export async function probeSocket(
 export async function openSession(
   url: string,
   token: string,
+  headers: Record<string, string> = {},
 ): Promise<{ socket: WebSocket; close: () => Promise<void> }> {
-  const socket = new WebSocket(`${url}/v1/ws`, ['visemo.v1', `visemo.token.${token}`]);
+  const socket = new WebSocket(`${url}/v1/ws`, ['visemo.v1', `visemo.token.${token}`], { headers });
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (data) => {
       const event = JSON.parse(String(data)) as ServerEvent;

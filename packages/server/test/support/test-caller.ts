@@ -12,6 +12,8 @@ export class TestCaller {
   /** Binary frames from the server, each with the index of the event it followed. */
   readonly audio: { afterEvent: number; bytes: Buffer }[] = [];
   closed = false;
+  /** The WebSocket close code, once closed. */
+  closeCode: number | null = null;
   private wake: (() => void) | null = null;
 
   private constructor(readonly socket: WebSocket) {
@@ -20,8 +22,9 @@ export class TestCaller {
       else this.events.push(JSON.parse(data.toString()) as ServerEvent);
       this.wake?.();
     });
-    socket.on('close', () => {
+    socket.on('close', (code) => {
       this.closed = true;
+      this.closeCode = code;
       this.wake?.();
     });
   }
