@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark of the project, printed as Markdown tables.
  * `npm run bench -- --quick` runs fewer sessions and questions (for a quick look, not for the README).
  * `npm run bench -- --only sessions,nlu` runs the named groups (`speech` = flite, asr and vad).
+ * `npm run bench -- --only soak` (10 sessions for 3 minutes; `--quick`: 4 for 30 s).
  */
 import { writeFileSync } from 'node:fs';
 import { type BenchRow, formatTable } from './table.js';
@@ -19,6 +20,12 @@ const groups: Group[] = [
     name: 'sessions',
     title: 'Voice sessions through the WebSocket server (embedded providers, support agent)',
     run: async (quick) => (await import('./voice-sessions.js')).benchVoiceSessions(quick),
+  },
+  {
+    name: 'soak',
+    title:
+      'Soak and faults: voice sessions talking for minutes with barge-ins, a local model that cuts, stalls and fails',
+    run: async (quick) => (await import('./soak.js')).benchSoak(quick),
   },
   {
     name: 'overhead',
@@ -41,6 +48,11 @@ const groups: Group[] = [
     set: 'speech',
     title: 'Embedded speech: grammar ASR',
     run: async () => (await import('./speech/asr.js')).benchAsr(),
+  },
+  {
+    name: 'asr-sessions',
+    title: 'Embedded speech: the same recordings one session at a time and many at once on pooled decoders',
+    run: async (quick) => (await import('./speech/asr-sessions.js')).benchAsrSessions(quick),
   },
   {
     name: 'vad',

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +21,12 @@ export interface SpokenQuestion {
   audio: PcmAudio;
 }
 
-interface TurnRecord {
+export interface CallerTurn {
   expected: string;
+  /** What the caller said. */
+  said: string;
+  /** The final transcript; absent when the turn was lost. */
+  heard?: { text: string; understood: boolean };
   intent: string | null;
   latency: TurnLatency;
   /** Error events during the turn, e.g. the recognizer missing its deadline under load. */
@@ -35,11 +40,28 @@ interface TurnRecord {
   heardAfterMs?: number;
 }
 
-/** A server in its own process, so its CPU time and memory are measured alone. */
+/** A `visemo serve` in its own process, and what a caller needs to open sessions on it. */
+export interface BenchServer {
+  /** `ws://127.0.0.1:<port>` */
+  url: string;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** The key that `POST /v1/tokens` takes (VISEMO_API_KEYS). */
+  apiKey: string;
+  process: ChildProcess;
+}
+
+/**
+ * A server in its own process, so its CPU time and memory are measured alone. It hands out session
+ * tokens for a key made for the run (`openSession`), as a deployment with VISEMO_TOKEN_SECRET and
+ * VISEMO_API_KEYS does. `env` adds to the environment, e.g. OPENAI_BASE_URL for a model.
+ */
 export async function startServer(
   agentDir: string,
   serveArgs: string[] = [],
-): Promise<{ url: string; process: ChildProcess }> {
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
+  const apiKey = `bench-${randomBytes(12).toString('hex')}`;
   // Its own embedded database: a server already running on ./data holds that one's lock.
   const dataDir = mkdtempSync(join(tmpdir(), 'visemo-bench-data-'));
   const child = spawn(
@@ -57,26 +79,46 @@ export async function startServer(
       dataDir,
       ...serveArgs,
     ],
-    { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        VISEMO_TOKEN_SECRET: randomBytes(32).toString('hex'),
+        VISEMO_API_KEYS: apiKey,
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = await new Promise<string>((resolve, reject) => {
+  const origin = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /(http:\/\/[^\s/]+)\//.exec(err);
-      if (m?.[1]) resolve(m[1].replace('http', 'ws'));
+      if (m?.[1]) resolve(m[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
   });
-  return { url, process: child };
+  return { url: origin.replace('http', 'ws'), origin, apiKey, process: child };
 }
 
-/** A session token from the server's dev mode (`visemo serve` on loopback), as the page gets one. */
-export async function devToken(socketOrigin: string): Promise<string> {
-  const response = await fetch(`${socketOrigin.replace(/^ws/, 'http')}/v1/dev-token`);
-  if (!response.ok) throw new Error(`GET /v1/dev-token answered ${response.status}`);
+/** A session token for `subject` (one per caller: the server caps the sockets of one subject). */
+export async function sessionToken(server: BenchServer, subject: string): Promise<string> {
+  const response = await fetch(`${server.origin}/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ subject }),
+  });
+  if (!response.ok) throw new Error(`POST /v1/tokens: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { token: string }).token;
+}
+
+/** Opens the protocol's WebSocket with a fresh token for `subject`. */
+export async function openSocket(server: BenchServer, subject: string): Promise<WebSocket> {
+  const token = await sessionToken(server, subject);
+  return new WebSocket(`${server.url}/v1/ws`, ['visemo.v1', `visemo.token.${token}`]);
 }
 
 export function processUsage(pid: number): { cpuMs: number; rssMb: number } {
@@ -89,15 +131,19 @@ export function processUsage(pid: number): { cpuMs: number; rssMb: number } {
   return { cpuMs: ticks * 10, rssMb: rssKb / 1024 };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /**
  * One caller: asks each question by streaming its audio at real-time pace in 20 ms frames, keeps
  * streaming silence (as a live microphone would) until the turn ends, listens for as long as the
  * answer lasts, then asks the next.
  */
-export async function simulateCaller(url: string, questions: SpokenQuestion[]): Promise<TurnRecord[]> {
-  const ws = new WebSocket(`${url}/v1/ws`, ['visemo.v1', `visemo.token.${await devToken(url)}`]);
+export async function simulateCaller(
+  server: BenchServer,
+  subject: string,
+  questions: SpokenQuestion[],
+): Promise<CallerTurn[]> {
+  const ws = await openSocket(server, subject);
   const events: ServerEvent[] = [];
   let notify: (() => void) | null = null;
   let firstAudioAt: number | undefined;
@@ -131,7 +177,7 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
   await waitFor((e) => e.type === 'session.started');
 
   const silence = new Int16Array(SAMPLES_PER_FRAME);
-  const records: TurnRecord[] = [];
+  const records: CallerTurn[] = [];
   let clock = performance.now();
   const sendFrame = (frame: Int16Array) => {
     ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
@@ -159,18 +205,23 @@ export async function simulateCaller(url: string, questions: SpokenQuestion[]): 
       },
     ).catch(() => null)) as Extract<ServerEvent, { type: 'turn.end' }> | null;
     if (!end) {
-      records.push({ expected: q.intent, intent: null, latency: {}, errors: 1, lost: true });
+      records.push({ expected: q.intent, said: q.text, intent: null, latency: {}, errors: 1, lost: true });
       continue;
     }
     const errors = events.filter((e) => e.type === 'error').length;
     const nlu = events.find((e) => e.type === 'nlu') as Extract<ServerEvent, { type: 'nlu' }> | undefined;
-    const record: TurnRecord = {
+    const final = events.find((e) => e.type === 'transcript.final') as
+      | Extract<ServerEvent, { type: 'transcript.final' }>
+      | undefined;
+    const record: CallerTurn = {
       expected: q.intent,
+      said: q.text,
       intent: nlu?.intent ?? null,
       latency: end.latency,
       errors,
       lost: false,
     };
+    if (final) record.heard = { text: final.text, understood: final.understood };
     if (firstAudioAt !== undefined) record.heardAfterMs = firstAudioAt - speechSentAt;
     records.push(record);
     const spokenMs = events
@@ -208,7 +259,7 @@ export async function benchSessions(
       onProgress(`${setup}: streaming ${questions.length} questions each…`);
       const started = performance.now();
       const callers = Array.from({ length: n }, (_, i) =>
-        sleep((i * 1000) / n).then(() => simulateCaller(server.url, rotate(questions, i))),
+        sleep((i * 1000) / n).then(() => simulateCaller(server, `caller-${i}`, rotate(questions, i))),
       );
       let peakRss = idle.rssMb;
       const sampler = setInterval(() => {
@@ -298,7 +349,7 @@ const HOPS: [string, keyof TurnLatency][] = [
   ['TTS first audio', 'ttsFirstAudioMs'],
 ];
 
-async function stopServer(child: ChildProcess): Promise<void> {
+export async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -307,7 +358,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function rotate<T>(items: T[], by: number): T[] {
+export function rotate<T>(items: T[], by: number): T[] {
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }

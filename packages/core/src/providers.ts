@@ -69,11 +69,21 @@ export interface RecognitionStream {
   cancel(): void;
 }
 
+/** What a recognition stream is started with. */
+export interface RecognitionOptions {
+  signal?: AbortSignal;
+  /**
+   * Who speaks, stable for a conversation (e.g. the session id): a recognizer that adapts to a
+   * speaker keeps that per speaker (the embedded one, its cepstral mean). Others ignore it.
+   */
+  speaker?: string;
+}
+
 export interface SpeechRecognizer {
   readonly name: string;
   /** Audio sample rate the recognizer wants, in Hz. */
   readonly sampleRate: number;
-  start(options?: { signal?: AbortSignal }): RecognitionStream;
+  start(options?: RecognitionOptions): RecognitionStream;
 }
 
 export type VadEvent = { type: 'speech-start'; atMs: number } | { type: 'speech-end'; atMs: number };

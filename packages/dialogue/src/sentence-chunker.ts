@@ -82,6 +82,14 @@ export class SentenceChunker {
     this.maxChunkChars = options.maxChunkChars ?? 300;
   }
 
+  /**
+   * The text after the last sentence given out: what `flush()` would give, or what is dropped when
+   * the text breaks off instead of ending.
+   */
+  get pending(): string {
+    return this.buffer;
+  }
+
   /** Adds a text delta; returns the sentences it completed, in order. */
   push(delta: string): string[] {
     this.buffer += delta;
@@ -195,7 +203,11 @@ export function splitSentences(text: string): string[] {
   return [...chunker.push(text), ...chunker.flush()];
 }
 
-/** Turns text deltas (e.g. LLM tokens) into sentences, each yielded as soon as it is complete. */
+/**
+ * Turns text deltas (e.g. LLM tokens) into sentences, each yielded as soon as it is complete. When
+ * `deltas` throws (a model's stream broke off), the error passes on and the unfinished tail is
+ * dropped, not yielded: only the end of the text makes a tail a sentence.
+ */
 export async function* chunkSentences(
   deltas: AsyncIterable<string>,
   options?: SentenceChunkerOptions,

@@ -72,6 +72,10 @@ function orderNumber(value: string): EntityMatch {
   return { entity: 'order_number', value, text: value, start: 0, end: value.length };
 }
 
+async function* textDeltas(events: AsyncIterable<DialogueEvent>): AsyncGenerator<string> {
+  for await (const event of events) if (event.type === 'text') yield event.text;
+}
+
 async function collect(reply: LlmReply): Promise<DialogueEvent[]> {
   const events: DialogueEvent[] = [];
   for await (const event of reply.events) events.push(event);
@@ -322,16 +326,106 @@ describe('when the model fails', () => {
     expect(model.requests[1]?.messages[0]?.content).not.toMatch(/handoff_to_human/);
   });
 
-  it('ends the reply where the model broke off, and says so', async () => {
-    const model = new ScriptedModel(async function* () {
-      yield { type: 'text-delta', text: 'Our shop opened in ' };
-      throw new VisemoError(ErrorCode.ProviderStreamBroken, 'scripted: stream broke');
-    });
-    const dialogue = new LlmDialogue(agent, { model });
-    const reply = await dialogue.respond(nlu('when was the shop founded?'));
-    expect(reply.route).toBe('llm');
-    expect(textOf(await collect(reply))).toBe('Our shop opened in ');
+  it('gives the agent’s answer when the stream breaks off before a whole sentence, and none of the fragment', async () => {
+    const model = new ScriptedModel((_r, call) =>
+      call > 0
+        ? say('Anything else?')
+        : (async function* () {
+            yield { type: 'text-delta', text: 'Our shop ' } as ChatStreamPart;
+            yield { type: 'text-delta', text: 'opened in ' } as ChatStreamPart;
+            throw new VisemoError(ErrorCode.ProviderStreamBroken, 'scripted: the stream ended early');
+          })(),
+    );
+    const events: LlmDialogueEvent[] = [];
+    const dialogue = new LlmDialogue(agent, { model, onEvent: (e) => events.push(e) });
+    const reply = await dialogue.respond(nlu('how long is the warranty on a lamp?'));
+    expect(reply.route).toBe('llm-fallback');
+    expect(reply.answeredBy).toBe('knowledge');
     expect(reply.llmFailure?.code).toBe('provider_stream_broken');
+    const text = textOf(await collect(reply));
+    expect(text).toMatch(/warranty/);
+    expect(text).not.toMatch(/Our shop/);
+    expect(events[0]).toMatchObject({ type: 'llm-failed', code: 'provider_stream_broken', afterText: false });
+
+    await collect(await dialogue.respond(nlu('ok')));
+    const history = (model.requests[1] as ChatRequest).messages;
+    expect(history.some((m) => m.role === 'assistant' && m.content?.includes('Our shop'))).toBe(false);
+  });
+
+  it('keeps the whole sentences of a reply that breaks off later, and ends it with provider_stream_broken', async () => {
+    const model = new ScriptedModel((_r, call) =>
+      call > 0
+        ? say('Anything else?')
+        : (async function* () {
+            yield { type: 'text-delta', text: 'Your order left on Monday. ' } as ChatStreamPart;
+            yield { type: 'text-delta', text: 'It should arr' } as ChatStreamPart;
+            throw new VisemoError(ErrorCode.ProviderStreamBroken, 'scripted: the stream ended early');
+          })(),
+    );
+    const events: LlmDialogueEvent[] = [];
+    const dialogue = new LlmDialogue(agent, { model, onEvent: (e) => events.push(e) });
+    const reply = await dialogue.respond(nlu('zebra quantum xylophone'));
+    expect(reply.route).toBe('llm');
+
+    // What the server does with the events: sentences as they complete, until the error.
+    const sentences: string[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const s of chunkSentences(textDeltas(reply.events))) sentences.push(s);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(sentences).toEqual(['Your order left on Monday.']);
+    expect(failure).toBeInstanceOf(VisemoError);
+    expect((failure as VisemoError).code).toBe('provider_stream_broken');
+    expect(reply.llmFailure?.code).toBe('provider_stream_broken');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'llm-failed', afterText: true }));
+
+    // The history keeps what was said, not the fragment.
+    await collect(await dialogue.respond(nlu('and then?')));
+    const history = (model.requests[1] as ChatRequest).messages;
+    expect(history).toContainEqual({ role: 'assistant', content: 'Your order left on Monday.' });
+  });
+
+  it('ends a reply that stalls after its first sentence with provider_stream_broken, the timeout as cause', async () => {
+    const model = new ScriptedModel((request) =>
+      (async function* () {
+        yield { type: 'text-delta', text: 'Let me see. ' } as ChatStreamPart;
+        yield { type: 'text-delta', text: 'The' } as ChatStreamPart;
+        yield* hang(request);
+      })(),
+    );
+    const events: LlmDialogueEvent[] = [];
+    const dialogue = new LlmDialogue(agent, {
+      model,
+      settings: { timeoutMs: 100 },
+      onEvent: (e) => events.push(e),
+    });
+    const reply = await dialogue.respond(nlu('zebra quantum xylophone'));
+    const seen: DialogueEvent[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const event of reply.events) seen.push(event);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(textOf(seen)).toBe('Let me see. The');
+    expect((failure as VisemoError).code).toBe('provider_stream_broken');
+    expect((failure as VisemoError).cause).toMatchObject({ code: 'provider_timeout' });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'llm-failed', code: 'provider_timeout', afterText: true }),
+    );
+    expect(model.requests[0]?.signal?.aborted).toBe(true);
+  });
+
+  it('gives a short reply that ends without a sentence mark whole', async () => {
+    const model = new ScriptedModel(() => say('Sure', ' thing'));
+    const dialogue = new LlmDialogue(agent, { model });
+    const reply = await dialogue.respond(nlu('zebra quantum xylophone'));
+    expect(reply.route).toBe('llm');
+    expect(textOf(await collect(reply))).toBe('Sure thing');
   });
 });
 
@@ -346,6 +440,7 @@ describe('barge-in', () => {
         ? say('Sure.')
         : (async function* () {
             yield { type: 'text-delta', text: 'Our returns are free within 30 days. ' } as ChatStreamPart;
+            yield { type: 'text-delta', text: 'You pay' } as ChatStreamPart;
             release();
             yield* hang(request);
           })(),
@@ -366,8 +461,9 @@ describe('barge-in', () => {
     turn.abort();
     await reading;
     expect(model.requests[0]?.signal?.aborted).toBe(true);
-    expect(textOf(seen)).toBe('Our returns are free within 30 days. ');
+    expect(textOf(seen)).toBe('Our returns are free within 30 days. You pay');
 
+    // The unfinished "You pay" was never spoken.
     await collect(await dialogue.respond(nlu('ok and exchanges?')));
     const messages = (model.requests[1] as ChatRequest).messages;
     expect(messages).toContainEqual({ role: 'assistant', content: 'Our returns are free within 30 days.' });
@@ -390,6 +486,7 @@ describe('a reply left unread', () => {
         ? say('Next answer.')
         : (async function* () {
             yield { type: 'text-delta', text: 'First words. ' } as ChatStreamPart;
+            yield { type: 'text-delta', text: 'Then' } as ChatStreamPart;
             yield* hang(request);
           })(),
     );

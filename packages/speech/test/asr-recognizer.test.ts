@@ -17,8 +17,8 @@ import {
   wordErrors,
 } from './support/speech-fixtures.js';
 
-async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array, chunk = 320) {
-  const stream = recognizer.start();
+async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array, chunk = 320, speaker?: string) {
+  const stream = recognizer.start(speaker === undefined ? {} : { speaker });
   for (let i = 0; i < samples.length; i += chunk) stream.write(samples.subarray(i, i + chunk));
   return stream.finish();
 }
@@ -206,6 +206,30 @@ describe('GrammarRecognizer sessions', () => {
     expect((await transcribe(recognizer, audio)).text).toBe('hello');
     expect(recognizer.stats()).toEqual({ decoders: 1, idle: 1, waiting: 0 });
     recognizer.close();
+  });
+
+  it('decodes a speaker’s next utterance the same whoever used the pooled decoder in between', async () => {
+    const first = fliteSpeech('where is my order', 'slt');
+    const next = fliteSpeech('i want to return my order', 'slt');
+    // One decoder for everyone: person a speaks, others speak, a speaks again.
+    const run = async (others: Int16Array[], speakers: boolean) => {
+      const recognizer = await GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, maxDecoders: 1 });
+      const as = (who: string) => (speakers ? who : undefined);
+      await transcribe(recognizer, first, 320, as('a'));
+      for (const [i, audio] of others.entries()) await transcribe(recognizer, audio, 320, as(`other-${i}`));
+      const result = await transcribe(recognizer, next, 320, as('a'));
+      recognizer.close();
+      return result;
+    };
+    const three = ['cancel my order', 'talk to a human', 'goodbye'].map((t) => fliteSpeech(t, 'awb'));
+    const one = [fliteSpeech('what are your opening hours', 'kal')];
+    const [afterThree, afterOne] = [await run(three, true), await run(one, true)];
+    expect(afterThree.text).toBe('i want to return my order');
+    // Started from a's own cepstral mean both times: the very same scores.
+    expect(afterThree).toEqual(afterOne);
+    // Without speakers the decoder starts from whatever the last voice left, and scores differ.
+    const [plainThree, plainOne] = [await run(three, false), await run(one, false)];
+    expect(plainThree.confidence).not.toBe(plainOne.confidence);
   });
 
   it('reports dropped phrases and accepts pronunciations for words the dictionary lacks', async () => {

@@ -9,8 +9,8 @@ import { GrammarRecognizer, RecognizerThreads } from '../src/asr/index.js';
 import { IN_GRAMMAR, OUT_OF_GRAMMAR, SUPPORT_DOMAIN } from './support/customer-support-domain.js';
 import { fliteSpeech, POCKETSPHINX_DATA, readRaw16 } from './support/speech-fixtures.js';
 
-async function transcribe(recognizer: SpeechRecognizer, samples: Int16Array, chunk = 320) {
-  const stream = recognizer.start();
+async function transcribe(recognizer: SpeechRecognizer, samples: Int16Array, chunk = 320, speaker?: string) {
+  const stream = recognizer.start(speaker === undefined ? {} : { speaker });
   for (let i = 0; i < samples.length; i += chunk) stream.write(samples.subarray(i, i + chunk));
   return stream.finish();
 }
@@ -70,6 +70,36 @@ describe('RecognizerThreads gives the in-thread recognizer’s transcripts', () 
       });
     } finally {
       inThread.close();
+      await threads.close();
+    }
+  });
+});
+
+describe('RecognizerThreads and speakers', () => {
+  it('start a speaker’s utterance from their cepstral mean on whichever worker it lands', async () => {
+    const first = fliteSpeech('where is my order', 'slt');
+    const next = fliteSpeech('i want to return my order', 'slt');
+    const [threads, inThread, fresh] = await Promise.all([
+      RecognizerThreads.create({ grammar: SUPPORT_DOMAIN, threads: 2 }),
+      GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, maxDecoders: 1 }),
+      GrammarRecognizer.create({ grammar: SUPPORT_DOMAIN, maxDecoders: 1 }),
+    ]);
+    try {
+      // In the thread: a speaks, someone else speaks, a's next utterance starts from a's mean.
+      await transcribe(inThread, first, 320, 'a');
+      await transcribe(inThread, fliteSpeech('goodbye', 'awb'), 320, 'b');
+      const expected = await transcribe(inThread, next, 320, 'a');
+      // On the workers: a speaks on one; with that one busy, a's next utterance goes to the other.
+      await transcribe(threads, first, 320, 'a');
+      const busy = threads.start();
+      expect(threads.stats().streams).toEqual([1, 0]);
+      expect(await transcribe(threads, next, 320, 'a')).toEqual(expected);
+      busy.cancel();
+      // What the other worker's decoder gives without a's mean: not the same.
+      expect((await transcribe(fresh, next)).confidence).not.toBe(expected.confidence);
+    } finally {
+      inThread.close();
+      fresh.close();
       await threads.close();
     }
   });

@@ -21,6 +21,7 @@ import { AgentDialogue, type AgentReply } from '../agent-dialogue.js';
 import { KnowledgeIndex } from '../knowledge-index.js';
 import { ConversationHistory } from './conversation-history.js';
 import { type AgentTool, flowTools, handoffTool } from './flow-tools.js';
+import { SentenceGate } from './sentence-gate.js';
 import { SpokenTextFilter } from './spoken-text.js';
 import { knowledgeMessage, systemPrompt } from './system-prompt.js';
 
@@ -46,7 +47,10 @@ export type LlmDialogueEvent =
       code: string;
       /** Already redacted by the provider. */
       message: string;
-      /** True when the model had already spoken: the reply stopped there. Else the agent answered. */
+      /**
+       * True when the model had already given out a whole sentence: the reply ended there with a
+       * `provider_stream_broken` error. Else the agent answered.
+       */
       afterText: boolean;
       elapsedMs: number;
     }
@@ -55,7 +59,7 @@ export type LlmDialogueEvent =
 /**
  * Who answered: `agent` — routed to the agent's own dialogue (a confident intent, a flow waiting
  * for a slot, an utterance that was not understood); `llm` — the model; `llm-fallback` — the model
- * failed before it said anything, and the agent's own answer was given.
+ * failed (or broke off) before its first whole sentence, and the agent's own answer was given.
  */
 export type LlmRoute = 'agent' | 'llm' | 'llm-fallback';
 
@@ -63,7 +67,8 @@ export interface LlmReply extends DialogueReply {
   route: LlmRoute;
   /**
    * Why the model's answer is missing or incomplete. Set before `respond` resolves for
-   * `llm-fallback`; set while streaming when a model reply breaks off after it started.
+   * `llm-fallback`; set while streaming when a model reply breaks off after its first sentence
+   * (its events then end with a `provider_stream_broken` error).
    */
   llmFailure?: { code: string; message: string };
   /** Sources of the knowledge passages given to the model, best first. */
@@ -77,7 +82,10 @@ interface OpenTurn {
   user: string;
   /** Finished tool rounds: the assistant's calls and their results. */
   rounds: ChatMessage[];
-  /** Text given out since the last tool round. */
+  /**
+   * Text since the last tool round, as the history keeps it: of a model's reply still streaming,
+   * only its whole sentences (an unfinished tail is never spoken).
+   */
   text: string;
   /** Whether any text was given out in this turn. */
   spoke: boolean;
@@ -91,8 +99,10 @@ interface OpenTurn {
  * Confident intents and flows waiting for a slot stay deterministic (AgentDialogue); everything
  * else goes to the model with the persona's system prompt, a window of the conversation, the
  * knowledge passages retrieved for the question, and tools made from the agent's flows. When the
- * model fails before it says anything (an error, a timeout, an open circuit), the agent's own
- * knowledge or fallback answer is given instead. One instance per conversation.
+ * model fails before its first whole sentence (an error, a timeout, an open circuit, a stream cut
+ * off), the agent's own knowledge or fallback answer is given instead; when it breaks off later,
+ * the sentences said stand and the reply ends with a `provider_stream_broken` error. An unfinished
+ * sentence is never given out (SentenceGate). One instance per conversation.
  */
 export class LlmDialogue implements DialoguePolicy {
   readonly history = new ConversationHistory();
@@ -167,8 +177,9 @@ export class LlmDialogue implements DialoguePolicy {
 
   /**
    * Resolves once the reply's first event is known: at once for the agent's own answers, at the
-   * model's first text (or hand-off) for the model, so a failing model is replaced before anything
-   * was said. Aborting `signal` (barge-in) closes the model's upstream request.
+   * model's first whole sentence (or hand-off) for the model, so a model that fails or breaks off
+   * before it is replaced by the agent's answer before anything was said. Aborting `signal`
+   * (barge-in) closes the model's upstream request.
    */
   async respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): Promise<LlmReply> {
     this.commitOpenTurn();
@@ -277,7 +288,12 @@ export class LlmDialogue implements DialoguePolicy {
     return reply;
   }
 
-  /** The model's events after the first: ends quietly when the model breaks off mid-reply. */
+  /**
+   * The model's events after the first. When the model breaks off mid-reply the events end with a
+   * `provider_stream_broken` error: the sentences given out stand (another answer would repeat or
+   * contradict them), the unfinished tail is not given out, and a consumer that cuts the text into
+   * sentences (the server) drops what it holds of it and tells the client.
+   */
   private async *replyStream(
     first: DialogueEvent,
     events: AsyncIterator<DialogueEvent>,
@@ -300,9 +316,8 @@ export class LlmDialogue implements DialoguePolicy {
           next = await events.next();
         } catch (error) {
           if (signal?.aborted || (isAbortError(error) && controller.signal.aborted)) return;
-          // The words already spoken stay; switching to another answer would contradict them.
           reply.llmFailure = this.failure(error, true, started);
-          break;
+          throw brokenOff(this.model.name, error);
         }
         if (next.done) break;
         yield next.value;
@@ -329,15 +344,27 @@ export class LlmDialogue implements DialoguePolicy {
   ): AsyncGenerator<DialogueEvent> {
     const { settings } = this;
     const filter = new SpokenTextFilter();
+    const gate = new SentenceGate();
+    // Where in the gate's text the current tool round's text begins: the history keeps each
+    // round's text beside its calls.
+    let roundStart = 0;
+    let afterRound = false;
     let handedOff = false;
-    const say = (raw: string): DialogueEvent | null => {
+    /** The turn's text for the history: whole sentences only, until the reply has ended. */
+    const keep = (whole: boolean) => {
+      const end = whole ? gate.text.length : Math.max(roundStart, gate.completeLength);
+      turn.text = gate.text.slice(roundStart, end);
+      turn.spoke = gate.open;
+    };
+    const say = (raw: string): string[] => {
       let text = filter.push(raw);
-      if (!text) return null;
+      if (!text) return [];
       // Text after a tool round continues the reply: keep a space between the two parts.
-      if (turn.spoke && turn.text === '' && !/^\s/.test(text)) text = ` ${text}`;
-      turn.text += text;
-      turn.spoke = true;
-      return { type: 'text', text };
+      if (afterRound && gate.text !== '' && !/\s$/.test(gate.text) && !/^\s/.test(text)) text = ` ${text}`;
+      afterRound = false;
+      const out = gate.push(text);
+      keep(false);
+      return out;
     };
     for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
       const stream = this.model.stream({
@@ -353,16 +380,15 @@ export class LlmDialogue implements DialoguePolicy {
       let finished = false;
       try {
         for (;;) {
-          // Before the first text the whole turn has one budget (tool rounds included); after it,
-          // each part has its own.
-          const wait = turn.spoke ? settings.timeoutMs : settings.timeoutMs - (performance.now() - started);
+          // Until text is given out the whole turn has one budget (tool rounds included); after
+          // that, each part has its own.
+          const wait = gate.open ? settings.timeoutMs : settings.timeoutMs - (performance.now() - started);
           const next = await this.nextPart(parts, wait, controller);
           if (next.done) break;
           const part = next.value;
           if (part.type === 'text-delta') {
             raw += part.text;
-            const event = say(part.text);
-            if (event) yield event;
+            for (const text of say(part.text)) yield { type: 'text', text };
           } else if (part.type === 'tool-call') {
             calls.push(part.call);
           }
@@ -392,7 +418,9 @@ export class LlmDialogue implements DialoguePolicy {
       ];
       messages.push(...round_);
       turn.rounds.push(...round_);
-      turn.text = '';
+      roundStart = gate.text.length;
+      afterRound = true;
+      keep(false);
       if (round === MAX_TOOL_ROUNDS - 1) {
         throw new VisemoError(
           ErrorCode.ProviderFailed,
@@ -401,11 +429,10 @@ export class LlmDialogue implements DialoguePolicy {
       }
     }
     const rest = filter.flush();
-    if (rest) {
-      turn.text += rest;
-      turn.spoke = true;
-      yield { type: 'text', text: rest };
-    }
+    const last = rest ? gate.push(rest) : [];
+    const held = gate.end();
+    keep(true);
+    for (const text of [...last, ...held]) yield { type: 'text', text };
   }
 
   /** The next streamed part, or a ProviderTimeoutError (and an abort upstream) after `ms`. */
@@ -509,6 +536,15 @@ export class LlmDialogue implements DialoguePolicy {
 }
 
 async function* empty(): AsyncGenerator<DialogueEvent> {}
+
+/** The error that ends a reply the model broke off after it had started. */
+function brokenOff(model: string, error: unknown): VisemoError {
+  if (error instanceof VisemoError && error.code === ErrorCode.ProviderStreamBroken) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new VisemoError(ErrorCode.ProviderStreamBroken, `${model}: the reply broke off: ${message}`, {
+    cause: error,
+  });
+}
 
 /** A request refused (4xx) because of its tools, e.g. a model without tool support. */
 function refusesTools(error: unknown): boolean {

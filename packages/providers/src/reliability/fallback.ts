@@ -2,6 +2,7 @@ import type {
   ChatModel,
   ChatRequest,
   ChatStreamPart,
+  RecognitionOptions,
   RecognitionStream,
   SpeechRecognizer,
   SpeechSynthesizer,
@@ -300,7 +301,7 @@ export class RecognitionFallbackChain extends FallbackChain<SpeechRecognizer> im
     return (this.hops[0] as Hop<SpeechRecognizer>).provider.sampleRate;
   }
 
-  start(options: { signal?: AbortSignal } = {}): RecognitionStream {
+  start(options: RecognitionOptions = {}): RecognitionStream {
     const recorded: Int16Array[] = [];
     let current: RecognitionStream | undefined;
     let currentHop: Hop<SpeechRecognizer> | undefined;
@@ -308,7 +309,7 @@ export class RecognitionFallbackChain extends FallbackChain<SpeechRecognizer> im
     for (const hop of this.hops) {
       if (hop.breaker.state === 'open') continue;
       try {
-        current = hop.provider.start({ signal: options.signal });
+        current = hop.provider.start(options);
         currentHop = hop;
       } catch {
         current = undefined;
@@ -334,7 +335,7 @@ export class RecognitionFallbackChain extends FallbackChain<SpeechRecognizer> im
           if (current && hop === currentHop) stream = current;
           else {
             current?.cancel();
-            stream = hop.provider.start({ signal: options.signal });
+            stream = hop.provider.start(options);
             for (const chunk of recorded) stream.write(chunk);
             current = stream;
             currentHop = hop;

@@ -283,6 +283,7 @@ export class ConversationSession {
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
       ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
+      speaker: this.id,
     });
   }
 

@@ -44,6 +44,8 @@ export interface ListeningOptions {
   afterPhraseMs?: number;
   /** Hand each utterance's audio over with it (for recordings the person consented to). */
   keepAudio?: boolean;
+  /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
+  speaker?: string;
   /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
   now?: () => number;
 }
@@ -140,7 +142,8 @@ export class ListeningStage {
 
   private open(preroll: Int16Array): void {
     this.utterance?.stream.cancel();
-    const stream = this.options.recognizer.start();
+    const { speaker } = this.options;
+    const stream = this.options.recognizer.start(speaker === undefined ? {} : { speaker });
     if (preroll.length > 0) stream.write(preroll);
     this.utterance = {
       stream,

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   PIPELINE_SAMPLE_RATE,
+  type RecognitionOptions,
   type RecognitionStream,
   type SpeechRecognizer,
   type Transcript,
@@ -31,8 +32,11 @@ import {
   type NativeDecoder,
   pathScore,
   type SoundSwallowerRuntime,
+  setCepstralMean,
   setWordGraph,
+  stopUtterance,
 } from './soundswallower.js';
+import { SpeakerMeans } from './speaker-means.js';
 import { type GrammarExpr, mapSlots, type WordGraph, wordGraph } from './word-graph.js';
 
 export interface GrammarRecognizerOptions {
@@ -134,15 +138,19 @@ class DecoderPool {
     this.release(decoder);
   }
 
-  /** A decoder when one is free; `abandon` withdraws the request (its stream was cancelled). */
-  acquire(): DecoderRequest {
+  /**
+   * A decoder when one is free (an idle one that `prefer` picks, if any); `abandon` withdraws the
+   * request (its stream was cancelled).
+   */
+  acquire(prefer?: (decoder: NativeDecoder) => boolean): DecoderRequest {
     if (this.closed) {
       return {
         decoder: Promise.reject(new VisemoError(ErrorCode.SessionClosed, 'the recognizer is closed')),
         abandon: () => {},
       };
     }
-    const idle = this.idle.pop();
+    const preferred = prefer ? this.idle.findIndex(prefer) : -1;
+    const idle = preferred >= 0 ? this.idle.splice(preferred, 1)[0] : this.idle.pop();
     if (idle) return { now: idle, decoder: Promise.resolve(idle), abandon: () => {} };
     let waiter: Waiter | undefined;
     const decoder = new Promise<NativeDecoder>((resolve, reject) => {
@@ -211,6 +219,9 @@ export class GrammarRecognizer implements SpeechRecognizer {
   readonly jsgf: string;
 
   private readonly minScorePerFrame: number;
+  private readonly speakerMeans = new SpeakerMeans();
+  /** The cepstral mean each decoder will start its next utterance from, when known. */
+  private readonly decoderMeans = new WeakMap<NativeDecoder, string>();
 
   private constructor(
     private readonly module: SoundSwallowerRuntime,
@@ -349,8 +360,22 @@ export class GrammarRecognizer implements SpeechRecognizer {
     }
   }
 
-  start(options: { signal?: AbortSignal } = {}): RecognitionStream {
-    return new GrammarStream(this, options.signal);
+  /**
+   * A stream for one utterance. With `speaker`, the decoder starts from that speaker's own
+   * cepstral mean, whichever pooled decoder it gets (an idle one that holds it, if any).
+   */
+  start(options: RecognitionOptions = {}): RecognitionStream {
+    return new GrammarStream(this, options.signal, options.speaker);
+  }
+
+  /** The cepstral mean `speaker`'s last utterance left, as the decoders log it (for threads). */
+  speakerMean(speaker: string): string | undefined {
+    return this.speakerMeans.get(speaker);
+  }
+
+  /** Gives `speaker` a cepstral mean heard elsewhere (another recognizer thread). */
+  setSpeakerMean(speaker: string, mean: string): void {
+    this.speakerMeans.set(speaker, mean);
   }
 
   /** Decoders alive, idle, and streams waiting for one. */
@@ -363,9 +388,30 @@ export class GrammarRecognizer implements SpeechRecognizer {
     this.pool.close();
   }
 
-  /** @internal */
-  acquire(): DecoderRequest {
-    return this.pool.acquire();
+  /** @internal A decoder for `speaker`'s stream: one that holds their mean, if one is idle. */
+  acquire(speaker?: string): DecoderRequest {
+    const mean = speaker === undefined ? undefined : this.speakerMeans.get(speaker);
+    return this.pool.acquire(mean === undefined ? undefined : (d) => this.decoderMeans.get(d) === mean);
+  }
+
+  /**
+   * @internal Sets the decoder to start from `speaker`'s cepstral mean; null when it already does
+   * (or nothing is known of the speaker: their first utterance starts from the decoder's own).
+   */
+  adapt(decoder: NativeDecoder, speaker: string | undefined): Promise<void> | null {
+    if (speaker === undefined) return null;
+    const mean = this.speakerMeans.get(speaker);
+    if (mean === undefined || this.decoderMeans.get(decoder) === mean) return null;
+    this.decoderMeans.set(decoder, mean);
+    return setCepstralMean(decoder, mean);
+  }
+
+  /** @internal Ends the decoder's utterance and keeps the cepstral mean it left, for `speaker`. */
+  stop(decoder: NativeDecoder, speaker: string | undefined): void {
+    const mean = stopUtterance(decoder);
+    if (mean === undefined) return;
+    this.decoderMeans.set(decoder, mean);
+    if (speaker !== undefined) this.speakerMeans.set(speaker, mean);
   }
 
   /** @internal */
@@ -457,6 +503,7 @@ class GrammarStream implements RecognitionStream {
   constructor(
     private readonly recognizer: GrammarRecognizer,
     private readonly signal: AbortSignal | undefined,
+    private readonly speaker: string | undefined,
   ) {
     if (signal?.aborted) {
       this.state = 'cancelled';
@@ -465,21 +512,29 @@ class GrammarStream implements RecognitionStream {
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
-    const request = recognizer.acquire();
+    const request = recognizer.acquire(speaker);
     this.abandon = request.abandon;
-    if (request.now) {
+    const adapting = request.now ? recognizer.adapt(request.now, speaker) : null;
+    if (request.now && !adapting) {
       // An idle decoder: decode from the first write on, so partials come at once.
       this.attach(request.now);
       this.ready = request.decoder;
       return;
     }
-    this.ready = request.decoder.then((decoder) => {
-      if (this.state === 'cancelled') {
+    // A decoder still to come, or one to give this speaker's cepstral mean first (about 1 ms):
+    // audio waits in the backlog meanwhile.
+    this.ready = request.decoder.then(async (decoder) => {
+      try {
+        await (adapting ?? recognizer.adapt(decoder, speaker));
+        if (this.state === 'cancelled') throw abortError();
+        this.attach(decoder);
+        return decoder;
+      } catch (error) {
         recognizer.release(decoder);
-        throw abortError();
+        throw error instanceof VisemoError
+          ? error
+          : new VisemoError(ErrorCode.ProviderFailed, 'speech decoding failed', { cause: error });
       }
-      this.attach(decoder);
-      return decoder;
     });
     this.ready.catch((error: unknown) => {
       this.failure = error;
@@ -531,11 +586,11 @@ class GrammarStream implements RecognitionStream {
     try {
       if (this.failure) throw this.failure;
       if (this.blockFill > 0) this.process(decoder, this.block.subarray(0, this.blockFill));
-      decoder.stop();
+      this.recognizer.stop(decoder, this.speaker);
       return this.recognizer.result(decoder, this.samples);
     } catch (error) {
       try {
-        decoder.stop();
+        this.recognizer.stop(decoder, undefined);
       } catch {
         // Already stopped, or broken: start() of the next utterance resets it either way.
       }
@@ -555,7 +610,7 @@ class GrammarStream implements RecognitionStream {
     this.backlog = [];
     if (wasDecoding && this.decoder) {
       try {
-        this.decoder.stop();
+        this.recognizer.stop(this.decoder, this.speaker);
       } catch {
         // The utterance is thrown away; a decoder that cannot stop is still reusable after start().
       }

@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import {
   ErrorCode,
   PIPELINE_SAMPLE_RATE,
+  type RecognitionOptions,
   type RecognitionStream,
   type SpeechRecognizer,
   type Transcript,
@@ -11,10 +12,12 @@ import {
 import { startTypeScriptWorker } from '../typescript-worker.js';
 import type { DroppedPhrase } from './grammar.js';
 import type { GrammarRecognizerOptions } from './grammar-recognizer.js';
+import { SpeakerMeans } from './speaker-means.js';
 
 /** Messages to a recognizer worker; `stream` numbers the streams of the whole pool. */
 export type ToRecognizerWorker =
-  | { type: 'start'; stream: number }
+  /** `mean`: the speaker's cepstral mean as another worker last left it. */
+  | { type: 'start'; stream: number; speaker?: string; mean?: string }
   | { type: 'audio'; stream: number; samples: Int16Array }
   | { type: 'finish'; stream: number }
   | { type: 'cancel'; stream: number };
@@ -28,7 +31,8 @@ export type FromRecognizerWorker =
   | { type: 'ready'; jsgf: string; dropped: DroppedPhrase[] }
   | { type: 'failed'; error: WorkerError }
   | { type: 'partial'; stream: number; text: string; complete: boolean }
-  | { type: 'result'; stream: number; transcript: Transcript }
+  /** `mean`: the speaker's cepstral mean after this utterance. */
+  | { type: 'result'; stream: number; transcript: Transcript; mean?: string }
   | { type: 'error'; stream: number; error: WorkerError };
 
 export interface RecognizerThreadsOptions extends GrammarRecognizerOptions {
@@ -76,6 +80,8 @@ export class RecognizerThreads implements SpeechRecognizer {
   readonly jsgf: string;
 
   private readonly threads: Thread[] = [];
+  /** Each speaker's cepstral mean, so any worker can start from it (see GrammarRecognizer.start). */
+  private readonly speakerMeans = new SpeakerMeans();
   private nextStream = 1;
   private crashes = 0;
   private closed = false;
@@ -119,13 +125,20 @@ export class RecognizerThreads implements SpeechRecognizer {
     return recognizer;
   }
 
-  start(options: { signal?: AbortSignal } = {}): RecognitionStream {
+  start(options: RecognitionOptions = {}): RecognitionStream {
     const id = this.nextStream++;
     const thread = this.closed ? undefined : this.leastBusy();
-    const stream = new ThreadStream(id, thread, options.signal, (s) => this.release(s));
+    const { speaker } = options;
+    const stream = new ThreadStream(id, thread, options.signal, speaker, (s) => this.release(s));
     if (thread && stream.open) {
       thread.streams.set(id, stream);
-      post(thread, { type: 'start', stream: id });
+      const mean = speaker === undefined ? undefined : this.speakerMeans.get(speaker);
+      post(thread, {
+        type: 'start',
+        stream: id,
+        ...(speaker === undefined ? {} : { speaker }),
+        ...(mean ? { mean } : {}),
+      });
     }
     return stream;
   }
@@ -197,9 +210,13 @@ export class RecognizerThreads implements SpeechRecognizer {
       case 'partial':
         thread.streams.get(message.stream)?.setPartial(message.text, message.complete);
         return;
-      case 'result':
-        thread.streams.get(message.stream)?.resolve(message.transcript);
+      case 'result': {
+        const stream = thread.streams.get(message.stream);
+        if (stream?.speaker !== undefined && message.mean)
+          this.speakerMeans.set(stream.speaker, message.mean);
+        stream?.resolve(message.transcript);
         return;
+      }
       case 'error':
         thread.streams.get(message.stream)?.fail(toError(message.error));
         return;
@@ -287,6 +304,7 @@ class ThreadStream implements RecognitionStream {
     readonly id: number,
     private readonly thread: Thread | undefined,
     private readonly signal: AbortSignal | undefined,
+    readonly speaker: string | undefined,
     private readonly onRelease: (stream: ThreadStream) => void,
   ) {
     if (signal?.aborted) {

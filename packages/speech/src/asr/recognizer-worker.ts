@@ -9,6 +9,7 @@ import type { FromRecognizerWorker, ToRecognizerWorker, WorkerError } from './re
 
 interface Entry {
   stream: RecognitionStream;
+  speaker: string | undefined;
   /** The partial last posted, so an unchanged one is not posted again. */
   partial: string;
   complete: boolean;
@@ -40,9 +41,13 @@ GrammarRecognizer.create(workerData as GrammarRecognizerOptions).then(
 
 function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): void {
   switch (message.type) {
-    case 'start':
-      streams.set(message.stream, { stream: recognizer.start(), partial: '', complete: false });
+    case 'start': {
+      const { speaker, mean } = message;
+      if (speaker !== undefined && mean !== undefined) recognizer.setSpeakerMean(speaker, mean);
+      const stream = recognizer.start(speaker === undefined ? {} : { speaker });
+      streams.set(message.stream, { stream, speaker, partial: '', complete: false });
       return;
+    }
     case 'audio': {
       const entry = streams.get(message.stream);
       if (!entry) return;
@@ -63,7 +68,10 @@ function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): voi
       if (!entry) return;
       streams.delete(message.stream);
       entry.stream.finish().then(
-        (transcript) => send({ type: 'result', stream: message.stream, transcript }),
+        (transcript) => {
+          const mean = entry.speaker === undefined ? undefined : recognizer.speakerMean(entry.speaker);
+          send({ type: 'result', stream: message.stream, transcript, ...(mean ? { mean } : {}) });
+        },
         (error: unknown) => send({ type: 'error', stream: message.stream, error: describe(error) }),
       );
       return;

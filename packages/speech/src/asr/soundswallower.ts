@@ -40,9 +40,59 @@ let runtime: Promise<SoundSwallowerRuntime> | undefined;
 const require = createRequire(import.meta.url);
 const modelBase = `${join(dirname(require.resolve('soundswallower')), 'model')}/`;
 
+/**
+ * The decoders log at INFO because the log is the one place a decoder's cepstral mean can be read
+ * (the WebAssembly build exports no getter): see `stopUtterance`. The level is global to the
+ * module, so every decoder made here uses it; the lines are dropped unless captured, and only
+ * fatal errors are shown, as at the FATAL level.
+ */
+const DECODER_LOG_LEVEL = 'INFO';
+/** Lines logged while `stopUtterance` runs. */
+let captured: string[] | null = null;
+
+function onLog(line: string): void {
+  if (captured) captured.push(line);
+  else if (line.startsWith('FATAL')) console.error(line);
+}
+
 export function loadSoundSwallower(): Promise<SoundSwallowerRuntime> {
-  runtime ??= createModule({ modelBase } as Partial<SoundSwallowerModule>) as Promise<SoundSwallowerRuntime>;
+  runtime ??= createModule({
+    modelBase,
+    printErr: onLog,
+  } as Partial<SoundSwallowerModule>) as Promise<SoundSwallowerRuntime>;
   return runtime;
+}
+
+/** "INFO: cmn_live.c(103): Update to   < 43.7165,4.02534,… >": the mean after an utterance. */
+const MEAN_UPDATE = /Update to\s*<\s*([^>]*?)\s*>/;
+
+/**
+ * Ends the decoder's utterance. Returns its cepstral mean as updated by the utterance (13 numbers,
+ * comma-separated, the form `cmninit` takes), or undefined when the utterance had no frames to
+ * update it with.
+ */
+export function stopUtterance(decoder: NativeDecoder): string | undefined {
+  const lines: string[] = [];
+  captured = lines;
+  try {
+    decoder.stop();
+  } finally {
+    captured = null;
+  }
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = MEAN_UPDATE.exec(lines[i] as string);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/**
+ * Starts the decoder's next utterances from cepstral mean `mean` (as `stopUtterance` gave it):
+ * the feature stream is built again with it as `cmninit` (about 1 ms; no heap growth).
+ */
+export async function setCepstralMean(decoder: NativeDecoder, mean: string): Promise<void> {
+  decoder.set_config('cmninit', mean);
+  await decoder.reinitialize_audio();
 }
 
 /** Model folders shipped in the package, by BCP 47 language tag. */
@@ -78,7 +128,7 @@ export async function createDecoder(model: string, lexicon?: [string, string][])
   const decoder = new module.Decoder({
     hmm: module.get_model_path(model),
     samprate: 16000,
-    loglevel: 'FATAL',
+    loglevel: DECODER_LOG_LEVEL,
   }) as NativeDecoder;
   if (lexicon) decoder.unset_config('dict');
   await decoder.initialize();
