@@ -33,6 +33,11 @@ const groups: Group[] = [
     run: async () => (await import('./pipeline-overhead.js')).benchPipelineOverhead(),
   },
   {
+    name: 'ops',
+    title: 'Operations: tracing per turn, feature flags per session, NLU rollbacks',
+    run: async (quick) => (await import('./ops.js')).benchOps(quick),
+  },
+  {
     name: 'flite',
     set: 'speech',
     title: 'Embedded speech: Flite TTS',

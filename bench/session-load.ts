@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PcmAudio } from '@visemo/core';
-import type { ServerEvent, TurnLatency } from '@visemo/server';
+import type { ServerEvent, TurnLatency, WaterfallSetup } from '@visemo/server';
 import WebSocket from 'ws';
-import type { WaterfallSetup } from './latency-waterfall.js';
 import { type BenchRow, percentile } from './table.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { renderWaterfall } from '@visemo/server';
 import { FliteSynthesizer } from '@visemo/speech';
-import { renderWaterfall } from './latency-waterfall.js';
 import { benchSessions, type SpokenQuestion } from './session-load.js';
 import type { BenchRow } from './table.js';
 

@@ -10,6 +10,8 @@ Usage:
                                                       synthesize speech with its viseme track
   visemo transcribe FILE.wav --agent DIR [--json]     recognise a recording with the agent's grammar
   visemo data export|erase --subject ID | purge       export, erase or purge stored personal data
+  visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
+  visemo models list|promote|rollback …               the model registry: versions, promotions
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -22,6 +24,8 @@ const commands: Record<string, () => Promise<Command>> = {
   say: async () => (await import('./commands/say.js')).sayCommand,
   transcribe: async () => (await import('./commands/transcribe.js')).transcribeCommand,
   data: async () => (await import('./commands/data.js')).dataCommand,
+  trace: async () => (await import('./commands/trace.js')).traceCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

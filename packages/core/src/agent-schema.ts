@@ -182,6 +182,32 @@ export const LlmConfigSchema = z.strictObject({
   handoff: z.boolean().default(true),
 });
 
+/** The kinds of model artifact the registry versions (docs/operations.md). */
+export const MODEL_KINDS = ['nlu', 'grammar', 'voice', 'llm', 'asr', 'tts'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+const modelVersion = z.number().int().min(1);
+
+/** How the agent's model artifacts are chosen from the model registry. */
+export const ModelsConfigSchema = z.strictObject({
+  /**
+   * `auto`: an artifact the agent's files or configuration make anew is promoted when the server
+   * starts; `manual`: it is registered and waits for `visemo models promote`.
+   */
+  promote: z.enum(['auto', 'manual']).default('auto'),
+  /** Versions the agent always runs with, whatever is promoted, e.g. `{ nlu: 3 }`. */
+  pin: z
+    .strictObject({
+      nlu: modelVersion.optional(),
+      grammar: modelVersion.optional(),
+      voice: modelVersion.optional(),
+      llm: modelVersion.optional(),
+      asr: modelVersion.optional(),
+      tts: modelVersion.optional(),
+    })
+    .default({}),
+});
+
 export const AgentSchema = z.strictObject({
   version: z.literal(1).default(1),
   persona: PersonaSchema,
@@ -200,6 +226,7 @@ export const AgentSchema = z.strictObject({
   llm: LlmConfigSchema.optional(),
   /** The privacy notice's version and how long each category of data is kept (docs/agents.md). */
   privacy: AgentPrivacySchema.prefault({}),
+  models: ModelsConfigSchema.prefault({}),
 });
 
 export type AgentSpec = z.infer<typeof AgentSchema>;
@@ -209,6 +236,7 @@ export type EntitySpec = z.infer<typeof EntitySchema>;
 export type FlowSpec = z.infer<typeof FlowSchema>;
 export type SlotSpec = z.infer<typeof SlotSchema>;
 export type LlmSpec = z.infer<typeof LlmConfigSchema>;
+export type ModelsSpec = z.infer<typeof ModelsConfigSchema>;
 
 /** A knowledge page: one Markdown file of the agent's `knowledge/` folder. */
 export interface KnowledgePage {

@@ -59,6 +59,12 @@ export const ErrorCode = {
   TlsNotConfigured: 'tls_not_configured',
   /** The server keeps no data (it runs without storage): consent and data requests have nothing to act on. */
   StorageUnavailable: 'storage_unavailable',
+  /** The feature-flag definitions do not parse, or fail flagd's schema. */
+  FlagsInvalid: 'flags_invalid',
+  /** The model registry holds no such version of the artifact. */
+  UnknownModelVersion: 'unknown_model_version',
+  /** A registered model version this process cannot run (trained by other code, or built only at start-up). */
+  ModelUnavailable: 'model_unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -40,6 +40,21 @@ const Playback = z.strictObject({
   playedMs: z.number().check(z.gte(0)),
 });
 
+/** A delay measured by the client, in ms: at most ten minutes (anything longer is a broken clock). */
+const clientDelayMs = z.number().check(z.gte(0), z.lte(600_000));
+
+/**
+ * When the client played a turn's first sample and rendered its first viseme, each in ms after it
+ * received the turn's first `audio.chunk` (seq 0): a delay on the client's own clock, which the
+ * server adds to the moment it sent that chunk, so no clock needs to agree with another.
+ */
+const ClientTiming = z.strictObject({
+  type: z.literal('client.timing'),
+  turnId: z.number().check(z.int(), z.gte(0)),
+  firstSampleAtMs: z.optional(clientDelayMs),
+  firstVisemeAtMs: z.optional(clientDelayMs),
+});
+
 const AudioCommit = z.strictObject({ type: z.literal('audio.commit') });
 const Interrupt = z.strictObject({ type: z.literal('interrupt') });
 const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
@@ -57,6 +72,7 @@ const schemas = [
   SessionStart,
   Text,
   Playback,
+  ClientTiming,
   AudioCommit,
   Interrupt,
   TranscriptGet,
@@ -72,6 +88,7 @@ export type ClientMessageType = ClientMessage['type'];
 export type ParsedClientMessage = z.output<Schema>;
 export type ParsedSessionStart = z.output<typeof SessionStart>;
 export type ParsedConsentSet = z.output<typeof ConsentSet>;
+export type ClientTimingMessage = z.output<typeof ClientTiming>;
 
 /**
  * The schema of each message type. A Map rather than an object: looking up a `type` such as

@@ -58,6 +58,11 @@ const Consent = z.object({
   policyVersion: z.string(),
   decidedAt: z.string(),
 });
+/**
+ * The avatar capabilities this session runs with, from the server's feature flags: evaluated once
+ * when the session starts. A client honours the ones it knows and ignores the others.
+ */
+const Features = z.record(z.string(), z.boolean());
 
 const SessionStarted = z.object({
   type: z.literal('session.started'),
@@ -84,6 +89,7 @@ const SessionStarted = z.object({
   ),
   /** False when the server keeps no data: no consent to ask, nothing to export or erase. */
   storage: z.optional(z.boolean()),
+  features: z.optional(Features),
 });
 
 const AudioChunk = z.object({
@@ -167,6 +173,7 @@ const schemas = [
 export type ServerEvent = z.output<(typeof schemas)[number]>;
 export type ServerEventType = ServerEvent['type'];
 export type SessionStartedEvent = z.output<typeof SessionStarted>;
+export type SessionFeatures = z.output<typeof Features>;
 export type AudioChunkEvent = z.output<typeof AudioChunk>;
 export type TurnLatency = z.output<typeof Latency>;
 export type ProviderNotice = z.output<typeof Notice>;

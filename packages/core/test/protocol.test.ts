@@ -25,6 +25,7 @@ const events: ServerEvent[] = [
     subject: { id: 'a_5f0c0d7ad2e44a4f9a3e1b3f7d2c9e01', consent: null },
     privacy: { policyVersion: '2026-03', retention: { transcripts: '30d', audio: '7d', memory: '365d' } },
     storage: true,
+    features: { renderer3d: true, expressions: true, handsFree: false, llmFallback: true, memory: false },
   },
   { type: 'vad', state: 'speech-start', atMs: 5120 },
   { type: 'transcript.partial', turnId: 2, text: 'where is my' },
@@ -107,6 +108,7 @@ const messages: ClientMessage[] = [
   { type: 'audio.commit' },
   { type: 'text', text: 'where is my order?' },
   { type: 'playback', turnId: 3, playedMs: 1840 },
+  { type: 'client.timing', turnId: 3, firstSampleAtMs: 42, firstVisemeAtMs: 47 },
   { type: 'interrupt' },
   { type: 'transcript.get' },
   { type: 'session.end' },
@@ -123,6 +125,14 @@ describe('protocol schemas', () => {
     for (const message of messages) {
       expect(clientMessageSchemas.get(message.type)?.safeParse(message).success, message.type).toBe(true);
     }
+  });
+
+  it('take a client.timing only with delays a clock can give', () => {
+    const timing = clientMessageSchemas.get('client.timing');
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstSampleAtMs: 12 }).success).toBe(true);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstSampleAtMs: -1 }).success).toBe(false);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstVisemeAtMs: 1e9 }).success).toBe(false);
+    expect(timing?.safeParse({ type: 'client.timing', turnId: 1.5 }).success).toBe(false);
   });
 
   it('find nothing for a name that only Object.prototype has', () => {

@@ -7,7 +7,7 @@ export {
   type TrainedIntentClassifier,
   trainIntentClassifier,
 } from './intent-classifier.js';
-export { createNlu, type NluOptions } from './nlu.js';
+export { createNlu, type NluModel, type NluOptions } from './nlu.js';
 export {
   DEFAULT_DIGITS,
   DEFAULT_NUMBER_RANGE,

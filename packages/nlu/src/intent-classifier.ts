@@ -77,6 +77,8 @@ export interface TrainedIntentClassifier extends IntentClassifier {
   readonly threshold: number;
   /** The same model with another out-of-scope threshold. */
   withThreshold(threshold: number): TrainedIntentClassifier;
+  /** The trained weights (the sparse model's, then the encoder model's when there is one). */
+  readonly weights: readonly Float32Array[];
 }
 
 const DEFAULTS = {
@@ -253,6 +255,7 @@ function makeClassifier(
     intents,
     threshold: o.threshold,
     withThreshold: (threshold) => makeClassifier(intents, space, model, encoded, { ...o, threshold }),
+    weights: encoded ? [model.weights, encoded.model.weights] : [model.weights],
     classify(text: string): NluResult {
       const row = space.vectorize(text);
       // An utterance with no known feature says nothing about any intent, unless an encoder

@@ -10,6 +10,15 @@ import { DEFAULT_VECTOR_CACHE } from './sentence-vector-cache.js';
 import { tokenize } from './text.js';
 import { sharedUniversalSentenceEncoder } from './universal-sentence-encoder.js';
 
+/** The agent's NLU as `createNlu` trains it. */
+export interface NluModel extends IntentClassifier {
+  /**
+   * The trained model as bytes (the intents in order, then every weight, little-endian float32):
+   * the same for the same training data, options and code, so its hash names the model.
+   */
+  modelBytes(): Uint8Array;
+}
+
 export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
   /** Extra training utterances made per example by swapping in other entity values. Default 4. */
   variantsPerExample?: number;
@@ -22,7 +31,7 @@ export interface NluOptions extends Omit<IntentClassifierOptions, 'threshold'> {
  * by `spec.nlu.encoder` (its training vectors cached in `DEFAULT_VECTOR_CACHE`) unless
  * `options.encoder` gives one.
  */
-export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClassifier {
+export function createNlu(spec: AgentSpec, options: NluOptions = {}): NluModel {
   const knownWords = new Set<string>();
   for (const intent of spec.intents)
     for (const ex of intent.examples) for (const t of tokenize(ex)) knownWords.add(t.norm);
@@ -39,6 +48,19 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): IntentClas
   return {
     classify(text: string): NluResult {
       return { ...classifier.classify(text), entities: extractor.extract(text) };
+    },
+    modelBytes(): Uint8Array {
+      const names = new TextEncoder().encode(`${classifier.intents.join('\n')}\n`);
+      const size = classifier.weights.reduce((sum, w) => sum + w.byteLength, names.byteLength);
+      const bytes = new Uint8Array(size);
+      bytes.set(names, 0);
+      let at = names.byteLength;
+      for (const w of classifier.weights) {
+        // The hosts Node runs on are little-endian: the view's bytes are the wire order.
+        bytes.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), at);
+        at += w.byteLength;
+      }
+      return bytes;
     },
   };
 }

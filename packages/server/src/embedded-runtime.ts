@@ -134,8 +134,8 @@ export async function createEmbeddedRuntime(
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
-    createDialogue: (context) =>
-      llm
+    createDialogue: (context, choice) =>
+      llm && choice?.llm !== false
         ? new LlmDialogue(agent, {
             model: llm,
             knowledge,

@@ -28,10 +28,28 @@ export {
   type EmbeddedRuntime,
   type EmbeddedRuntimeOptions,
 } from './embedded-runtime.js';
+export { FlagFileProvider, type FlagFileProviderOptions } from './flags/flag-file-provider.js';
+export {
+  FEATURE_DEFAULTS,
+  type FeatureName,
+  type Features,
+  type FlagOutcome,
+  flagsFileFor,
+  type SessionContext,
+  type SessionFlagState,
+  SessionFlags,
+  type SessionFlagsOptions,
+} from './flags/session-flags.js';
 export { type CapacityLimits, DEFAULT_CAPACITY } from './http/connection-admission.js';
 export type { AuthOptions, ServerSecurity, ServerSecurityOptions } from './http/security.js';
 export { PAGE_CSP, type SecurityHeaderOptions } from './http/security-headers.js';
 export { createServer, DEFAULT_FRAME_CEILING_BYTES, type ServerOptions } from './http/server.js';
+export {
+  type SessionOperations,
+  type SessionVariant,
+  sessionOperations,
+  sessionRuntime,
+} from './http/session-operations.js';
 export {
   DEFAULT_DRAIN_DEADLINE_MS,
   type DrainOptions,
@@ -39,6 +57,21 @@ export {
   drainServer,
 } from './http/shutdown.js';
 export { readTlsCredentials, type TlsCredentials } from './http/tls.js';
+export {
+  type ArtifactDescription,
+  agentArtifacts,
+  type NluTraining,
+  nluArtifact,
+  nluTraining,
+} from './models/agent-artifacts.js';
+export { canonicalJson, codeVersion, contentHash } from './models/content-hash.js';
+export {
+  ModelSelection,
+  type ModelSelectionOptions,
+  type RegistryStore,
+  type RunningVersion,
+  type SessionModels,
+} from './models/model-selection.js';
 export { type ClientMessage, parseClientMessage } from './protocol/client-messages.js';
 export * from './protocol/limits.js';
 export type { ServerEvent, TurnLatency } from './protocol/server-events.js';
@@ -62,8 +95,24 @@ export {
 } from './session/conversation-session.js';
 export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './session/session-timeouts.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
+export type { TurnInput, TurnMarks, TurnRecord } from './session/turn-record.js';
 export {
   DEFAULT_SYNTHESIS_CACHE_BYTES,
   SynthesisCache,
   type SynthesisCacheOptions,
 } from './synthesis-cache.js';
+export { DEFAULT_RECENT_TRACES, RecentTraces } from './tracing/recent-traces.js';
+export { SessionTracer, SPAN } from './tracing/session-tracer.js';
+export {
+  formatTurnWaterfall,
+  type TracedTurn,
+  type TurnHop,
+  tracedTurns,
+  turnWaterfallSvg,
+} from './tracing/trace-waterfall.js';
+export { otlpEndpointOf, Tracing, type TracingOptions } from './tracing/tracing.js';
+export {
+  renderWaterfall,
+  type WaterfallHop,
+  type WaterfallSetup,
+} from './tracing/waterfall-svg.js';

@@ -43,8 +43,12 @@ export interface AgentRuntime {
   readonly afterPhraseMs?: number;
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
-  /** The dialogue of one session, started from what is remembered of the person, or restored. */
-  createDialogue(context?: DialogueContext): DialoguePolicy;
+  /**
+   * The dialogue of one session, started from what is remembered of the person, or restored;
+   * `llm: false` leaves the language model out (the agent answers everything itself), e.g. for a
+   * session whose `llmFallback` flag is off.
+   */
+  createDialogue(context?: DialogueContext, choice?: { llm?: boolean }): DialoguePolicy;
   /**
    * The agent as its data is stored: a stable id (the agent folder's name) and its `privacy:` section.
    * Absent: `agent.name` of the persona, and the default notice version and retention.

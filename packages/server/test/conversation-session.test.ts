@@ -624,6 +624,7 @@ describe('a conversation session', () => {
       spokenText: 'Hello there. How can I help?',
       interrupted: false,
       latency: { ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 30 },
+      marks: expect.any(Object),
       providers: { tts: 'scripted-tts', notices: [] },
       endedSession: false,
     });
@@ -642,9 +643,18 @@ describe('a conversation session', () => {
       spokenText: 'Order 42 is on its way.',
       interrupted: false,
       latency: { asrFinalMs: 10, nluMs: 2, dialogueMs: 5, ttsFirstAudioMs: 30, speechEndToFirstAudioMs: 47 },
+      marks: expect.any(Object),
       providers: { asr: 'scripted-asr', tts: 'scripted-tts', notices: [] },
       endedSession: false,
     });
+    // The marks are the clock's times the latencies are differences of: what the spans are drawn from.
+    const marks = records[1]?.marks;
+    const from = marks?.inputEndedAt ?? Number.NaN;
+    expect(
+      marks &&
+        [marks.transcriptAt, marks.nluAt, marks.firstTextAt, marks.firstAudioAt].map((t) => (t ?? 0) - from),
+    ).toEqual([10, 12, 17, 47]);
+    expect(marks?.endedAt).toBeGreaterThanOrEqual(marks?.lastAudioAt ?? Number.POSITIVE_INFINITY);
     expect(records[2]).toMatchObject({ answeredBy: 'knowledge', source: 'knowledge/returns.md#Refunds' });
     // What the client was sent in turn.end is the record's.
     const ends = c.transport.of('turn.end');

@@ -155,6 +155,16 @@ describe('a turn', () => {
       spokenText: 'It left',
       interrupted: true,
       latency: { asrFinalMs: 10, nluMs: 1, dialogueMs: 2, ttsFirstAudioMs: 27, speechEndToFirstAudioMs: 40 },
+      // Where each hop ended, on the session's clock; the turn ended with its last frame.
+      marks: {
+        inputEndedAt: 1000,
+        transcriptAt: 1010,
+        nluAt: 1011,
+        firstTextAt: 1013,
+        firstAudioAt: 1040,
+        lastAudioAt: 1040,
+        endedAt: 1042,
+      },
       // The flow answered, not the model: no llm among the providers.
       providers: {
         asr: 'grammar-asr',
@@ -185,6 +195,7 @@ describe('a turn', () => {
       spokenText: '',
       interrupted: true,
       latency: {},
+      marks: { inputEndedAt: 0, transcriptAt: 0, endedAt: 0 },
       providers: { notices: [] },
       endedSession: false,
     });

@@ -10,6 +10,9 @@ export type AuditAction =
   | 'consent.change'
   | 'retention.purge'
   | 'keys.rotate'
+  | 'model.register'
+  | 'model.promote'
+  | 'model.rollback'
   | `admin.${string}`;
 
 /** Counts, flags and identifiers: never sentences, so never what a person said. */

@@ -15,6 +15,15 @@ export type { ErasureOptions, ErasureReport } from './erasure.js';
 export type { MemoryFactInput, MemoryStore } from './memory.js';
 export { loadMigrations, type Migration, type MigrationReport, migrate } from './migrations.js';
 export {
+  type ModelArtifactInput,
+  type ModelPromotion,
+  ModelRegistry,
+  type ModelVersion,
+  promotionStack,
+  type Registration,
+  type RegistryJson,
+} from './model-registry.js';
+export {
   type Actor,
   type AudioInput,
   CONSENT_CATEGORIES,

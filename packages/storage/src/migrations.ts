@@ -38,9 +38,14 @@ export function loadMigrations(dir: URL = MIGRATIONS_DIR): Migration[] {
       };
     })
     .sort((a, b) => a.version - b.version);
+  // Versions rise and never repeat; a gap is allowed, so changes made side by side can each take
+  // a number and be merged in either order (`migrate` applies whichever are missing).
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1)
-      throw new Error(`migration versions must run 1, 2, 3…: found ${m.version} at ${i + 1}`);
+    const before = migrations[i - 1];
+    if (i === 0 ? m.version !== 1 : before && m.version <= before.version)
+      throw new Error(
+        `migration versions must start at 1 and rise: found ${m.version} after ${before?.version ?? 0}`,
+      );
   });
   return migrations;
 }
@@ -65,8 +70,9 @@ export async function migrate(
     const { rows } = await tx.query<{ version: number; name: string; checksum: string }>(
       'SELECT version, name, checksum FROM visemo_migrations ORDER BY version',
     );
-    const latest = migrations.length;
+    const latest = migrations.at(-1)?.version ?? 0;
     const newest = rows.at(-1)?.version ?? 0;
+    const byVersion = new Map(migrations.map((m) => [m.version, m]));
     if (newest > latest) {
       throw new VisemoError(
         ErrorCode.StorageSchemaMismatch,
@@ -74,7 +80,7 @@ export async function migrate(
       );
     }
     for (const row of rows) {
-      const known = migrations[row.version - 1];
+      const known = byVersion.get(row.version);
       if (!known || known.name !== row.name || known.checksum !== row.checksum) {
         throw new VisemoError(
           ErrorCode.StorageSchemaMismatch,
@@ -83,7 +89,8 @@ export async function migrate(
       }
     }
     const applied: number[] = [];
-    for (const migration of migrations.slice(newest)) {
+    const done = new Set(rows.map((row) => row.version));
+    for (const migration of migrations.filter((m) => !done.has(m.version))) {
       await tx.exec(migration.sql);
       await tx.query('INSERT INTO visemo_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
         migration.version,

@@ -10,6 +10,7 @@ import type { Database } from './database.js';
 import { type ErasureOptions, type ErasureReport, eraseSubject } from './erasure.js';
 import { MemoryStore } from './memory.js';
 import { type MigrationReport, migrate } from './migrations.js';
+import { ModelRegistry } from './model-registry.js';
 import type { Actor } from './records.js';
 import {
   type PurgeReport,
@@ -63,6 +64,8 @@ export class Storage {
   readonly memory: MemoryStore;
   readonly audit: AuditLog;
   readonly telemetry: TelemetryStore;
+  /** Model artifacts, their versions and promotions. */
+  readonly models: ModelRegistry;
   private readonly jobs = new Set<RetentionJob>();
 
   constructor(
@@ -83,6 +86,7 @@ export class Storage {
     this.audio = new AudioStore(database, keys, this.audit, clock);
     this.memory = new MemoryStore(database, keys, this.audit, clock);
     this.telemetry = new TelemetryStore(database);
+    this.models = new ModelRegistry(database, this.audit, clock);
   }
 
   /** The subject's pseudonym as telemetry and the audit log store it. */

@@ -50,8 +50,9 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
 
   describe('schema', () => {
     it('migrates once: a second start applies nothing', async () => {
-      expect(storage.migration.applied).toEqual([1]);
-      expect((await restart()).migration).toEqual({ version: 1, applied: [] });
+      const versions = loadMigrations().map((m) => m.version);
+      expect(storage.migration.applied).toEqual(versions);
+      expect((await restart()).migration).toEqual({ version: versions.at(-1), applied: [] });
     });
 
     it('refuses a database whose schema is newer than the code', async () => {

@@ -7,6 +7,7 @@ import {
   securityFromEnvironment,
 } from '@visemo/server';
 import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
+import { startOperations } from '../operations.js';
 import { CAPACITY_FLAGS, CAPACITY_HELP, parseCapacity, withConnectionLimits } from '../serve-capacity.js';
 import { openServeStorage } from '../serve-storage.js';
 
@@ -88,6 +89,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const storage = values['no-storage']
     ? null
     : await openServeStorage(runtime, values['data-dir'], (line) => process.stderr.write(`${line}\n`));
+  const ops = await startOperations({
+    agentDir,
+    spec: agent.spec,
+    runtime,
+    storage: storage?.storage ?? null,
+    log: (line) => process.stderr.write(`… ${line}\n`),
+  });
   process.stderr.write('… building the web app\n');
   const { buildWebApp } = await import('@visemo/web');
   const web = await buildWebApp();
@@ -101,6 +109,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...capacity.server,
     ...(https ? { https } : {}),
     ...(storage ? { storage: storage.storage } : {}),
+    tracing: ops.tracing,
+    flags: ops.flags,
+    ...(ops.models ? { models: ops.models } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -112,6 +123,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       // A second signal stops at once: the handlers are gone, the default action remains.
       process.stderr.write('stopping: finishing the live turns…\n');
       void drainServer(app, { deadlineMs: capacity.drainDeadlineMs })
+        .then(() => ops.close())
         .then(() => storage?.close())
         .then(close)
         .then(resolve);

@@ -15,9 +15,24 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What the session's feature flags decided, for what it stores. Read when the session starts
+ * (its flags are evaluated as it prepares), so a getter may answer it.
+ */
+export interface SessionVariantOptions {
+  /** Recorded in `sessions.flags`: its features, flags and model versions. */
+  readonly flags?: Record<string, unknown>;
+  /** False: nothing is remembered of the person in this session, nor read from memory. */
+  readonly memory?: boolean;
+}
+
 export interface ServerData {
-  /** The options of a new connection's session: its subject, what it stores, where errors go. */
-  sessionOptions(claims: SessionClaims | undefined): SessionOptions;
+  /**
+   * The options of a new connection's session: its subject, what it stores, where errors go;
+   * `variant.flags` is kept with the stored session, and `variant.memory: false` (its flag) keeps
+   * memory out of it.
+   */
+  sessionOptions(claims: SessionClaims | undefined, variant?: SessionVariantOptions): SessionOptions;
   /** Waits for every session's pending writes (the server is closing; storage closes after). */
   settle(): Promise<void>;
 }
@@ -38,7 +53,7 @@ export async function registerData(
   app.decorate('storageSettled', () => live.idle());
 
   return {
-    sessionOptions(claims) {
+    sessionOptions(claims, variant = {}) {
       // An open server has no tokens: each connection is a subject of its own.
       const subjectName = claims?.subject ?? anonymousSubject();
       const onInternalError: SessionOptions['onInternalError'] = (err, where) =>
@@ -55,7 +70,14 @@ export async function registerData(
           }),
         };
       }
-      const recorder = new SessionRecorder({ storage, agent, subjectName, live, log: app.log });
+      const recorder = new SessionRecorder({
+        storage,
+        agent,
+        subjectName,
+        live,
+        log: app.log,
+        variant,
+      });
       return {
         onInternalError,
         prepare: (message) => recorder.prepare(message),

@@ -17,6 +17,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { SessionStartMessage } from '../protocol/client-messages.js';
 import type { SessionSetup, TranscriptEntry } from '../session/conversation-session.js';
 import type { TurnRecord } from '../session/turn-record.js';
+import type { SessionVariantOptions } from './server-data.js';
 import { consentDecision, privacySummary } from './subject-privacy.js';
 
 export interface RecorderContext {
@@ -26,6 +27,11 @@ export interface RecorderContext {
   subjectName: string;
   live: LiveSubjects;
   log: FastifyBaseLogger;
+  /**
+   * The session's feature flags and model versions, kept with it (`sessions.flags`); `memory:
+   * false` (its flag is off) keeps memory neither read nor written. Read when the session starts.
+   */
+  variant?: SessionVariantOptions;
 }
 
 /**
@@ -66,7 +72,9 @@ export class SessionRecorder {
     const snapshot = await storage.consent.current(subject.id);
     for (const category of CONSENT_CATEGORIES) this.consent[category] = snapshot[category]?.granted ?? false;
     // Without consent to memory there are no facts: withdrawing it deleted them.
-    for (const fact of await storage.memory.list(subject.id)) this.remembered.set(fact.key, fact.value);
+    if (this.context.variant?.memory !== false) {
+      for (const fact of await storage.memory.list(subject.id)) this.remembered.set(fact.key, fact.value);
+    }
     const slots = Object.fromEntries(this.remembered);
     const started: SessionSetup['started'] = {
       subject: { id: subjectName, consent: consentDecision(snapshot) },
@@ -83,7 +91,11 @@ export class SessionRecorder {
         started,
       };
     }
-    const session = await storage.sessions.start({ subjectId: subject.id, agent: agent.id });
+    const session = await storage.sessions.start({
+      subjectId: subject.id,
+      agent: agent.id,
+      ...(this.context.variant?.flags ? { flags: this.context.variant.flags } : {}),
+    });
     this.session = session;
     return {
       sessionId: session.id,
@@ -107,7 +119,9 @@ export class SessionRecorder {
           turnId: stored.id,
         });
       }
-      if (record.slots && this.consent.memory) await this.remember(session, record.slots, stored);
+      if (record.slots && this.consent.memory && this.context.variant?.memory !== false) {
+        await this.remember(session, record.slots, stored);
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import type { ClientTimingMessage } from '@visemo/core';
 import type { ProviderEvent } from '@visemo/providers';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { TurnLatency } from '../protocol/server-events.js';
@@ -95,6 +96,17 @@ export class ServerMetrics {
       const ms = latency[key];
       if (typeof ms === 'number') this.hopSeconds.observe({ hop }, ms / 1000);
     }
+  }
+
+  /**
+   * The client's own hops: its first sample played and first viseme rendered, counted from its
+   * receipt of the turn's first audio chunk (`client.timing`).
+   */
+  recordClientTiming(timing: ClientTimingMessage): void {
+    if (timing.firstSampleAtMs !== undefined)
+      this.hopSeconds.observe({ hop: 'client_first_sample' }, timing.firstSampleAtMs / 1000);
+    if (timing.firstVisemeAtMs !== undefined)
+      this.hopSeconds.observe({ hop: 'client_first_viseme' }, timing.firstVisemeAtMs / 1000);
   }
 
   recordError(code: string): void {

@@ -6,12 +6,17 @@ import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
 import { registerData } from '../data/server-data.js';
+import type { SessionFlags } from '../flags/session-flags.js';
+import { modelRoutes } from '../models/model-routes.js';
+import type { ModelSelection } from '../models/model-selection.js';
 import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from '../session/session-timeouts.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
+import { traceRoutes } from '../tracing/trace-routes.js';
+import type { Tracing } from '../tracing/tracing.js';
 import {
   type AdmittedConnection,
   type CapacityLimits,
@@ -25,6 +30,7 @@ import {
   type ServerSecurityOptions,
   websocketSecurity,
 } from './security.js';
+import { sessionOperations } from './session-operations.js';
 import { registerDrain } from './shutdown.js';
 import { answerProtocolFaults, isProtocolFault } from './socket-faults.js';
 import type { TlsCredentials } from './tls.js';
@@ -53,6 +59,12 @@ export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
    * Absent: nothing outlives a session, and `session.started` says `storage: false`.
    */
   storage?: Storage;
+  /** Spans of every turn (OTLP when configured), the recent ones at `GET /v1/admin/traces`. */
+  tracing?: Tracing;
+  /** Feature flags, evaluated once per session as it starts and told in `session.started`. */
+  flags?: SessionFlags;
+  /** The model versions new sessions run with, and the registry's admin routes. */
+  models?: ModelSelection;
 }
 
 /**
@@ -111,6 +123,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return metrics.registry.metrics();
   });
 
+  const { tracing, flags, models } = options;
+  if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
+  if (models) await app.register(modelRoutes, { models, requireAdmin: security.requireAdmin });
+
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
     answerProtocolFaults(socket, frameCeilingBytes);
     if (drain.isDraining) {
@@ -119,8 +135,21 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     }
     if (!security.admit(socket, request)) return;
     let place: AdmittedConnection | undefined;
-    const sessionOptions = data.sessionOptions(security.claimsOf(request));
-    const session = new ConversationSession(options.runtime, socketTransport(socket, metrics), {
+    const claims = security.claimsOf(request);
+    const { origin } = request.headers;
+    // Flags, model versions, traces; the stored session keeps what the flags decided.
+    const ops = sessionOperations(
+      {
+        runtime: options.runtime,
+        metrics,
+        ...(tracing ? { tracing } : {}),
+        ...(flags ? { flags } : {}),
+        ...(models ? { models } : {}),
+      },
+      { ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
+    );
+    const sessionOptions = ops.options(data.sessionOptions(claims, ops.stored));
+    const session = new ConversationSession(ops.runtime, socketTransport(socket, metrics), {
       ...sessionOptions,
       timeouts,
       admitStart: () => place?.start(),

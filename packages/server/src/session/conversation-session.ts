@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ClientTimingMessage,
   type ConsentDecision,
   type DialogueContext,
   type DialoguePolicy,
@@ -58,7 +59,7 @@ export interface SessionSetup {
   /** What the dialogue starts from: remembered slots, the conversation so far. */
   dialogue?: DialogueContext;
   /** The `session.started` fields about the subject, its privacy and whether anything is stored. */
-  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage'>;
+  started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage' | 'features'>;
 }
 
 export interface SessionOptions {
@@ -86,6 +87,8 @@ export interface SessionOptions {
   onInternalError?: (error: unknown, where: { sessionId: string; turnId?: number }) => void;
   /** Each turn's record, as the turn ends. */
   onTurn?: (record: TurnRecord) => void;
+  /** The client's `client.timing` reports: when it played a turn's first sample and viseme. */
+  onClientTiming?: (timing: ClientTimingMessage) => void;
   /** Start, idle and duration timeouts; none unless given (`createServer` gives its own). */
   timeouts?: SessionTimeouts;
   /**
@@ -314,6 +317,9 @@ export class ConversationSession {
       case 'playback':
         this.recordPlayback(message.turnId, message.playedMs);
         break;
+      case 'client.timing':
+        this.options.onClientTiming?.(message);
+        break;
       case 'interrupt':
         this.interruptSpeech('client');
         break;
@@ -520,7 +526,7 @@ export class ConversationSession {
     }
     if (!this.isOpen) return;
     const interrupted = this.turns.end(turn);
-    const record = turn.record();
+    const record = turn.record(performance.now());
     const slots = this.dialogue?.slots;
     if (slots) record.slots = slots;
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);

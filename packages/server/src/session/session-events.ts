@@ -19,9 +19,9 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: { name: string; language: string },
-  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage'> = {},
+  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage' | 'features'> = {},
 ): ServerEvent {
-  return {
+  const event: SessionStartedEvent = {
     type: 'session.started',
     protocol: PROTOCOL_VERSION,
     sessionId,
@@ -34,6 +34,7 @@ export function sessionStartedEvent(
     },
     ...data,
   };
+  return event;
 }
 
 export function transcriptFinalEvent(

@@ -4,6 +4,27 @@ import type { AnsweredBy, ProviderNotice, TurnLatency } from '@visemo/core';
 export type TurnInput = 'greeting' | 'speech' | 'text';
 
 /**
+ * When each hop of a turn ended, on the session's clock (`performance.now()`, ms): the latencies
+ * are differences of these, and the turn's trace spans are drawn between them. A hop the turn did
+ * not have is absent.
+ */
+export interface TurnMarks {
+  /** The VAD's end of speech, the typed text's arrival, or the greeting's start. */
+  inputEndedAt: number;
+  /** The final transcript. */
+  transcriptAt?: number;
+  nluAt?: number;
+  /** The dialogue's (or the language model's) first reply text. */
+  firstTextAt?: number;
+  /** The first audio chunk ready and sent. */
+  firstAudioAt?: number;
+  /** The last audio chunk sent. */
+  lastAudioAt?: number;
+  /** The turn's frames were done (answered in full, interrupted or failed). */
+  endedAt: number;
+}
+
+/**
  * One finished turn, made once when it ends (`Turn.record`) and handed to the session's `onTurn`:
  * what the person said and how it was understood, who answered, what the client heard, each hop's
  * latency and the providers involved. Whatever keeps or shows turns reads them here rather than
@@ -34,6 +55,7 @@ export interface TurnRecord {
   spokenText: string;
   interrupted: boolean;
   latency: TurnLatency;
+  marks: TurnMarks;
   /** The provider of each hop the turn had, by kind as the providers name them. */
   providers: {
     /** The recognizer that heard a spoken turn (a fallback chain names its members). */

@@ -3,7 +3,7 @@ import type { ServerEvent } from '../protocol/server-events.js';
 import { round } from './session-events.js';
 import { SpokenReply } from './spoken-reply.js';
 import type { TurnFrame } from './turn-pipeline.js';
-import type { TurnInput, TurnRecord } from './turn-record.js';
+import type { TurnInput, TurnMarks, TurnRecord } from './turn-record.js';
 
 export interface TurnSetup {
   sessionId: string;
@@ -35,7 +35,9 @@ export class Turn {
   readonly reply = new SpokenReply();
   private readonly controller = new AbortController();
   private readonly latency: TurnLatency = {};
-  private readonly marks: { transcriptAt?: number; nluAt?: number; firstTextAt?: number } = {};
+  private readonly marks: Omit<TurnMarks, 'inputEndedAt' | 'endedAt'> = {};
+  /** The clock's time of the last frame taken: where a turn ends unless told otherwise. */
+  private lastAt: number;
   private readonly sentences: string[] = [];
   private readonly notices: ProviderNotice[] = [];
   private user: TurnRecord['user'];
@@ -48,7 +50,9 @@ export class Turn {
   constructor(
     readonly id: number,
     private readonly setup: TurnSetup,
-  ) {}
+  ) {
+    this.lastAt = setup.inputEndedAt;
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -66,6 +70,7 @@ export class Turn {
   transcribed(text: string, transcript: Transcript, at: number): void {
     if (this.setup.input === 'speech') this.latency.asrFinalMs = round(at - this.setup.inputEndedAt, 1);
     this.marks.transcriptAt = at;
+    this.lastAt = Math.max(this.lastAt, at);
     this.user = { text, confidence: transcript.confidence, understood: transcript.understood };
   }
 
@@ -77,6 +82,7 @@ export class Turn {
   /** Takes one frame of the pipeline at the clock's `now`. */
   take(frame: TurnFrame, now: number): TurnStep {
     const step: TurnStep = { events: [], firstAudio: false, endSession: false };
+    this.lastAt = Math.max(this.lastAt, now);
     switch (frame.type) {
       case 'nlu': {
         this.marks.nluAt = now;
@@ -130,7 +136,9 @@ export class Turn {
       case 'audio': {
         const { synthesis } = frame;
         const seq = this.reply.addAudio(synthesis, now);
+        this.marks.lastAudioAt = now;
         if (seq === 0) {
+          this.marks.firstAudioAt = now;
           if (this.marks.firstTextAt !== undefined) {
             this.latency.ttsFirstAudioMs = round(now - this.marks.firstTextAt, 1);
           }
@@ -172,9 +180,9 @@ export class Turn {
     return step;
   }
 
-  /** The turn's record, once it has ended: the one place a turn's data is gathered. */
-  record(): TurnRecord {
-    const { sessionId, input, recognizer, llm, synthesizer } = this.setup;
+  /** The turn's record, once it has ended at `endedAt`: the one place a turn's data is gathered. */
+  record(endedAt: number = this.lastAt): TurnRecord {
+    const { sessionId, input, inputEndedAt, recognizer, llm, synthesizer } = this.setup;
     const record: TurnRecord = {
       sessionId,
       turnId: this.id,
@@ -183,6 +191,7 @@ export class Turn {
       spokenText: this.reply.spokenText(),
       interrupted: this.aborted,
       latency: { ...this.latency },
+      marks: { inputEndedAt, ...this.marks, endedAt },
       providers: { notices: [...this.notices] },
       endedSession: this.endedSession,
     };

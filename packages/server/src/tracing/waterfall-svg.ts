@@ -1,13 +1,18 @@
 /**
- * The voice-session benchmark as a picture: for each setup, the hops of a turn laid end to end
- * from the moment the VAD decides the person has finished, as their medians, with a whisker to
- * each hop's p95 and the end-to-end figure below them. An SVG, so it needs nothing to draw.
+ * A turn's hops as a picture, one bar per hop on a shared time axis from the moment the VAD
+ * decided the person had finished: the voice-session benchmark draws each hop's median laid end to
+ * end with a whisker to its p95, `visemo trace` one traced turn with each span where it started
+ * (`p50` = `p95` = its duration). An SVG, so it needs nothing to draw.
  */
 
 export interface WaterfallHop {
   name: string;
   p50: number;
   p95: number;
+  /** Where the bar starts, in ms; absent, it starts where the previous hop's median ended. */
+  startMs?: number;
+  /** The bar's palette index; default its row's. */
+  colorIndex?: number;
 }
 
 export interface WaterfallSetup {
@@ -15,13 +20,23 @@ export interface WaterfallSetup {
   label: string;
   /** In the order they happen. */
   hops: WaterfallHop[];
-  /** Speech end → first audio byte, as the server measured it. */
+  /** Speech end → first audio byte, as the server measured it (drawn from 0, in grey). */
   total: WaterfallHop;
   /** What the caller measured from its last frame of speech (the end-of-turn silence included), p50. */
   callerP50?: number;
 }
 
-const HOP_COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#b07aa1'];
+const HOP_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#b07aa1',
+  '#edc948',
+  '#9c755f',
+  '#bab0ac',
+];
 const TOTAL_COLOR = '#555555';
 const FONT = 'font-family="DejaVu Sans, sans-serif"';
 
@@ -37,8 +52,17 @@ const ms = (value: number) =>
  */
 export function renderWaterfall(
   setups: WaterfallSetup[],
-  options: { title: string; scaleMs: number; targets?: { ms: number; label: string }[] },
+  options: {
+    title: string;
+    scaleMs: number;
+    targets?: { ms: number; label: string }[];
+    /** The line under the title that says what the bars are. */
+    caption?: string;
+  },
 ): string {
+  const caption =
+    options.caption ??
+    "bars: median of each hop, laid end to end from the VAD's end of speech; whiskers: the hop's p95";
   const width = 1100;
   const left = 300;
   const right = 90;
@@ -55,7 +79,7 @@ export function renderWaterfall(
     `<title>${escapeXml(options.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="20" y="28" ${FONT} font-size="18" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<text x="20" y="50" ${FONT} font-size="13" fill="#444">bars: median of each hop, laid end to end from the VAD's end of speech; whiskers: the hop's p95</text>`,
+    `<text x="20" y="50" ${FONT} font-size="13" fill="#444">${escapeXml(caption)}</text>`,
   );
   // Time axis with gridlines every tick.
   const tick = niceTick(options.scaleMs);
@@ -84,8 +108,10 @@ export function renderWaterfall(
     y += 22;
     let start = 0;
     setup.hops.forEach((hop, i) => {
-      out.push(...bar(hop, start, y, HOP_COLORS[i % HOP_COLORS.length] as string));
-      start += hop.p50;
+      const at = hop.startMs ?? start;
+      const color = HOP_COLORS[(hop.colorIndex ?? i) % HOP_COLORS.length] as string;
+      out.push(...bar(hop, at, y, color));
+      start = at + hop.p50;
       y += rowH;
     });
     out.push(...bar(setup.total, 0, y, TOTAL_COLOR));
@@ -108,7 +134,8 @@ export function renderWaterfall(
         `<line x1="${x1}" y1="${rowY + rowH / 2}" x2="${whiskerEnd}" y2="${rowY + rowH / 2}" stroke="${color}" stroke-width="1.5"/>`,
         `<line x1="${whiskerEnd}" y1="${rowY + 7}" x2="${whiskerEnd}" y2="${rowY + rowH - 7}" stroke="${color}" stroke-width="1.5"/>`,
       );
-    const label = `${ms(hop.p50)} / ${ms(hop.p95)} ms${cut || start + hop.p95 > options.scaleMs ? ' →' : ''}`;
+    const figures = hop.p95 === hop.p50 ? ms(hop.p50) : `${ms(hop.p50)} / ${ms(hop.p95)}`;
+    const label = `${figures} ms${cut || start + hop.p95 > options.scaleMs ? ' →' : ''}`;
     parts.push(
       `<text x="${Math.min(whiskerEnd, left + plotW) + 6}" y="${rowY + 15}" ${FONT} font-size="11" fill="#333" stroke="white" stroke-width="3" paint-order="stroke">${label}</text>`,
     );
