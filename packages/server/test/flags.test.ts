@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, type ServerEvent } from '@visemo/core';
+import { AgentPrivacySchema, ErrorCode, type ServerEvent } from '@visemo/core';
 import { openStorage } from '@visemo/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LiveSubjects, SessionRecorder } from '../src/data/session-recorder.js';
 import { FlagFileProvider } from '../src/flags/flag-file-provider.js';
 import {
   FEATURE_DEFAULTS,
@@ -205,6 +206,41 @@ describe('a session’s flags', () => {
       expect(started.features).toEqual(expected.features);
     } finally {
       await stored.close();
+      await storage.close();
+    }
+  });
+
+  it('keep memory out of a session whose memory flag is off', async () => {
+    const storage = await openStorage({ env: {}, dataDir: 'memory://' });
+    try {
+      const { subject } = await storage.subjects.ensure({ externalId: 's_returning' });
+      await storage.consent.grant(subject.id, 'memory', { policyVersion: '1' });
+      await storage.memory.upsert(subject.id, { key: 'order_number', value: '4711', agent: 'stub' });
+      const slotsWith = async (memory: boolean) => {
+        const recorder = new SessionRecorder({
+          storage,
+          agent: { id: 'stub', privacy: AgentPrivacySchema.parse({}) },
+          subjectName: 's_returning',
+          live: new LiveSubjects(),
+          log: { warn: () => {}, error: () => {}, info: () => {} } as unknown as FastifyBaseLogger,
+          variant: { flags: { features: { memory } }, memory },
+        });
+        const setup = await recorder.prepare({
+          type: 'session.start',
+          protocol: 1,
+          sampleRate: 16000,
+          audio: true,
+          greet: false,
+        });
+        const stored = await storage.sessions.get(setup.sessionId as string);
+        return { slots: setup.dialogue?.slots, flags: stored?.flags };
+      };
+      expect(await slotsWith(true)).toEqual({
+        slots: { order_number: '4711' },
+        flags: { features: { memory: true } },
+      });
+      expect(await slotsWith(false)).toEqual({ slots: {}, flags: { features: { memory: false } } });
+    } finally {
       await storage.close();
     }
   });
