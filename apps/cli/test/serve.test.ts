@@ -1,52 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { get } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ServerEvent } from '@visemo/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+// The server's tests make the same certificate; one maker serves both.
+import { hasOpenssl, selfSignedCert } from '../../../packages/server/test/support/self-signed-cert.js';
 import { runVisemo } from './support/run-visemo.js';
 import { type ServeProcess, startServe } from './support/serve-process.js';
 
-/** `visemo serve` as a process: TLS from the command line, and a graceful stop on SIGTERM. */
-
-function selfSignedCert(): { certFile: string; keyFile: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'visemo-tls-'));
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { certFile, keyFile };
-  } catch {
-    return undefined;
-  }
-}
-
-const tls = selfSignedCert();
+const tls = hasOpenssl() ? selfSignedCert() : undefined;
 if (!tls)
   console.warn(
     'serve.test.ts: openssl is missing (apt-get install openssl), so the server is tested without TLS',
