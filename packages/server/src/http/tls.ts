@@ -17,10 +17,9 @@ export async function readTlsCredentials(files: {
   certFile: string;
   keyFile: string;
 }): Promise<TlsCredentials> {
-  const [cert, key] = await Promise.all([
-    readPem(files.certFile, 'certificate'),
-    readPem(files.keyFile, 'key'),
-  ]);
+  // One after the other, so that with both missing the message always names the certificate.
+  const cert = await readPem(files.certFile, 'certificate');
+  const key = await readPem(files.keyFile, 'key');
   try {
     createSecureContext({ cert, key });
   } catch (error) {
