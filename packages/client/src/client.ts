@@ -25,6 +25,7 @@ import { InputToAudioLatency } from './input-to-audio.js';
 import { heardTime } from './playback/audio-clock.js';
 import { ReplyPlayer } from './playback/reply-player.js';
 import { DEFAULT_PLAYBACK_TIMING } from './playback/timeline.js';
+import { TurnTimingReports } from './playback/turn-timing.js';
 import type { ServerEvent, SessionStartedEvent } from './protocol.js';
 
 export interface VisemoClientOptions {
@@ -50,6 +51,11 @@ export interface VisemoClientOptions {
    * a fresh one before every connect. Absent: no token is offered (an open server).
    */
   token?: TokenSource;
+  /**
+   * The page draws the avatar's mouth and calls `visemeDrawn()` for each turn: the `client.timing`
+   * report then waits for it. Default false: the report carries the first sample heard alone.
+   */
+  drawsVisemes?: boolean;
 }
 
 /**
@@ -65,6 +71,7 @@ export class VisemoClient {
   private readonly microphone: MicrophoneInput;
   private readonly latency = new InputToAudioLatency();
   private readonly subjectData: SubjectData;
+  private readonly timing: TurnTimingReports;
   private context: AudioContext | null;
   private readonly ownsContext: boolean;
 
@@ -74,6 +81,14 @@ export class VisemoClient {
     this.subjectData = new SubjectData(options.url, options.token);
     this.ownsContext = !options.audioContext;
     const emit = (event: SdkEvent) => this.emitter.emit(event);
+    this.timing = new TurnTimingReports(
+      (report) => {
+        if (this.connection.isOpen) this.connection.send(report);
+      },
+      () => options.drawsVisemes === true,
+    );
+    this.emitter.on('playback.start', (e) => this.timing.samplePlayed(e.turnId, e.atPerfMs));
+    this.emitter.on('playback.end', (e) => this.timing.playbackEnded(e.turnId));
     this.connection = new ServerConnection({
       url: options.url,
       createSocket: options.createSocket,
@@ -86,7 +101,10 @@ export class VisemoClient {
         greet: options.greet !== false,
       },
       onEvent: (event) => this.onServerEvent(event),
-      onAudio: (chunk, bytes) => this.player.play(chunk, bytes),
+      onAudio: (chunk, bytes) => {
+        this.timing.chunkReceived(chunk.turnId, chunk.seq, performance.now());
+        this.player.play(chunk, bytes);
+      },
       onLost: () => {
         this.player.flush(false);
         this.microphone.cancelTalking();
@@ -192,6 +210,14 @@ export class VisemoClient {
 
   get isTalking(): boolean {
     return this.microphone.isTalking;
+  }
+
+  /**
+   * The renderer drew the first mouth shape of a turn's reply (at `atPerfMs` on `performance.now()`,
+   * default now): reported to the server with the turn's other client-side timings, for its trace.
+   */
+  visemeDrawn(turnId: number, atPerfMs: number = performance.now()): void {
+    this.timing.visemeDrawn(turnId, atPerfMs);
   }
 
   // ---- session ----------------------------------------------------------------------------------

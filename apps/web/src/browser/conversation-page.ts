@@ -12,8 +12,11 @@ export interface ConversationPageOptions {
   serverUrl: string;
   /** Fetches a session token before each connect (docs/security.md); absent for an open server. */
   token?: () => Promise<string>;
-  /** Loads the avatar renderer (3D, or the 2D face without WebGL). */
-  loadRenderer: (host: HTMLElement, reducedMotion: boolean) => Promise<AvatarView>;
+  /**
+   * Loads the avatar renderer (3D, or the 2D face without WebGL). `allow3d` settles once the
+   * session has told its features: the renderer's code can load meanwhile.
+   */
+  loadRenderer: (host: HTMLElement, reducedMotion: boolean, allow3d: Promise<boolean>) => Promise<AvatarView>;
   /** Records lip-sync timing for measurement (`?probe=sync`). */
   probe?: SyncProbe;
   /** Remembers (or forgets, with `null`) the visitor's pseudonymous id, for the next visit's token. */
@@ -78,7 +81,15 @@ export class ConversationPage {
   private lastFrame = 0;
   private subtitleTimer: ReturnType<typeof setTimeout> | null = null;
   private scheduled: ScheduledVisemes[] = [];
+  /** Per turn, the heard time of its first mouth shape, until a frame has drawn it. */
+  private readonly firstVisemeDue = new Map<number, number>();
   private unsubscribe: (() => void)[] = [];
+  /** The session's avatar capabilities (`session.started.features`); absent ones are on. */
+  private features: Readonly<Record<string, boolean>> = {};
+  /** Whether the renderer loaded (or loading) may be the 3D one; null before the first load. */
+  private rendererAllows3d: boolean | null = null;
+  private readonly firstFeatures: Promise<boolean>;
+  private settleFirstFeatures: (allow3d: boolean) => void = () => undefined;
 
   constructor(private readonly options: ConversationPageOptions) {
     this.avatar = new AbsentAvatar();
@@ -91,6 +102,9 @@ export class ConversationPage {
     }
     this.textOnly = !this.context;
     setSwitch('text-only', this.textOnly);
+    this.firstFeatures = new Promise((resolve) => {
+      this.settleFirstFeatures = resolve;
+    });
     this.client = this.createClient();
   }
 
@@ -112,7 +126,7 @@ export class ConversationPage {
     this.applyMode();
     requestAnimationFrame((t) => this.frame(t));
     void this.connect();
-    void this.loadRenderer();
+    void this.loadRenderer(this.firstFeatures);
   }
 
   // ---- client -----------------------------------------------------------------------------------
@@ -127,6 +141,7 @@ export class ConversationPage {
       ...(this.context && this.output && !this.textOnly
         ? { audioContext: this.context, output: this.output }
         : {}),
+      drawsVisemes: !this.textOnly,
     });
     const on = this.unsubscribe;
     const trace = this.options.onEvent;
@@ -136,6 +151,7 @@ export class ConversationPage {
       client.on('session.started', (e) => {
         this.log.newSession();
         this.showAgent(e.agent.name);
+        this.applyFeatures(e.features ?? {});
         if (e.subject) this.options.rememberSubject?.(e.subject.id);
         this.privacy.attach(client, {
           storage: e.storage === true,
@@ -168,11 +184,14 @@ export class ConversationPage {
       }),
       client.on('visemes', (e) => {
         this.avatar.scheduleVisemes(e.cues, e.startTimeSec);
+        this.expectFirstViseme(e.turnId, e.cues, e.startTimeSec);
         this.remember(e.cues, e.startTimeSec);
         this.options.probe?.onVisemes(e.cues, e.startTimeSec);
       }),
       client.on('audio.scheduled', (e) => this.options.probe?.onAudio(e.buffer, e.startTimeSec)),
-      client.on('expression.show', (e) => this.avatar.setExpression(e.expression, e.intensity)),
+      client.on('expression.show', (e) => {
+        if (this.has('expressions')) this.avatar.setExpression(e.expression, e.intensity);
+      }),
       client.on('playback.start', (e) => {
         this.agentSpeaking = true;
         this.options.probe?.onPlaybackStart(e.turnId, e.atPerfMs);
@@ -234,6 +253,8 @@ export class ConversationPage {
       await this.client.connect();
       this.offerStartIfMuted();
     } catch {
+      // Without a session there are no features to wait for: the avatar loads as it would.
+      this.settleFirstFeatures(true);
       this.log.notice('The assistant cannot be reached right now.', {
         error: true,
         action: { label: 'Try again', run: () => void this.connect() },
@@ -427,6 +448,11 @@ export class ConversationPage {
 
   private async loadModel(file: File): Promise<void> {
     const choice = byId<HTMLSelectElement>('avatar-choice');
+    if (!this.has('renderer3d')) {
+      this.log.notice('3D characters are turned off on this site: the built-in face stays.', { error: true });
+      choice.value = 'built-in';
+      return;
+    }
     if (!/\.(vrm|glb|gltf)$/i.test(file.name)) {
       this.log.notice(`${file.name} is not a VRM or GLB file.`, { error: true });
       choice.value = 'built-in';
@@ -480,10 +506,10 @@ export class ConversationPage {
 
   // ---- renderer ---------------------------------------------------------------------------------
 
-  private async loadRenderer(): Promise<void> {
+  private async loadRenderer(allow3d: Promise<boolean>): Promise<void> {
     let renderer: AvatarView;
     try {
-      renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion);
+      renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion, allow3d);
     } catch (error) {
       // The conversation goes on with captions and voice.
       console.warn('the avatar could not be loaded', error);
@@ -524,6 +550,7 @@ export class ConversationPage {
     const heard = this.client.currentTime;
     const showAt = heard + this.frameSec * 1.5;
     this.avatar.update(showAt);
+    this.reportVisemesDrawn(showAt);
     this.options.probe?.onFrame(heard, showAt, this.frameSec, this.avatar.visemeWeights());
     const fill = byId('meter-fill');
     // Speech RMS sits between about 0.01 and 0.3: a log scale from -50 dBFS to -10 dBFS fills the bar.
@@ -531,6 +558,54 @@ export class ConversationPage {
     const amount = Math.min(1, Math.max(0, (db + 50) / 40));
     fill.style.transform = `scaleX(${amount.toFixed(3)})`;
     requestAnimationFrame((t) => this.frame(t));
+  }
+
+  // ---- features ---------------------------------------------------------------------------------
+
+  private has(feature: 'renderer3d' | 'expressions' | 'handsFree'): boolean {
+    return this.features[feature] !== false;
+  }
+
+  /** Honours the capabilities the server's flags gave this session. */
+  private applyFeatures(features: Readonly<Record<string, boolean>>): void {
+    this.features = features;
+    const allow3d = this.has('renderer3d');
+    if (this.rendererAllows3d === null) {
+      this.rendererAllows3d = allow3d;
+      this.settleFirstFeatures(allow3d);
+    } else if (this.rendererAllows3d !== allow3d) {
+      this.rendererAllows3d = allow3d;
+      void this.loadRenderer(Promise.resolve(allow3d));
+    }
+    // A model file is a 3D character: not offered where the 3D renderer is not.
+    const fromFile = byId('avatar-choice').querySelector<HTMLOptionElement>('option[value="file"]');
+    if (fromFile) fromFile.hidden = fromFile.disabled = !allow3d;
+    if (!this.has('expressions')) this.avatar.setExpression('neutral', 0);
+    const handsFree = byId('hands-free');
+    handsFree.hidden = !this.has('handsFree');
+    if (handsFree.hidden && isSwitchOn('hands-free')) void this.setHandsFree(false);
+  }
+
+  // ---- timing -----------------------------------------------------------------------------------
+
+  /** Remembers when a turn's first mouth shape (its first one that is not silence) is heard. */
+  private expectFirstViseme(turnId: number, cues: readonly VisemeCue[], startTimeSec: number): void {
+    if (this.firstVisemeDue.has(turnId)) return;
+    const first = cues.find((cue) => cue.viseme !== 'sil') ?? cues[0];
+    if (!first) return;
+    this.firstVisemeDue.set(turnId, startTimeSec + first.startMs / 1000);
+    // Only the current reply can still be drawn; an older one's entry is stale.
+    for (const id of this.firstVisemeDue.keys()) if (id < turnId) this.firstVisemeDue.delete(id);
+  }
+
+  /** Tells the SDK which turns' first mouth shape the frame just drawn shows. */
+  private reportVisemesDrawn(showAt: number): void {
+    if (this.avatar instanceof AbsentAvatar) return;
+    for (const [turnId, dueSec] of this.firstVisemeDue) {
+      if (dueSec > showAt) continue;
+      this.firstVisemeDue.delete(turnId);
+      this.client.visemeDrawn(turnId);
+    }
   }
 
   private refreshActivity(): void {

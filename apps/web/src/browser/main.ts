@@ -83,13 +83,17 @@ async function fetchToken(): Promise<string> {
 const probe = params.get('probe') === 'sync' ? new SyncProbe() : undefined;
 
 /** The avatar package is a chunk of its own, fetched after the page is up: it never delays the greeting. */
-async function loadRenderer(host: HTMLElement, reducedMotion: boolean): Promise<AvatarView> {
-  const { createPageAvatar } = await import('./page-avatar.js');
-  // ?avatar=2d or ?avatar=3d overrides the choice (demos, tests).
+async function loadRenderer(
+  host: HTMLElement,
+  reducedMotion: boolean,
+  allow3d: Promise<boolean>,
+): Promise<AvatarView> {
+  const [{ createPageAvatar }, may3d] = await Promise.all([import('./page-avatar.js'), allow3d]);
+  // ?avatar=2d or ?avatar=3d overrides the choice (demos, tests), not the operator's flag.
   const forced = params.get('avatar');
   return createPageAvatar(host, {
     reducedMotion,
-    renderer: forced === '2d' ? 'svg' : forced === '3d' ? 'webgl' : 'auto',
+    renderer: forced === '2d' || !may3d ? 'svg' : forced === '3d' ? 'webgl' : 'auto',
   });
 }
 

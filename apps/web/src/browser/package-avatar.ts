@@ -26,6 +26,11 @@ export class PackageAvatar implements AvatarView {
     return this.avatar;
   }
 
+  /** The expression last asked for, for debugging and tests. */
+  get shownExpression(): { name: Expression; intensity: number } {
+    return this.expression;
+  }
+
   scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void {
     this.avatar.scheduleVisemes(cues, startTimeSec);
   }
