@@ -1,6 +1,7 @@
 import type { VisemeCue } from '@visemo/core/visemes-types';
 import type { AvatarExpression } from './expressions.js';
 import type { AvatarState } from './idle-life.js';
+import type { AvatarLookSpec } from './look.js';
 import type { Viseme } from './visemes.js';
 
 /** A model file: URL (or object URL), bytes, or either with the format stated. */
@@ -12,6 +13,8 @@ export type AvatarModelSource =
 export interface AvatarOptions {
   /** `auto` (default) uses WebGL when the browser has it, the SVG face otherwise. */
   renderer?: 'auto' | 'webgl' | 'svg';
+  /** The built-in character's look: which character, and its colours (both renderers). */
+  look?: AvatarLookSpec;
   /** A VRM or glTF/GLB character instead of the built-in one (WebGL only). */
   model?: AvatarModelSource;
   /** The clock viseme times refer to, in seconds; usually `() => audioContext.currentTime`. */

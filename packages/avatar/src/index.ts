@@ -20,6 +20,15 @@ export {
 export { FrameRateCounter } from './frame-rate.js';
 export { type AvatarState, IdleLife, type IdleLifeOptions, type IdlePose } from './idle-life.js';
 export { loadAvatarModel, readGltfJson, vrmVersionOf } from './loaders.js';
+export {
+  type AvatarLook,
+  type AvatarLookSpec,
+  CHARACTERS,
+  type CharacterName,
+  type HairStyle,
+  type Palette,
+  resolveLook,
+} from './look.js';
 export type { AvatarModel, AvatarModelKind } from './models/avatar-model.js';
 export {
   blendMouth,

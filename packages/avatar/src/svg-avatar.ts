@@ -2,6 +2,7 @@ import type { AvatarOptions } from './avatar.js';
 import { AvatarLoop } from './avatar-loop.js';
 import { BUILTIN_CHANNELS } from './builtin-channels.js';
 import { detectMorphVocabulary, type FaceState, faceToChannels } from './face-channels.js';
+import { type AvatarLook, cssColour, mixHex, resolveLook } from './look.js';
 import {
   blendMouth,
   CHANNEL_MOUTH,
@@ -30,6 +31,25 @@ function el<K extends keyof SVGElementTagNameMap>(
   parent?.appendChild(node);
   return node;
 }
+
+/** Each hair style's outline behind the head and over the forehead. */
+const HAIR: Record<AvatarLook['hairStyle'], { back: string; front: string }> = {
+  bob: {
+    back: `M${X(-1.05)} ${Y(0.2)} C${X(-1.15)} ${Y(-0.3)} ${X(-1.0)} ${Y(-0.6)} ${X(-0.8)} ${Y(-0.62)} L${X(0.8)} ${Y(-0.62)} C${X(1.0)} ${Y(-0.6)} ${X(1.15)} ${Y(-0.3)} ${X(1.05)} ${Y(0.2)} Z`,
+    // A side-swept fringe.
+    front: `M${X(-0.95)} ${Y(0.15)} C${X(-1.05)} ${Y(0.9)} ${X(-0.5)} ${Y(1.2)} ${X(0.05)} ${Y(1.18)} C${X(0.7)} ${Y(1.15)} ${X(1.05)} ${Y(0.8)} ${X(0.95)} ${Y(0.15)} C${X(0.85)} ${Y(0.45)} ${X(0.7)} ${Y(0.5)} ${X(0.45)} ${Y(0.5)} C${X(0.1)} ${Y(0.5)} ${X(-0.25)} ${Y(0.62)} ${X(-0.42)} ${Y(0.85)} C${X(-0.55)} ${Y(0.65)} ${X(-0.8)} ${Y(0.5)} ${X(-0.95)} ${Y(0.15)} Z`,
+  },
+  short: {
+    back: `M${X(-0.97)} ${Y(0.15)} C${X(-1.02)} ${Y(0.7)} ${X(-0.6)} ${Y(1.16)} ${X(0)} ${Y(1.16)} C${X(0.6)} ${Y(1.16)} ${X(1.02)} ${Y(0.7)} ${X(0.97)} ${Y(0.15)} Z`,
+    // A hairline off the forehead, a little higher at the temples.
+    front: `M${X(-0.93)} ${Y(0.22)} C${X(-1.0)} ${Y(0.95)} ${X(-0.5)} ${Y(1.2)} ${X(0)} ${Y(1.2)} C${X(0.5)} ${Y(1.2)} ${X(1.0)} ${Y(0.95)} ${X(0.93)} ${Y(0.22)} C${X(0.88)} ${Y(0.52)} ${X(0.74)} ${Y(0.66)} ${X(0.48)} ${Y(0.66)} C${X(0.22)} ${Y(0.72)} ${X(-0.22)} ${Y(0.74)} ${X(-0.48)} ${Y(0.68)} C${X(-0.74)} ${Y(0.66)} ${X(-0.88)} ${Y(0.52)} ${X(-0.93)} ${Y(0.22)} Z`,
+  },
+};
+
+/** The jaw and upper lip, where stubble shows. */
+const STUBBLE = `M${X(-0.82)} ${Y(-0.22)} C${X(-0.8)} ${Y(-0.7)} ${X(-0.4)} ${Y(-1.0)} ${X(0)} ${Y(-1.02)} C${X(0.4)} ${Y(-1.0)} ${X(0.8)} ${Y(-0.7)} ${X(0.82)} ${Y(-0.22)} C${X(0.6)} ${Y(-0.5)} ${X(0.3)} ${Y(-0.3)} ${X(0)} ${Y(-0.33)} C${X(-0.3)} ${Y(-0.3)} ${X(-0.6)} ${Y(-0.5)} ${X(-0.82)} ${Y(-0.22)} Z`;
+
+let faces = 0;
 
 function fmt(n: number): string {
   return n.toFixed(2);
@@ -60,75 +80,80 @@ export class SvgAvatar extends AvatarLoop {
 
   constructor(container: HTMLElement, options: AvatarOptions = {}) {
     super(options);
+    // Ids are the document's: each face needs its own, or a second face paints with the first's.
+    const id = `vs${++faces}`;
+    const look = resolveLook(options.look);
+    const p = look.palette;
+    const c = (hex: number) => cssColour(hex);
+    const shade = (t: number) => c(mixHex(p.skin, p.skinShadow, t));
     const svg = el('svg', { viewBox: '0 0 400 400', role: 'img', 'aria-label': 'Avatar' });
     svg.style.display = 'block';
     svg.style.width = '100%';
     svg.style.height = '100%';
     this.element = svg;
+    svg.setAttribute('data-character', look.character);
     const defs = el('defs', {}, svg);
-    const bg = el('radialGradient', { id: 'vs-bg', cx: '50%', cy: '40%', r: '75%' }, defs);
+    const bg = el('radialGradient', { id: `${id}-bg`, cx: '50%', cy: '40%', r: '75%' }, defs);
     el('stop', { offset: '0%', 'stop-color': '#fdf7f0' }, bg);
     el('stop', { offset: '50%', 'stop-color': '#e9eef0' }, bg);
     el('stop', { offset: '100%', 'stop-color': '#b8cfd6' }, bg);
-    const skin = el('radialGradient', { id: 'vs-skin', cx: '42%', cy: '38%', r: '70%' }, defs);
-    el('stop', { offset: '0%', 'stop-color': '#fbd6bc' }, skin);
-    el('stop', { offset: '70%', 'stop-color': '#f2bf9d' }, skin);
-    el('stop', { offset: '100%', 'stop-color': '#e2a283' }, skin);
-    const hair = el('linearGradient', { id: 'vs-hair', x1: '0', y1: '0', x2: '0', y2: '1' }, defs);
-    el('stop', { offset: '0%', 'stop-color': '#5a3323' }, hair);
-    el('stop', { offset: '100%', 'stop-color': '#3e2219' }, hair);
-    const mouthClip = el('clipPath', { id: 'vs-mouth' }, defs);
+    const skin = el('radialGradient', { id: `${id}-skin`, cx: '42%', cy: '38%', r: '70%' }, defs);
+    el('stop', { offset: '0%', 'stop-color': c(mixHex(p.skin, 0xffffff, 0.25)) }, skin);
+    el('stop', { offset: '70%', 'stop-color': shade(0.2) }, skin);
+    el('stop', { offset: '100%', 'stop-color': shade(0.85) }, skin);
+    const hair = el('linearGradient', { id: `${id}-hair`, x1: '0', y1: '0', x2: '0', y2: '1' }, defs);
+    el('stop', { offset: '0%', 'stop-color': c(p.hairLight) }, hair);
+    el('stop', { offset: '100%', 'stop-color': c(mixHex(p.hair, p.hairLight, 0.3)) }, hair);
+    const mouthClip = el('clipPath', { id: `${id}-mouth` }, defs);
     const mouthClipPath = el('path', { d: '' }, mouthClip);
     const background = options.background ?? 'gradient';
-    if (background === 'gradient') el('rect', { width: 400, height: 400, fill: 'url(#vs-bg)' }, svg);
+    if (background === 'gradient') el('rect', { width: 400, height: 400, fill: `url(#${id}-bg)` }, svg);
     else if (background !== 'transparent') el('rect', { width: 400, height: 400, fill: background }, svg);
 
     // Shoulders and neck.
-    el('path', { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: '#2f7f86' }, svg);
-    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: '#226a70' }, svg);
-    el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: '#fff' }, svg);
-    el('rect', { x: 276, y: 340, width: 38, height: 7, fill: '#f08a5d' }, svg);
-    el('path', { d: 'M172 250 L172 300 Q200 312 228 300 L228 250 Z', fill: '#e9b394' }, svg);
+    el('path', { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: c(p.shirt) }, svg);
+    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: c(p.collar) }, svg);
+    el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: c(p.badge) }, svg);
+    el('rect', { x: 276, y: 340, width: 38, height: 7, fill: c(p.badgeStripe) }, svg);
+    el('path', { d: 'M172 250 L172 300 Q200 312 228 300 L228 250 Z', fill: shade(0.55) }, svg);
 
     const head = el('g', {}, svg);
-    // Hair behind the head (the bob).
-    el(
-      'path',
-      {
-        d: `M${X(-1.05)} ${Y(0.2)} C${X(-1.15)} ${Y(-0.3)} ${X(-1.0)} ${Y(-0.6)} ${X(-0.8)} ${Y(-0.62)} L${X(0.8)} ${Y(-0.62)} C${X(1.0)} ${Y(-0.6)} ${X(1.15)} ${Y(-0.3)} ${X(1.05)} ${Y(0.2)} Z`,
-        fill: 'url(#vs-hair)',
-      },
-      head,
-    );
+    // Hair behind the head.
+    el('path', { d: HAIR[look.hairStyle].back, fill: `url(#${id}-hair)` }, head);
     for (const side of [-1, 1]) {
-      el('ellipse', { cx: X(side * 0.86), cy: Y(-0.05), rx: 0.09 * S, ry: 0.17 * S, fill: '#efb898' }, head);
+      el(
+        'ellipse',
+        { cx: X(side * 0.86), cy: Y(-0.05), rx: 0.09 * S, ry: 0.17 * S, fill: shade(0.35) },
+        head,
+      );
     }
     el(
       'path',
       {
         d: `M${X(0)} ${Y(1.06)} C${X(0.62)} ${Y(1.06)} ${X(0.92)} ${Y(0.6)} ${X(0.9)} ${Y(0.05)} C${X(0.88)} ${Y(-0.55)} ${X(0.45)} ${Y(-1.0)} ${X(0)} ${Y(-1.02)} C${X(-0.45)} ${Y(-1.0)} ${X(-0.88)} ${Y(-0.55)} ${X(-0.9)} ${Y(0.05)} C${X(-0.92)} ${Y(0.6)} ${X(-0.62)} ${Y(1.06)} ${X(0)} ${Y(1.06)} Z`,
-        fill: 'url(#vs-skin)',
+        fill: `url(#${id}-skin)`,
       },
       head,
     );
     for (const side of [-1, 1]) {
       el(
         'ellipse',
-        { cx: X(side * 0.5), cy: Y(-0.22), rx: 0.15 * S, ry: 0.09 * S, fill: '#f59a92', opacity: 0.35 },
+        { cx: X(side * 0.5), cy: Y(-0.22), rx: 0.15 * S, ry: 0.09 * S, fill: c(p.blush), opacity: 0.35 },
         head,
       );
     }
+    if (look.stubble > 0) el('path', { d: STUBBLE, fill: c(p.hair), opacity: 0.2 * look.stubble }, head);
     // Eyes: white, iris group (moves with gaze), lids (skin shapes that close).
     const irises: SVGGElement[] = [];
     const lids: { upper: SVGPathElement; lower: SVGPathElement }[] = [];
     for (const side of [1, -1]) {
-      const clipId = `vs-eye-${side > 0 ? 'l' : 'r'}`;
+      const clipId = `${id}-eye-${side > 0 ? 'l' : 'r'}`;
       const clip = el('clipPath', { id: clipId }, defs);
       el('ellipse', { cx: X(side * 0.335), cy: Y(0.035), rx: 0.15 * S, ry: 0.135 * S }, clip);
       const eye = el('g', { 'clip-path': `url(#${clipId})` }, head);
       el('ellipse', { cx: X(side * 0.335), cy: Y(0.035), rx: 0.15 * S, ry: 0.135 * S, fill: '#fbfaf7' }, eye);
       const iris = el('g', {}, eye);
-      el('circle', { cx: X(side * 0.335), cy: Y(0.035), r: 0.085 * S, fill: '#3f8aa3' }, iris);
+      el('circle', { cx: X(side * 0.335), cy: Y(0.035), r: 0.085 * S, fill: c(p.iris) }, iris);
       el(
         'circle',
         {
@@ -136,7 +161,7 @@ export class SvgAvatar extends AvatarLoop {
           cy: Y(0.035),
           r: 0.085 * S,
           fill: 'none',
-          stroke: '#16303b',
+          stroke: c(mixHex(p.irisDark, 0x000000, 0.3)),
           'stroke-width': 2,
         },
         iris,
@@ -148,8 +173,8 @@ export class SvgAvatar extends AvatarLoop {
         iris,
       );
       irises.push(iris);
-      const upper = el('path', { d: '', fill: '#f0bd9c' }, eye);
-      const lower = el('path', { d: '', fill: '#f0bd9c' }, eye);
+      const upper = el('path', { d: '', fill: shade(0.25) }, eye);
+      const lower = el('path', { d: '', fill: shade(0.25) }, eye);
       lids.push({ upper, lower });
       // Lash line above the eye.
       el(
@@ -157,8 +182,8 @@ export class SvgAvatar extends AvatarLoop {
         {
           d: `M${X(side * 0.19)} ${Y(0.07)} Q${X(side * 0.335)} ${Y(0.2)} ${X(side * 0.49)} ${Y(0.09)} L${X(side * 0.52)} ${Y(0.13)}`,
           fill: 'none',
-          stroke: '#22130f',
-          'stroke-width': 4,
+          stroke: c(look.lashes ? p.lash : mixHex(p.skinShadow, p.lash, 0.5)),
+          'stroke-width': look.lashes ? 4 : 2.5,
           'stroke-linecap': 'round',
         },
         head,
@@ -167,33 +192,39 @@ export class SvgAvatar extends AvatarLoop {
     const brows = [1, -1].map(() =>
       el(
         'path',
-        { d: '', fill: 'none', stroke: '#3e2219', 'stroke-width': 7, 'stroke-linecap': 'round' },
+        {
+          d: '',
+          fill: 'none',
+          stroke: c(p.brow),
+          'stroke-width': 7 * look.browWeight,
+          'stroke-linecap': 'round',
+        },
         head,
       ),
     );
-    el('ellipse', { cx: X(0), cy: Y(-0.2), rx: 0.075 * S, ry: 0.06 * S, fill: '#eaa889' }, head);
+    el('ellipse', { cx: X(0), cy: Y(-0.2), rx: 0.075 * S, ry: 0.06 * S, fill: shade(0.6) }, head);
     el(
       'ellipse',
-      { cx: X(-0.02), cy: Y(-0.18), rx: 0.03 * S, ry: 0.02 * S, fill: '#fbe0cc', opacity: 0.8 },
-      head,
-    );
-    const mouth = el('g', {}, head);
-    const cavity = el('path', { d: '', fill: '#3a1015' }, mouth);
-    const inner = el('g', { 'clip-path': 'url(#vs-mouth)' }, mouth);
-    const tongue = el('path', { d: '', fill: '#d46a72' }, inner);
-    const teethLower = el('path', { d: '', fill: '#ece6dd' }, inner);
-    const teethUpper = el('path', { d: '', fill: '#f7f3ec' }, inner);
-    const upperLip = el('path', { d: '', fill: '#d9787a' }, mouth);
-    const lowerLip = el('path', { d: '', fill: '#d9787a' }, mouth);
-    // Fringe over the forehead, drawn last so it overlaps the top of the head.
-    el(
-      'path',
       {
-        d: `M${X(-0.95)} ${Y(0.15)} C${X(-1.05)} ${Y(0.9)} ${X(-0.5)} ${Y(1.2)} ${X(0.05)} ${Y(1.18)} C${X(0.7)} ${Y(1.15)} ${X(1.05)} ${Y(0.8)} ${X(0.95)} ${Y(0.15)} C${X(0.85)} ${Y(0.45)} ${X(0.7)} ${Y(0.5)} ${X(0.45)} ${Y(0.5)} C${X(0.1)} ${Y(0.5)} ${X(-0.25)} ${Y(0.62)} ${X(-0.42)} ${Y(0.85)} C${X(-0.55)} ${Y(0.65)} ${X(-0.8)} ${Y(0.5)} ${X(-0.95)} ${Y(0.15)} Z`,
-        fill: 'url(#vs-hair)',
+        cx: X(-0.02),
+        cy: Y(-0.18),
+        rx: 0.03 * S,
+        ry: 0.02 * S,
+        fill: c(mixHex(p.skin, 0xffffff, 0.4)),
+        opacity: 0.8,
       },
       head,
     );
+    const mouth = el('g', {}, head);
+    const cavity = el('path', { d: '', fill: c(p.mouthInside) }, mouth);
+    const inner = el('g', { 'clip-path': `url(#${id}-mouth)` }, mouth);
+    const tongue = el('path', { d: '', fill: c(p.tongue) }, inner);
+    const teethLower = el('path', { d: '', fill: '#ece6dd' }, inner);
+    const teethUpper = el('path', { d: '', fill: c(p.teeth) }, inner);
+    const upperLip = el('path', { d: '', fill: c(p.lip) }, mouth);
+    const lowerLip = el('path', { d: '', fill: c(p.lip) }, mouth);
+    // Hair over the forehead, drawn last so it overlaps the top of the head.
+    el('path', { d: HAIR[look.hairStyle].front, fill: `url(#${id}-hair)` }, head);
     this.parts = {
       cavity,
       teethUpper,

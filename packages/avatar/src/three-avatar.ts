@@ -13,6 +13,7 @@ import {
 import type { AvatarModelSource, AvatarOptions } from './avatar.js';
 import { AvatarLoop } from './avatar-loop.js';
 import type { FaceState } from './face-channels.js';
+import { resolveLook } from './look.js';
 import type { AvatarModel } from './models/avatar-model.js';
 import { BuiltInModel } from './models/builtin-model.js';
 
@@ -100,7 +101,7 @@ export class ThreeAvatar extends AvatarLoop {
     rim.position.set(2, 3, -6);
     this.scene.add(key, fill, rim);
 
-    this.model = model ?? new BuiltInModel();
+    this.model = model ?? new BuiltInModel(resolveLook(options.look));
     this.scene.add(this.model.object);
     this.frameModel();
 

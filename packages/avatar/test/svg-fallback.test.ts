@@ -104,4 +104,49 @@ describe('SVG fallback (WebGL disabled)', () => {
       'svg-sheet',
     );
   });
+
+  it('draws each agent’s look, several faces on one page each in its own colours', async () => {
+    const faces = await page.evaluate(async () => {
+      const make = (window as unknown as { createAvatar: (host: HTMLElement, o: object) => Promise<unknown> })
+        .createAvatar;
+      const out: {
+        character: string | null;
+        skinFill: string;
+        skin: string[];
+        shirt: string | null;
+        hairBack: string | null;
+      }[] = [];
+      for (const look of [
+        { character: 'maya' },
+        { character: 'theo', skin: '#7a4e33', clothes: '#6b2d5c' },
+      ]) {
+        const host = document.createElement('div');
+        host.style.cssText = 'width:200px;height:200px';
+        document.body.append(host);
+        await make(host, { renderer: 'svg', look, autoStart: false });
+        const svg = host.querySelector('svg') as SVGSVGElement;
+        const skinFill = svg.querySelector('path[fill^="url(#"][fill$="-skin)"]')?.getAttribute('fill') ?? '';
+        // The gradient the head is painted with must be this face's own.
+        const gradient = svg.querySelector(skinFill.slice(4, -1));
+        out.push({
+          character: svg.getAttribute('data-character'),
+          skinFill,
+          skin: [...(gradient?.querySelectorAll('stop') ?? [])].map(
+            (s) => s.getAttribute('stop-color') ?? '',
+          ),
+          shirt: svg.querySelector(':scope > path')?.getAttribute('fill') ?? null,
+          hairBack: svg.querySelector('path[fill$="-hair)"]')?.getAttribute('d') ?? null,
+        });
+      }
+      return out;
+    });
+    const [maya, theo] = faces as [(typeof faces)[0], (typeof faces)[0]];
+    expect([maya.character, theo.character]).toEqual(['maya', 'theo']);
+    // Ids are the document's: a shared one would paint the second face with the first's gradient.
+    expect(theo.skinFill).not.toBe(maya.skinFill);
+    expect(theo.skin[1]).not.toBe(maya.skin[1]);
+    expect(theo.skin).toHaveLength(3);
+    expect(theo.shirt).toBe('#6b2d5c');
+    expect(theo.hairBack).not.toBe(maya.hairBack);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHARACTER_NAMES } from './avatar-look.js';
 import { EXPRESSIONS } from './expressions.js';
 import { AgentPrivacySchema } from './retention-policy.js';
 
@@ -14,6 +15,27 @@ const name = z
   );
 const nonEmptyText = z.string().trim().min(1, 'must not be empty');
 
+const colour = (part: string) =>
+  z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, `${part} must be a colour like #a0522d`)
+    .optional();
+
+/** The avatar's look: a built-in character and its colours, or a model file next to agent.yaml. */
+export const AvatarLookSchema = z.strictObject({
+  character: z.enum(CHARACTER_NAMES).default('maya'),
+  skin: colour('skin'),
+  hair: colour('hair'),
+  eyes: colour('eyes'),
+  clothes: colour('clothes'),
+  /** A VRM or GLB file in the agent's folder, shown where the page draws in 3D. */
+  model: z
+    .string()
+    .regex(/^[^/\\][^\\]*\.(vrm|glb)$/i, 'must be a .vrm or .glb file inside the agent folder')
+    .refine((path) => !path.split('/').includes('..'), 'must be a file inside the agent folder')
+    .optional(),
+});
+
 export const PersonaSchema = z.strictObject({
   name: nonEmptyText,
   greeting: nonEmptyText,
@@ -26,6 +48,8 @@ export const PersonaSchema = z.strictObject({
   voice: z.string().default('slt'),
   language: z.string().default('en-US'),
   expression: Expression.default('happy'),
+  /** How the avatar looks (default: the built-in character `maya`). */
+  look: AvatarLookSchema.prefault({}),
   /** Said when nothing matched; asks the person to rephrase. */
   fallback: z.array(nonEmptyText).min(1).default(["Sorry, I didn't get that. Could you say it another way?"]),
 });

@@ -68,7 +68,24 @@ const SessionStarted = z.object({
   type: z.literal('session.started'),
   protocol: z.number(),
   sessionId: z.string(),
-  agent: z.object({ name: z.string(), language: z.string() }),
+  agent: z.object({
+    name: z.string(),
+    language: z.string(),
+    /**
+     * How the agent's avatar looks: a built-in character and its colours; `model` is the URL of
+     * the agent's own VRM/GLB file. Absent: the default character.
+     */
+    look: z.optional(
+      z.object({
+        character: z.string(),
+        skin: z.optional(z.string()),
+        hair: z.optional(z.string()),
+        eyes: z.optional(z.string()),
+        clothes: z.optional(z.string()),
+        model: z.optional(z.string()),
+      }),
+    ),
+  }),
   audio: z.object({ encoding: z.literal('pcm_s16le'), sampleRate: z.number() }),
   limits: z.object({
     maxTextFrameBytes: z.number(),

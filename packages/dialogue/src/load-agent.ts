@@ -72,8 +72,37 @@ export async function loadAgent(dir: string): Promise<Agent & { source: AgentSou
       }
     }
   }
+  const model = spec.persona.look.model;
+  if (model) await checkAvatarModel(path.join(dir, model), ['persona', 'look', 'model'], at, issues);
   if (issues.length > 0) throw new AgentDefinitionError(issues);
   return { dir, spec, knowledge, lookups, source: { file: agentFile, text: yamlText } };
+}
+
+/** Larger than this, the page would keep a visitor waiting for the avatar. */
+const MAX_AVATAR_MODEL_BYTES = 32 * 1024 * 1024;
+
+/** The agent's avatar file: there, not too large, and a binary glTF (which VRM is too). */
+async function checkAvatarModel(
+  file: string,
+  field: AgentFieldPath,
+  at: (field: AgentFieldPath, message: string) => AgentIssue,
+  issues: AgentIssue[],
+): Promise<void> {
+  let bytes: Buffer;
+  try {
+    const info = await stat(file);
+    if (info.size > MAX_AVATAR_MODEL_BYTES) {
+      issues.push(at(field, `${path.basename(file)} is ${info.size} bytes, over ${MAX_AVATAR_MODEL_BYTES}`));
+      return;
+    }
+    bytes = await readFile(file);
+  } catch (error) {
+    issues.push(at(field, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`));
+    return;
+  }
+  if (bytes.subarray(0, 4).toString('latin1') !== 'glTF') {
+    issues.push(at(field, `${path.basename(file)} is not a binary glTF (GLB or VRM) file`));
+  }
 }
 
 async function loadKnowledge(

@@ -159,4 +159,63 @@ describe('loadAgent', () => {
     const [issue] = await issuesOf(dir);
     expect(issue).toMatchObject({ line: 22, field: 'knowledge.folder' });
   });
+
+  describe('the avatar look', () => {
+    const withLook = (look: string) =>
+      MINIMAL.replace('  greeting: Hello!\n', `  greeting: Hello!\n  look:\n${look}`);
+    const ORDERS = 'lookups/orders.yaml';
+    const records = '- { order_number: "1", status: shipped }\n';
+
+    it('takes a built-in character with colours, and a GLB file in the folder', async () => {
+      const dir = await agentFolder({
+        'agent.yaml': withLook("    character: theo\n    skin: '#7a4e33'\n    model: looks/theo.glb\n"),
+        [ORDERS]: records,
+      });
+      await mkdir(path.join(dir, 'looks'), { recursive: true });
+      await writeFile(
+        path.join(dir, 'looks/theo.glb'),
+        Buffer.concat([Buffer.from('glTF'), Buffer.alloc(16)]),
+      );
+      const agent = await loadAgent(dir);
+      expect(agent.spec.persona.look).toEqual({
+        character: 'theo',
+        skin: '#7a4e33',
+        model: 'looks/theo.glb',
+      });
+    });
+
+    it('defaults to maya', async () => {
+      const dir = await agentFolder({ 'agent.yaml': MINIMAL, [ORDERS]: records });
+      expect((await loadAgent(dir)).spec.persona.look).toEqual({ character: 'maya' });
+    });
+
+    it('names a bad colour, an unknown character and a model outside the folder at their lines', async () => {
+      const dir = await agentFolder({
+        'agent.yaml': withLook('    character: zed\n    hair: blonde\n    model: ../theo.glb\n'),
+        [ORDERS]: records,
+      });
+      const issues = await issuesOf(dir);
+      expect(issues.map((i) => [i.field, i.line])).toEqual([
+        ['persona.look.character', 5],
+        ['persona.look.hair', 6],
+        ['persona.look.model', 7],
+      ]);
+      expect(issues[1]?.message).toMatch(/hair must be a colour/);
+      expect(issues[2]?.message).toMatch(/inside the agent folder/);
+    });
+
+    it('refuses a model file that is missing or not a binary glTF', async () => {
+      const missing = await agentFolder({
+        'agent.yaml': withLook('    model: theo.vrm\n'),
+        [ORDERS]: records,
+      });
+      expect((await issuesOf(missing))[0]).toMatchObject({ field: 'persona.look.model', line: 5 });
+      const text = await agentFolder({
+        'agent.yaml': withLook('    model: theo.glb\n'),
+        [ORDERS]: records,
+        'theo.glb': '{"asset": {}}',
+      });
+      expect((await issuesOf(text))[0]?.message).toMatch(/not a binary glTF/);
+    });
+  });
 });

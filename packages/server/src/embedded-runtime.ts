@@ -22,7 +22,7 @@ import {
   type RuntimeEvent,
   type RuntimeEventListener,
 } from './provider-runtime.js';
-import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts } from './runtime.js';
+import { type AgentRuntime, DEFAULT_TIMEOUTS, type HopTimeouts, type Persona } from './runtime.js';
 import { DEFAULT_SYNTHESIS_CACHE_BYTES, SynthesisCache } from './synthesis-cache.js';
 
 export interface EmbeddedRuntimeOptions {
@@ -126,6 +126,7 @@ export async function createEmbeddedRuntime(
       name: spec.persona.name,
       language: spec.persona.language,
       voice: providers?.voice ?? voice,
+      ...personaLook(agent.dir, spec.persona.look),
     },
     nlu,
     recognizer: providers?.recognizer ?? recognizer,
@@ -255,6 +256,12 @@ export function agentRecognizerOptions(spec: AgentSpec): GrammarRecognizerOption
     language: spec.persona.language,
     ...(spec.speech.paraphrases ? {} : { generalize: false as const }),
   };
+}
+
+/** The look the page is told, and the agent's model file, from `persona.look`. */
+function personaLook(dir: string, look: AgentSpec['persona']['look']): Pick<Persona, 'look' | 'modelFile'> {
+  const { model, ...colours } = look;
+  return { look: colours, ...(model ? { modelFile: resolve(dir, model) } : {}) };
 }
 
 /** One warning per word the recognizer cannot pronounce, naming a few phrases it takes out. */

@@ -1,5 +1,6 @@
 import type {
   AgentPrivacy,
+  AvatarLookSpec,
   ChatModel,
   DialogueContext,
   DialoguePolicy,
@@ -18,13 +19,27 @@ export interface HopTimeouts {
 
 export const DEFAULT_TIMEOUTS: HopTimeouts = { asrMs: 5000, dialogueMs: 10_000, ttsMs: 8000 };
 
+/** Who the agent is to a visitor: its name, language, voice and how its avatar looks. */
+export interface Persona {
+  name: string;
+  language: string;
+  voice: string;
+  /** The built-in character and colours the page draws (agent.yaml's `persona.look`). */
+  look?: AvatarLookSpec;
+  /** The agent's own VRM/GLB file (absolute path), served at `AGENT_MODEL_PATH`. */
+  modelFile?: string;
+}
+
+/** Where the server serves the agent's avatar model file. */
+export const AGENT_MODEL_PATH = '/v1/agent/model';
+
 /**
  * Everything one agent needs to hold conversations: built once per server, shared by its sessions.
  * Each stage's provider is a member (`nlu`, `recognizer`, `synthesizer`, `llm`), whatever chain of
  * vendors it is made of; stateful parts (VAD, dialogue) are made per session through the factories.
  */
 export interface AgentRuntime {
-  readonly persona: { name: string; language: string; voice: string };
+  readonly persona: Persona;
   readonly nlu: IntentClassifier;
   /** Absent when the agent has no speech input (text-only). */
   readonly recognizer: SpeechRecognizer | null;

@@ -1,5 +1,12 @@
-import { type ClientEvent, type ConnectionStatus, type TurnLatency, VisemoClient } from '@visemo/client';
+import {
+  type ClientEvent,
+  type ConnectionStatus,
+  type SessionStartedEvent,
+  type TurnLatency,
+  VisemoClient,
+} from '@visemo/client';
 import type { VisemeCue } from '@visemo/core';
+import { type AvatarLookSpec, CHARACTER_NAMES, type CharacterName } from '@visemo/core/avatar-look';
 import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
@@ -13,10 +20,14 @@ export interface ConversationPageOptions {
   /** Fetches a session token before each connect (docs/security.md); absent for an open server. */
   token?: () => Promise<string>;
   /**
-   * Loads the avatar renderer (3D, or the 2D face without WebGL). `allow3d` settles once the
-   * session has told its features: the renderer's code can load meanwhile.
+   * Loads the avatar renderer (3D, or the 2D face without WebGL). `choice` settles once the session
+   * has told its features and the agent's look: the renderer's code can load meanwhile.
    */
-  loadRenderer: (host: HTMLElement, reducedMotion: boolean, allow3d: Promise<boolean>) => Promise<AvatarView>;
+  loadRenderer: (
+    host: HTMLElement,
+    reducedMotion: boolean,
+    choice: Promise<RendererChoice>,
+  ) => Promise<AvatarView>;
   /** Records lip-sync timing for measurement (`?probe=sync`). */
   probe?: SyncProbe;
   /** Remembers (or forgets, with `null`) the visitor's pseudonymous id, for the next visit's token. */
@@ -48,6 +59,14 @@ const LATENCY_HOPS: [keyof TurnLatency | 'inputToAudioMs', string][] = [
   ['speechEndToFirstAudioMs', 'Server: end of input → first audio'],
   ['inputToAudioMs', 'This device: end of input → first sound'],
 ];
+
+type AgentLook = NonNullable<SessionStartedEvent['agent']['look']>;
+
+/** What the session decides about the avatar: whether it may be 3D, and how it looks. */
+export interface RendererChoice {
+  allow3d: boolean;
+  look?: AvatarLookSpec;
+}
 
 /** Scheduled mouth shapes kept for handing over to a renderer that loads mid-sentence. */
 interface ScheduledVisemes {
@@ -88,8 +107,11 @@ export class ConversationPage {
   private features: Readonly<Record<string, boolean>> = {};
   /** Whether the renderer loaded (or loading) may be the 3D one; null before the first load. */
   private rendererAllows3d: boolean | null = null;
-  private readonly firstFeatures: Promise<boolean>;
-  private settleFirstFeatures: (allow3d: boolean) => void = () => undefined;
+  private look: AvatarLookSpec | undefined;
+  /** The agent's own avatar file, shown where the renderer draws in 3D. */
+  private agentModel: string | null = null;
+  private readonly firstChoice: Promise<RendererChoice>;
+  private settleFirstChoice: (choice: RendererChoice) => void = () => undefined;
 
   constructor(private readonly options: ConversationPageOptions) {
     this.avatar = new AbsentAvatar();
@@ -102,8 +124,8 @@ export class ConversationPage {
     }
     this.textOnly = !this.context;
     setSwitch('text-only', this.textOnly);
-    this.firstFeatures = new Promise((resolve) => {
-      this.settleFirstFeatures = resolve;
+    this.firstChoice = new Promise((resolve) => {
+      this.settleFirstChoice = resolve;
     });
     this.client = this.createClient();
   }
@@ -126,7 +148,7 @@ export class ConversationPage {
     this.applyMode();
     requestAnimationFrame((t) => this.frame(t));
     void this.connect();
-    void this.loadRenderer(this.firstFeatures);
+    void this.loadRenderer(this.firstChoice);
   }
 
   // ---- client -----------------------------------------------------------------------------------
@@ -151,6 +173,7 @@ export class ConversationPage {
       client.on('session.started', (e) => {
         this.log.newSession();
         this.showAgent(e.agent.name);
+        this.applyLook(e.agent.look);
         this.applyFeatures(e.features ?? {});
         if (e.subject) this.options.rememberSubject?.(e.subject.id);
         this.privacy.attach(client, {
@@ -254,7 +277,7 @@ export class ConversationPage {
       this.offerStartIfMuted();
     } catch {
       // Without a session there are no features to wait for: the avatar loads as it would.
-      this.settleFirstFeatures(true);
+      this.settleFirstChoice({ allow3d: true });
       this.log.notice('The assistant cannot be reached right now.', {
         error: true,
         action: { label: 'Try again', run: () => void this.connect() },
@@ -506,10 +529,10 @@ export class ConversationPage {
 
   // ---- renderer ---------------------------------------------------------------------------------
 
-  private async loadRenderer(allow3d: Promise<boolean>): Promise<void> {
+  private async loadRenderer(choice: Promise<RendererChoice>): Promise<void> {
     let renderer: AvatarView;
     try {
-      renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion, allow3d);
+      renderer = await this.options.loadRenderer(byId('avatar-host'), this.reducedMotion, choice);
     } catch (error) {
       // The conversation goes on with captions and voice.
       console.warn('the avatar could not be loaded', error);
@@ -520,6 +543,21 @@ export class ConversationPage {
     previous.dispose();
     renderer.setState(this.activity);
     this.replayVisemes();
+    if (this.agentModel && renderer.renderer === 'webgl')
+      await this.showAgentModel(renderer, this.agentModel);
+  }
+
+  /** The agent's own character file, in place of the built-in one; the built-in stays if it fails. */
+  private async showAgentModel(renderer: AvatarView, url: string): Promise<void> {
+    try {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const name = new URL(url).pathname.split('/').pop() ?? 'avatar';
+      await renderer.loadModel(new File([await response.blob()], `${name}.glb`));
+      this.replayVisemes();
+    } catch (error) {
+      console.warn('the agent’s avatar could not be shown', error);
+    }
   }
 
   /** Gives a new renderer the mouth shapes already scheduled for audio still to come. */
@@ -566,16 +604,27 @@ export class ConversationPage {
     return this.features[feature] !== false;
   }
 
+  /** The agent's look: its character and colours, or its own model file (a URL on its server). */
+  private applyLook(look: AgentLook | undefined): void {
+    if (!look) return;
+    const { model, character, ...colours } = look;
+    // A character a newer server knows and this page does not: the default one, in the colours asked.
+    const known = CHARACTER_NAMES.find((name): name is CharacterName => name === character);
+    this.look = { ...colours, ...(known ? { character: known } : {}) };
+    this.agentModel = model ? httpUrl(model, this.options.serverUrl) : null;
+  }
+
   /** Honours the capabilities the server's flags gave this session. */
   private applyFeatures(features: Readonly<Record<string, boolean>>): void {
     this.features = features;
     const allow3d = this.has('renderer3d');
+    const choice: RendererChoice = { allow3d, ...(this.look ? { look: this.look } : {}) };
     if (this.rendererAllows3d === null) {
       this.rendererAllows3d = allow3d;
-      this.settleFirstFeatures(allow3d);
+      this.settleFirstChoice(choice);
     } else if (this.rendererAllows3d !== allow3d) {
       this.rendererAllows3d = allow3d;
-      void this.loadRenderer(Promise.resolve(allow3d));
+      void this.loadRenderer(Promise.resolve(choice));
     }
     // A model file is a 3D character: not offered where the 3D renderer is not.
     const fromFile = byId('avatar-choice').querySelector<HTMLOptionElement>('option[value="file"]');
@@ -675,6 +724,13 @@ export class ConversationPage {
       list.append(dt, dd);
     }
   }
+}
+
+/** An http(s) URL for a path on the server of a ws(s) endpoint. */
+function httpUrl(path: string, serverUrl: string): string {
+  const base = new URL(serverUrl);
+  base.protocol = base.protocol === 'wss:' ? 'https:' : 'http:';
+  return new URL(path, base).href;
 }
 
 function isSwitchOn(id: string): boolean {

@@ -1,6 +1,6 @@
 import type { ClientEvent, VisemoClient } from '@visemo/client';
 import type { AvatarView } from './avatar-view.js';
-import { ConversationPage } from './conversation-page.js';
+import { ConversationPage, type RendererChoice } from './conversation-page.js';
 import { SyncProbe } from './sync-probe.js';
 
 const params = new URLSearchParams(location.search);
@@ -86,14 +86,15 @@ const probe = params.get('probe') === 'sync' ? new SyncProbe() : undefined;
 async function loadRenderer(
   host: HTMLElement,
   reducedMotion: boolean,
-  allow3d: Promise<boolean>,
+  choice: Promise<RendererChoice>,
 ): Promise<AvatarView> {
-  const [{ createPageAvatar }, may3d] = await Promise.all([import('./page-avatar.js'), allow3d]);
+  const [{ createPageAvatar }, { allow3d, look }] = await Promise.all([import('./page-avatar.js'), choice]);
   // ?avatar=2d or ?avatar=3d overrides the choice (demos, tests), not the operator's flag.
   const forced = params.get('avatar');
   return createPageAvatar(host, {
     reducedMotion,
-    renderer: forced === '2d' || !may3d ? 'svg' : forced === '3d' ? 'webgl' : 'auto',
+    renderer: forced === '2d' || !allow3d ? 'svg' : forced === '3d' ? 'webgl' : 'auto',
+    ...(look ? { look } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { createAvatar, isWebGLAvailable } from '@visemo/avatar';
+import { type AvatarLookSpec, createAvatar, isWebGLAvailable } from '@visemo/avatar';
 import type { AvatarView, AvatarViewOptions } from './avatar-view.js';
 import { PackageAvatar } from './package-avatar.js';
 
@@ -29,14 +29,18 @@ export function isSoftwareWebGL(): boolean {
  */
 export async function createPageAvatar(
   host: HTMLElement,
-  options: AvatarViewOptions & { renderer: AvatarChoice },
+  options: AvatarViewOptions & { renderer: AvatarChoice; look?: AvatarLookSpec },
 ): Promise<AvatarView> {
   const renderer =
     options.renderer === 'svg' || !isWebGLAvailable() || (options.renderer === 'auto' && isSoftwareWebGL())
       ? 'svg'
       : 'webgl';
   const make = async () => {
-    const settings = { autoStart: false, reducedMotion: options.reducedMotion };
+    const settings = {
+      autoStart: false,
+      reducedMotion: options.reducedMotion,
+      ...(options.look ? { look: options.look } : {}),
+    };
     // A WebGL context can still fail after the probe (lost GPU, too many contexts): the face remains.
     const avatar = await createAvatar(host, { ...settings, renderer }).catch(() =>
       createAvatar(host, { ...settings, renderer: 'svg' }),

@@ -42,7 +42,13 @@ function browLine(p: BrowParams, s: number, side: number): [number, number] {
   return [x, y];
 }
 
-export function browPositions(left: BrowParams, right: BrowParams, surface: FrontSurface): Float32Array {
+export function browPositions(
+  left: BrowParams,
+  right: BrowParams,
+  surface: FrontSurface,
+  /** Thickness against the default brow. */
+  weight = 1,
+): Float32Array {
   const out = new Float32Array(BROW_VERTICES_PER_SIDE * 2 * 3);
   for (let sideIndex = 0; sideIndex < 2; sideIndex++) {
     const side = sideIndex === 0 ? 1 : -1;
@@ -60,6 +66,7 @@ export function browPositions(left: BrowParams, right: BrowParams, surface: Fron
       // Thick at the inner end, tapering to a point at the outer end; rounded at the inner end.
       const thick =
         0.058 *
+        weight *
         lerp(1, 0.28, s) *
         Math.min(1, Math.sqrt(s / 0.06 + 0.05)) *
         Math.min(1, (1 - s) / 0.05 + 0.15);

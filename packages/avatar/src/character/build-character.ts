@@ -18,6 +18,7 @@ import {
   TorusGeometry,
   Vector2,
 } from 'three';
+import { type AvatarLook, DEFAULT_LOOK, mixHex } from '../look.js';
 import { CHANNEL_MOUTH, type MouthParams, mouthParams, VISEME_MOUTH } from '../mouth-model.js';
 import { VISEMES } from '../visemes.js';
 import { BROW_REST, type BrowParams, browPositions, browTopology } from './brows.js';
@@ -36,7 +37,7 @@ import {
 } from './eyes.js';
 import { hairGeometryData } from './hair.js';
 import { type HeadShape, headPositions, headTopology, jawAngleForDrop } from './head.js';
-import { COLORS, LAYOUT } from './layout.js';
+import { LAYOUT } from './layout.js';
 import { morphGeometry } from './morph-geometry.js';
 import { mouthPositions, mouthTopology } from './mouth.js';
 import { FrontSurface } from './surface.js';
@@ -127,9 +128,9 @@ export interface BuiltInCharacter {
  * Standard (not physical) materials throughout: on software GL (SwiftShader) the physical
  * model's sheen and clearcoat lobes cost a large share of the frame.
  */
-function skinMaterial(vertexColors: boolean): MeshStandardMaterial {
+function skinMaterial(vertexColors: boolean, skinColour: number): MeshStandardMaterial {
   return new MeshStandardMaterial({
-    color: vertexColors ? 0xffffff : COLORS.skin,
+    color: vertexColors ? 0xffffff : skinColour,
     vertexColors,
     roughness: 0.6,
     // A faint warm emissive lifts the shadows the way light scattered under skin does.
@@ -138,7 +139,8 @@ function skinMaterial(vertexColors: boolean): MeshStandardMaterial {
   });
 }
 
-export function buildCharacter(): BuiltInCharacter {
+export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacter {
+  const { palette } = look;
   const materials: Material[] = [];
   const track = <M extends Material>(m: M): M => {
     materials.push(m);
@@ -148,11 +150,11 @@ export function buildCharacter(): BuiltInCharacter {
   root.name = 'visemo-character';
 
   // ---- head: rest shape first, since everything on the face is placed on it.
-  const head = headTopology();
+  const head = headTopology(palette, look.stubble);
   const surface = new FrontSurface(head.rest, head.index);
   const lipZ = surface.z(0, LAYOUT.mouthY);
   const shapes = faceShapes(lipZ);
-  const skin = track(skinMaterial(true));
+  const skin = track(skinMaterial(true, palette.skin));
 
   const targetsOf = (f: (shape: FaceShape) => Float32Array) => {
     const out = new Map<string, Float32Array>();
@@ -192,7 +194,7 @@ export function buildCharacter(): BuiltInCharacter {
   headGroup.add(headMesh);
 
   // ---- mouth
-  const mouth = mouthTopology();
+  const mouth = mouthTopology(palette);
   const mouthRest = mouthPositions(REST_SHAPE.mouth, surface);
   const mouthTargets = new Map<string, ReturnType<typeof mouthPositions>>();
   for (const [name, shape] of shapes) {
@@ -203,7 +205,7 @@ export function buildCharacter(): BuiltInCharacter {
     for (const [name, p] of mouthTargets) out.set(name, p[key]);
     return out;
   };
-  const lipMaterial = track(skinMaterial(true));
+  const lipMaterial = track(skinMaterial(true, palette.skin));
   lipMaterial.roughness = 0.42;
   const interior = { depthTest: false, depthWrite: false, side: DoubleSide } as const;
   const cavityMaterial = track(new MeshBasicMaterial({ vertexColors: true, ...interior }));
@@ -259,7 +261,7 @@ export function buildCharacter(): BuiltInCharacter {
   const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : undefined;
   let eyeTexture: CanvasTexture | undefined;
   if (canvas) {
-    drawEyeTexture(canvas);
+    drawEyeTexture(canvas, palette);
     eyeTexture = new CanvasTexture(canvas);
     eyeTexture.colorSpace = SRGBColorSpace;
     eyeTexture.anisotropy = 4;
@@ -267,7 +269,7 @@ export function buildCharacter(): BuiltInCharacter {
   const eyeMaterial = track(
     new MeshPhysicalMaterial({
       map: eyeTexture ?? null,
-      color: eyeTexture ? 0xffffff : COLORS.sclera,
+      color: eyeTexture ? 0xffffff : palette.sclera,
       roughness: 0.3,
       clearcoat: 1,
       clearcoatRoughness: 0.04,
@@ -301,8 +303,8 @@ export function buildCharacter(): BuiltInCharacter {
     headGroup.add(glint);
   }
 
-  const lids = lidTopology();
-  const lidMaterial = track(skinMaterial(true));
+  const lids = lidTopology(palette, look.lashes);
+  const lidMaterial = track(skinMaterial(true, palette.skin));
   lidMaterial.side = DoubleSide;
   const lidMesh = meshOf(
     'eyelids',
@@ -321,13 +323,13 @@ export function buildCharacter(): BuiltInCharacter {
 
   // ---- brows
   const brows = browTopology();
-  const browMaterial = track(new MeshStandardMaterial({ color: COLORS.brow, roughness: 0.8 }));
+  const browMaterial = track(new MeshStandardMaterial({ color: palette.brow, roughness: 0.8 }));
   const browMesh = meshOf(
     'brows',
     morphGeometry(
       brows.index,
-      browPositions(BROW_REST, BROW_REST, surface),
-      targetsOf((s) => browPositions(s.browL, s.browR, surface)),
+      browPositions(BROW_REST, BROW_REST, surface, look.browWeight),
+      targetsOf((s) => browPositions(s.browL, s.browR, surface, look.browWeight)),
     ),
     browMaterial,
   );
@@ -339,8 +341,8 @@ export function buildCharacter(): BuiltInCharacter {
   nose.position.set(0, LAYOUT.noseY, surface.z(0, LAYOUT.noseY) - 0.012);
   nose.name = 'nose';
   const noseColors = new Float32Array(nose.geometry.getAttribute('position').count * 3);
-  const skinLinear = new MeshBasicMaterial({ color: COLORS.skin }).color;
-  const tip = new MeshBasicMaterial({ color: 0xf4b59c }).color;
+  const skinLinear = new MeshBasicMaterial({ color: palette.skin }).color;
+  const tip = new MeshBasicMaterial({ color: mixHex(palette.skin, palette.blush, 0.35) }).color;
   const np = nose.geometry.getAttribute('position');
   for (let k = 0; k < np.count; k++) {
     const t = Math.max(0, np.getZ(k)) ** 2;
@@ -356,8 +358,10 @@ export function buildCharacter(): BuiltInCharacter {
   nose.geometry.setAttribute('color', new Float32BufferAttribute(noseColors, 3));
   headGroup.add(nose);
 
-  const earMaterial = track(skinMaterial(false));
-  const innerEarMaterial = track(new MeshStandardMaterial({ color: 0xe39b86, roughness: 0.7 }));
+  const earMaterial = track(skinMaterial(false, palette.skin));
+  const innerEarMaterial = track(
+    new MeshStandardMaterial({ color: mixHex(palette.skin, palette.skinShadow, 0.6), roughness: 0.7 }),
+  );
   for (const side of [1, -1]) {
     const ear = new Mesh(new SphereGeometry(1, 24, 16), earMaterial);
     ear.scale.set(0.06, 0.17, 0.12);
@@ -373,7 +377,7 @@ export function buildCharacter(): BuiltInCharacter {
   }
 
   // ---- hair
-  const hair = hairGeometryData();
+  const hair = hairGeometryData(palette, look.hairStyle);
   const hairGeometry = morphGeometry(hair.index, hair.positions, new Map(), { colors: hair.colors });
   const hairMaterial = track(
     new MeshStandardMaterial({
@@ -387,7 +391,10 @@ export function buildCharacter(): BuiltInCharacter {
   headGroup.add(hairMesh);
 
   // ---- neck, shoulders, shirt
-  const neck = new Mesh(new CylinderGeometry(0.26, 0.3, 0.8, 40, 1, true), track(skinMaterial(false)));
+  const neck = new Mesh(
+    new CylinderGeometry(0.26, 0.3, 0.8, 40, 1, true),
+    track(skinMaterial(false, palette.skin)),
+  );
   neck.position.set(0, -1.0, -0.12);
   neck.scale.z = 0.8;
   neck.name = 'neck';
@@ -417,13 +424,13 @@ export function buildCharacter(): BuiltInCharacter {
     tp.setZ(k, tp.getZ(k) * (0.58 + 0.42 * t * t * (3 - 2 * t)));
   }
   torsoGeometry.computeVertexNormals();
-  const shirtMaterial = track(new MeshStandardMaterial({ color: COLORS.shirt, roughness: 0.8 }));
+  const shirtMaterial = track(new MeshStandardMaterial({ color: palette.shirt, roughness: 0.8 }));
   const torso = new Mesh(torsoGeometry, shirtMaterial);
   torso.name = 'torso';
   chest.add(torso);
   const collar = new Mesh(
     new TorusGeometry(0.34, 0.05, 12, 48),
-    track(new MeshStandardMaterial({ color: COLORS.collar, roughness: 0.7 })),
+    track(new MeshStandardMaterial({ color: palette.collar, roughness: 0.7 })),
   );
   // A crew neck: an ellipse like the torso's section, lower at the front.
   collar.rotation.x = Math.PI / 2 + 0.25;
@@ -431,13 +438,13 @@ export function buildCharacter(): BuiltInCharacter {
   chest.add(collar);
   const badge = new Mesh(
     new BoxGeometry(0.34, 0.2, 0.02),
-    track(new MeshStandardMaterial({ color: COLORS.badge, roughness: 0.4 })),
+    track(new MeshStandardMaterial({ color: palette.badge, roughness: 0.4 })),
   );
   badge.position.set(0.62, -0.42, 0.84);
   badge.rotation.set(-0.05, 0.32, 0);
   const stripe = new Mesh(
     new BoxGeometry(0.34, 0.06, 0.022),
-    track(new MeshStandardMaterial({ color: COLORS.badgeStripe, roughness: 0.5 })),
+    track(new MeshStandardMaterial({ color: palette.badgeStripe, roughness: 0.5 })),
   );
   stripe.position.set(0, 0.07, 0.002);
   badge.add(stripe);

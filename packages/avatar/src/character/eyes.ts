@@ -1,5 +1,6 @@
+import { cssColour, mixHex, type Palette } from '../look.js';
 import { hexRgb } from './head.js';
-import { COLORS, LAYOUT } from './layout.js';
+import { LAYOUT } from './layout.js';
 import { lerp, smoothstep } from './math.js';
 
 /** Lid edge elevations (radians above the eye's centre line) at the middle of the eye. */
@@ -34,13 +35,14 @@ export interface LidTopology {
 }
 
 /** Both eyes' lids in one mesh: left eye's vertices first, then the right eye's. */
-export function lidTopology(): LidTopology {
+export function lidTopology(palette: Palette, lashes = true): LidTopology {
   const index: number[] = [];
   const colors = new Float32Array(LID_VERTICES_PER_EYE * 2 * 3);
-  const skin = hexRgb(COLORS.skin);
-  const lash = hexRgb(COLORS.lash);
-  const shadow = hexRgb(COLORS.skinShadow);
-  const pink = hexRgb(0xe39a92);
+  const skin = hexRgb(palette.skin);
+  const shadow = hexRgb(palette.skinShadow);
+  // Without a lash line the lid's edge is only a little darker than the skin.
+  const lash = lashes ? hexRgb(palette.lash) : mixRgb(skin, hexRgb(palette.lash), 0.55);
+  const pink = mixRgb(skin, hexRgb(0xe39a92), 0.6);
   for (let eye = 0; eye < 2; eye++) {
     const base = eye * LID_VERTICES_PER_EYE;
     const strip = (row0: number, rows: number, flip: boolean) => {
@@ -158,7 +160,7 @@ export function lidLerp(a: LidParams, b: LidParams, t: number): LidParams {
  * The eyeball's texture, drawn on a canvas: rows run from the front pole (pupil) to the back, so
  * a sphere whose pole faces forward shows a round iris.
  */
-export function drawEyeTexture(canvas: HTMLCanvasElement): void {
+export function drawEyeTexture(canvas: HTMLCanvasElement, palette: Palette): void {
   const w = 256;
   const h = 512;
   canvas.width = w;
@@ -177,11 +179,11 @@ export function drawEyeTexture(canvas: HTMLCanvasElement): void {
   g.fillStyle = sclera;
   g.fillRect(0, iris, w, h - iris);
   const irisGradient = g.createLinearGradient(0, pupil, 0, iris);
-  irisGradient.addColorStop(0, '#1f4a5e');
-  irisGradient.addColorStop(0.35, '#3f8aa3');
-  irisGradient.addColorStop(0.75, '#6fb4c4');
-  irisGradient.addColorStop(0.9, '#2f6275');
-  irisGradient.addColorStop(1, '#16303b');
+  irisGradient.addColorStop(0, cssColour(palette.irisDark));
+  irisGradient.addColorStop(0.35, cssColour(palette.iris));
+  irisGradient.addColorStop(0.75, cssColour(mixHex(palette.iris, 0xffffff, 0.3)));
+  irisGradient.addColorStop(0.9, cssColour(mixHex(palette.iris, palette.irisDark, 0.6)));
+  irisGradient.addColorStop(1, cssColour(mixHex(palette.irisDark, 0x000000, 0.3)));
   g.fillStyle = irisGradient;
   g.fillRect(0, pupil, w, iris - pupil);
   // Radial streaks of the iris (vertical lines in this projection).

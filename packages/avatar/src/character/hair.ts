@@ -1,5 +1,5 @@
+import type { HairStyle, Palette } from '../look.js';
 import { headPoint, hexRgb } from './head.js';
-import { COLORS } from './layout.js';
 import { lerp, smoothstep } from './math.js';
 
 const DEG = Math.PI / 180;
@@ -8,7 +8,7 @@ const DEG = Math.PI / 180;
  * Where the hair ends, as an elevation (degrees) for each azimuth (degrees, 0 = front, + = the
  * character's left): a side-swept fringe, tucked behind the ears, a chin-length bob at the back.
  */
-const EDGE: readonly [number, number][] = [
+const BOB_EDGE: readonly [number, number][] = [
   [-180, -40],
   [-140, -40],
   [-122, -36],
@@ -32,10 +32,37 @@ const EDGE: readonly [number, number][] = [
   [180, -40],
 ];
 
-function edgeAt(az: number): number {
-  for (let i = 0; i < EDGE.length - 1; i++) {
-    const [a0, e0] = EDGE[i] as [number, number];
-    const [a1, e1] = EDGE[i + 1] as [number, number];
+/** A short cut: a hairline off the forehead, clear above the ears, tapered at the nape. */
+const SHORT_EDGE: readonly [number, number][] = [
+  [-180, -22],
+  [-140, -20],
+  [-115, 0],
+  [-100, 14],
+  [-88, 22],
+  [-70, 30],
+  [-45, 38],
+  [-20, 42],
+  [0, 44],
+  [20, 42],
+  [45, 38],
+  [70, 30],
+  [88, 22],
+  [100, 14],
+  [115, 0],
+  [140, -20],
+  [180, -22],
+];
+
+/** Per style: where the hair ends, and how thick it is against the bob's volume. */
+const STYLES: Record<HairStyle, { edge: readonly [number, number][]; volume: number }> = {
+  bob: { edge: BOB_EDGE, volume: 1 },
+  short: { edge: SHORT_EDGE, volume: 0.75 },
+};
+
+function edgeAt(edges: readonly [number, number][], az: number): number {
+  for (let i = 0; i < edges.length - 1; i++) {
+    const [a0, e0] = edges[i] as [number, number];
+    const [a1, e1] = edges[i + 1] as [number, number];
     if (az >= a0 && az <= a1) {
       const t = (az - a0) / (a1 - a0);
       return lerp(e0, e1, t * t * (3 - 2 * t));
@@ -49,18 +76,22 @@ const ROWS = 56;
 /** Rows past the edge curl back towards the head, giving the hair a rounded, thick rim. */
 const RIM = 1.18;
 
-export function hairGeometryData(): { positions: Float32Array; colors: Float32Array; index: number[] } {
+export function hairGeometryData(
+  palette: Palette,
+  style: HairStyle = 'bob',
+): { positions: Float32Array; colors: Float32Array; index: number[] } {
+  const { edge: edges, volume } = STYLES[style];
   const positions = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
   const colors = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
-  const dark = hexRgb(COLORS.hair);
-  const light = hexRgb(COLORS.hairLight);
+  const dark = hexRgb(palette.hair);
+  const light = hexRgb(palette.hairLight);
   for (let i = 0; i <= COLUMNS; i++) {
     const azDeg = -180 + (360 * i) / COLUMNS;
     const az = azDeg * DEG;
     const front = Math.max(0, Math.cos(az));
     // Clumped tips: the edge dips a little between strands.
     const clump = (1 - Math.abs(Math.sin(az * 12))) ** 4;
-    const edge = (edgeAt(azDeg) - 2.5 * clump * (1 - front) ** 2) * DEG;
+    const edge = (edgeAt(edges, azDeg) - 2.5 * clump * (1 - front) ** 2) * DEG;
     for (let j = 0; j <= ROWS; j++) {
       const s = (j / ROWS) * RIM;
       const past = Math.max(0, s - 1) / (RIM - 1);
@@ -80,7 +111,7 @@ export function hairGeometryData(): { positions: Float32Array; colors: Float32Ar
         (1 - 0.7 * front) *
         (1 - smoothstep(0.7, 0.95, s));
       // The rim rounds off but stays clear of the skin: sinking into it would leave a jagged line.
-      thick = Math.max(0.02, thick * (Math.cos((past * Math.PI) / 2) * 0.6 + 0.4));
+      thick = Math.max(0.02, volume * thick * (Math.cos((past * Math.PI) / 2) * 0.6 + 0.4));
       // Tucked behind the ears, so they show.
       const nearEar = Math.exp(-(((Math.abs(azDeg) - 98) / 16) ** 2)) * smoothstep(25 * DEG, 5 * DEG, el);
       thick *= 1 - 0.75 * nearEar;

@@ -1,4 +1,5 @@
-import { COLORS, LAYOUT } from './layout.js';
+import type { Palette } from '../look.js';
+import { LAYOUT } from './layout.js';
 import { lerp, smoothstep } from './math.js';
 
 export interface HeadTopology {
@@ -42,12 +43,19 @@ export function headPoint(dx: number, dy: number, dz: number): [number, number, 
 }
 
 /** Rest geometry of the head: a finely divided sphere pushed into shape by `headPoint`. */
-export function headTopology(widthSegments = 112, heightSegments = 88): HeadTopology {
+export function headTopology(
+  palette: Palette,
+  /** A shadow of stubble on the jaw and upper lip, 0..1. */
+  stubble = 0,
+  widthSegments = 112,
+  heightSegments = 88,
+): HeadTopology {
   const count = (widthSegments + 1) * (heightSegments + 1);
   const rest = new Float32Array(count * 3);
   const colors = new Float32Array(count * 3);
-  const skin = hexRgb(COLORS.skin);
-  const blush = hexRgb(COLORS.blush);
+  const skin = hexRgb(palette.skin);
+  const blush = hexRgb(palette.blush);
+  const shadow = hexRgb(palette.hair);
   let k = 0;
   for (let j = 0; j <= heightSegments; j++) {
     const v = j / heightSegments;
@@ -64,9 +72,12 @@ export function headTopology(widthSegments = 112, heightSegments = 88): HeadTopo
       rest[k * 3 + 1] = y;
       rest[k * 3 + 2] = z;
       const b = gauss(Math.abs(dx) - 0.5, dy + 0.2, 0.16, 0.11) * Math.max(0, dz) * 0.55;
-      colors[k * 3] = lerp(skin[0], blush[0], b);
-      colors[k * 3 + 1] = lerp(skin[1], blush[1], b);
-      colors[k * 3 + 2] = lerp(skin[2], blush[2], b);
+      // Stubble: the jaw below the cheeks and the upper lip, fading out towards the ears.
+      const jaw = smoothstep(-0.25, -0.55, dy) * Math.max(0, dz) ** 0.6;
+      const s = stubble * 0.35 * jaw;
+      for (let c = 0; c < 3; c++) {
+        colors[k * 3 + c] = lerp(lerp(skin[c] as number, blush[c] as number, b), shadow[c] as number, s);
+      }
       k++;
     }
   }

@@ -1,6 +1,7 @@
+import type { Palette } from '../look.js';
 import { MOUTH_HALF_WIDTH, type MouthParams, mouthSlice } from '../mouth-model.js';
 import { hexRgb, jawAngleForDrop, rotateJaw } from './head.js';
-import { COLORS, LAYOUT } from './layout.js';
+import { LAYOUT } from './layout.js';
 import { lerp } from './math.js';
 import type { FrontSurface } from './surface.js';
 
@@ -58,15 +59,15 @@ function mix(a: number, b: number, t: number): [number, number, number] {
   return [lerp(x[0], y[0], t), lerp(x[1], y[1], t), lerp(x[2], y[2], t)];
 }
 
-export function mouthTopology(): MouthTopology {
+export function mouthTopology(palette: Palette): MouthTopology {
   const lipsIndex: number[] = [];
   grid(NU, LIP_ROWS, 0, lipsIndex);
   // The lower lip's rows run outer→inner so both lips wind the same way.
   grid(NU, LIP_ROWS, NU * LIP_ROWS, lipsIndex);
   const lipColor = (v: number) => {
     // v = 0 at the inner edge, 1 at the outer edge, which fades into the skin.
-    if (v < 0.25) return mix(COLORS.lipDark, COLORS.lip, v / 0.25);
-    return mix(COLORS.lip, COLORS.skin, ((v - 0.25) / 0.75) ** 2.2);
+    if (v < 0.25) return mix(palette.lipDark, palette.lip, v / 0.25);
+    return mix(palette.lip, palette.skin, ((v - 0.25) / 0.75) ** 2.2);
   };
   const upper = rowColors(NU, LIP_ROWS, (v) => lipColor(v));
   const lower = rowColors(NU, LIP_ROWS, (v) => lipColor(1 - v));
@@ -77,23 +78,23 @@ export function mouthTopology(): MouthTopology {
   const cavityIndex: number[] = [];
   grid(NU, CAVITY_ROWS, 0, cavityIndex);
   const cavityColors = rowColors(NU, CAVITY_ROWS, (v, u) =>
-    mix(COLORS.mouthInside, COLORS.mouthInsideLight, v * 0.8 * (1 - u * u)),
+    mix(palette.mouthInside, palette.mouthInsideLight, v * 0.8 * (1 - u * u)),
   );
 
   const teethIndex: number[] = [];
   grid(NU, TEETH_ROWS, 0, teethIndex);
   grid(NU, TEETH_ROWS, NU * TEETH_ROWS, teethIndex);
   const upperTeeth = rowColors(NU, TEETH_ROWS, (v, u) =>
-    mix(0xb9aea3, COLORS.teeth, Math.min(1, v * 1.6) * (1 - 0.3 * u * u)),
+    mix(0xb9aea3, palette.teeth, Math.min(1, v * 1.6) * (1 - 0.3 * u * u)),
   );
-  const lowerTeeth = rowColors(NU, TEETH_ROWS, (v, u) => mix(COLORS.teeth, 0xa99e94, v * 0.8 + 0.2 * u * u));
+  const lowerTeeth = rowColors(NU, TEETH_ROWS, (v, u) => mix(palette.teeth, 0xa99e94, v * 0.8 + 0.2 * u * u));
   const teethColors = new Float32Array(upperTeeth.length * 2);
   teethColors.set(upperTeeth, 0);
   teethColors.set(lowerTeeth, upperTeeth.length);
 
   const tongueIndex: number[] = [];
   grid(NU, TONGUE_ROWS, 0, tongueIndex);
-  const tongueColors = rowColors(NU, TONGUE_ROWS, (v) => mix(0x8e3440, COLORS.tongue, v));
+  const tongueColors = rowColors(NU, TONGUE_ROWS, (v) => mix(0x8e3440, palette.tongue, v));
 
   return {
     lips: { index: lipsIndex, colors: lipColors, count: NU * LIP_ROWS * 2 },

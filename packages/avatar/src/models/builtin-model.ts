@@ -6,6 +6,7 @@ import {
   faceToChannels,
   type MorphVocabulary,
 } from '../face-channels.js';
+import { type AvatarLook, DEFAULT_LOOK } from '../look.js';
 import { MeshMorphRig } from '../morph-rig.js';
 import type { AvatarModel } from './avatar-model.js';
 
@@ -15,11 +16,12 @@ export class BuiltInModel implements AvatarModel {
   readonly object;
   readonly vocabulary: MorphVocabulary;
   readonly channels: readonly string[];
-  private readonly character = buildCharacter();
+  private readonly character;
   private readonly rig: MeshMorphRig;
   private readonly available: ReadonlySet<string>;
 
-  constructor() {
+  constructor(look: AvatarLook = DEFAULT_LOOK) {
+    this.character = buildCharacter(look);
     this.object = this.character.root;
     this.rig = new MeshMorphRig(this.object);
     this.channels = this.rig.channels;

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
 import { ErrorCode, VisemoError } from '@visemo/core';
@@ -11,7 +12,7 @@ import { modelRoutes } from '../models/model-routes.js';
 import type { ModelSelection } from '../models/model-selection.js';
 import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
-import type { AgentRuntime } from '../runtime.js';
+import { AGENT_MODEL_PATH, type AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from '../session/session-timeouts.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
@@ -115,6 +116,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     unstarted: admission.unstarted,
     providers: (options.breakers ?? []).map((breaker) => breaker.report()),
   }));
+
+  const { modelFile } = options.runtime.persona;
+  if (modelFile) {
+    // The agent's own avatar (agent.yaml `persona.look.model`); checked to be a GLB when loaded.
+    app.get(AGENT_MODEL_PATH, async (_request, reply) => {
+      reply.type('model/gltf-binary').header('cache-control', 'public, max-age=300');
+      return reply.send(createReadStream(modelFile));
+    });
+  }
 
   app.get('/metrics', async (_request, reply) => {
     metrics.sessions.set(admission.sessions);

@@ -12,20 +12,33 @@ import {
   PROTOCOL_VERSION,
 } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
+import { AGENT_MODEL_PATH, type Persona } from '../runtime.js';
 import type { TurnRecord } from './turn-record.js';
 
 /** The protocol events of a session itself; a turn's own events come from `Turn.take`. */
 
 export function sessionStartedEvent(
   sessionId: string,
-  agent: { name: string; language: string },
+  agent: Pick<Persona, 'name' | 'language' | 'look' | 'modelFile'>,
   data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage' | 'features'> = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
     type: 'session.started',
     protocol: PROTOCOL_VERSION,
     sessionId,
-    agent: { name: agent.name, language: agent.language },
+    agent: {
+      name: agent.name,
+      language: agent.language,
+      ...(agent.look || agent.modelFile
+        ? {
+            look: {
+              character: agent.look?.character ?? 'maya',
+              ...agent.look,
+              ...(agent.modelFile ? { model: AGENT_MODEL_PATH } : {}),
+            },
+          }
+        : {}),
+    },
     audio: { encoding: 'pcm_s16le', sampleRate: PIPELINE_SAMPLE_RATE },
     limits: {
       maxTextFrameBytes: MAX_TEXT_FRAME_BYTES,
