@@ -16,6 +16,7 @@ import { AGENT_MODEL_PATH, type AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from '../session/session-timeouts.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
+import { previewRoutes } from '../studio/preview-routes.js';
 import { traceRoutes } from '../tracing/trace-routes.js';
 import type { Tracing } from '../tracing/tracing.js';
 import {
@@ -136,6 +137,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const { tracing, flags, models } = options;
   if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
   if (models) await app.register(modelRoutes, { models, requireAdmin: security.requireAdmin });
+  await app.register(previewRoutes, { runtime: options.runtime, requireAdmin: security.requireAdmin });
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
     answerProtocolFaults(socket, frameCeilingBytes);
