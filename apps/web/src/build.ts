@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -73,7 +73,12 @@ export async function buildWebApp(options: BuildWebAppOptions = {}): Promise<Web
   const assets = join(outDir, 'assets');
   await rm(assets, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { app: join(browserDir, 'main.ts'), styles: join(browserDir, 'styles.css') },
+    entryPoints: {
+      app: join(browserDir, 'main.ts'),
+      styles: join(browserDir, 'styles.css'),
+      studio: join(browserDir, 'studio', 'main.ts'),
+      'studio-styles': join(browserDir, 'studio', 'studio.css'),
+    },
     outdir: assets,
     bundle: true,
     splitting: true,
@@ -106,9 +111,19 @@ export async function buildWebApp(options: BuildWebAppOptions = {}): Promise<Web
     .replace('%SCRIPT%', toUrl(script))
     .replace('%STYLES%', toUrl(styles));
   await writeFile(join(outDir, 'index.html'), html);
+  // The studio for agent builders, at /studio/ on the same server.
+  const studioHtml = (await readFile(join(browserDir, 'studio', 'index.html'), 'utf8'))
+    .replace('%SCRIPT%', toUrl(entry('studio', '.js')))
+    .replace('%STYLES%', toUrl(entry('studio-styles', '.css')));
+  await mkdir(join(outDir, 'studio'), { recursive: true });
+  await writeFile(join(outDir, 'studio', 'index.html'), studioHtml);
 
   const files: BuiltFile[] = [];
-  for (const path of [join(outDir, 'index.html'), ...Object.keys(outputs).map((p) => resolve(p))]) {
+  for (const path of [
+    join(outDir, 'index.html'),
+    join(outDir, 'studio', 'index.html'),
+    ...Object.keys(outputs).map((p) => resolve(p)),
+  ]) {
     const content = await readFile(path);
     files.push({
       path: relative(outDir, path).split(sep).join('/'),

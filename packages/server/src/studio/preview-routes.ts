@@ -43,6 +43,12 @@ export async function previewRoutes(app: FastifyInstance, options: PreviewRoutes
     if (aligner) await (await aligner).close();
   });
 
+  app.get('/v1/studio/voices', { preHandler: guard }, async () => ({
+    voices: options.runtime.synthesizer.voices,
+    default: options.runtime.persona.voice,
+    look: options.runtime.persona.look ?? { character: 'maya' },
+  }));
+
   app.post<{ Body: { text: string; voice?: string } }>(
     '/v1/studio/speech',
     {
