@@ -2,6 +2,7 @@ export * from './agent-parse.js';
 export * from './agent-schema.js';
 export * from './async-queue.js';
 export * from './audio.js';
+export * from './closest-name.js';
 export * from './deadline.js';
 export * from './dialogue-types.js';
 export * from './errors.js';

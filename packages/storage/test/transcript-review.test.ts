@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateMasterKey, openStorage, type ReviewTurn, type Storage } from '../src/index.js';
+import { TestClock } from './backends.js';
+
+const AGENT = 'support-agent';
+const POLICY = { policyVersion: '2026-03' };
+
+describe('the turns a curation reviews', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'visemo-review-'));
+  const clock = new TestClock();
+  let storage: Storage;
+
+  async function person(
+    consent: 'granted' | 'withdrawn' | 'never',
+    turns: [string, string | null, number][],
+  ) {
+    const { subject } = await storage.subjects.ensure({});
+    if (consent !== 'never') await storage.consent.grant(subject.id, 'transcripts', POLICY);
+    const session = await storage.sessions.start({ subjectId: subject.id, agent: AGENT });
+    for (const [userText, intent, confidence] of turns) {
+      clock.advance(1000);
+      await storage.sessions.recordTurn(session, {
+        userText,
+        intent,
+        confidence,
+        answeredBy: intent ? 'intent' : 'fallback',
+      });
+    }
+    // A subject never asked keeps texts while the session lasts: it stays open.
+    if (consent !== 'never') await storage.sessions.end(session.id, 'client');
+    if (consent === 'withdrawn') await storage.consent.withdraw(subject.id, 'transcripts', POLICY);
+    return subject.id;
+  }
+
+  const all = async (query: Parameters<Storage['review']['turns']>[0], pageSize?: number) => {
+    const out: ReviewTurn[] = [];
+    for await (const turn of storage.review.turns(query, pageSize)) out.push(turn);
+    return out;
+  };
+
+  beforeAll(async () => {
+    storage = await openStorage({ dataDir: dir, masterKey: generateMasterKey(), env: {}, clock: clock.read });
+    await person('granted', [
+      ['the app logs me out', null, 0.43],
+      ['where is my order', 'order_status', 0.97],
+      ['the app kicks me out', 'damaged_item', 0.57],
+      ['do you sell bread', 'shipping_countries', 0.95],
+    ]);
+    await person('withdrawn', [['withdrawn person speaking', null, 0.2]]);
+    await person('never', [['never asked person speaking', null, 0.2]]);
+    const other = await storage.subjects.ensure({});
+    await storage.consent.grant(other.subject.id, 'transcripts', POLICY);
+    const session = await storage.sessions.start({ subjectId: other.subject.id, agent: 'clinic' });
+    await storage.sessions.recordTurn(session, { userText: 'another agent', intent: null, confidence: 0.1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await storage?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the unsure and not understood turns of the agent, only of subjects who consented', async () => {
+    const query = { agent: AGENT, maxConfidence: 0.6 };
+    const turns = await all(query);
+    expect(turns.map((t) => t.userText)).toEqual(['the app logs me out', 'the app kicks me out']);
+    expect(turns[1]).toMatchObject({ intent: 'damaged_item', answeredBy: 'intent' });
+    expect(turns[1]?.confidence).toBeCloseTo(0.57, 5);
+    expect(await storage.review.count(query)).toBe(2);
+    // The bound is the caller's: at 0.96 the shipping question is unsure too.
+    expect((await all({ agent: AGENT, maxConfidence: 0.96 })).map((t) => t.userText)).toContain(
+      'do you sell bread',
+    );
+  });
+
+  it('reads page by page in the same order, and from a date on', async () => {
+    const query = { agent: AGENT, maxConfidence: 1 };
+    const whole = await all(query);
+    expect(whole).toHaveLength(4);
+    expect((await all(query, 1)).map((t) => t.id)).toEqual(whole.map((t) => t.id));
+    const since = whole[2]?.startedAt as Date;
+    expect((await all({ ...query, since })).map((t) => t.id)).toEqual(whole.slice(2).map((t) => t.id));
+  });
+});
