@@ -1,16 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey, openStorage, type ReviewTurn, type Storage } from '../src/index.js';
-import { TestClock } from './backends.js';
+import type { ReviewTurn, Storage } from '../src/index.js';
+import { BACKENDS, type BackendInstance, generateMasterKey, TestClock } from './backends.js';
 
 const AGENT = 'support-agent';
 const POLICY = { policyVersion: '2026-03' };
 
-describe('the turns a curation reviews', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'visemo-review-'));
+describe.each(BACKENDS)('the turns a curation reviews, on $name', (backend) => {
+  if (backend.unavailable) {
+    it.skip(backend.unavailable, () => {});
+    return;
+  }
   const clock = new TestClock();
+  let instance: BackendInstance;
   let storage: Storage;
 
   async function person(
@@ -42,7 +43,8 @@ describe('the turns a curation reviews', () => {
   };
 
   beforeAll(async () => {
-    storage = await openStorage({ dataDir: dir, masterKey: generateMasterKey(), env: {}, clock: clock.read });
+    instance = backend.create();
+    storage = await instance.open({ masterKey: generateMasterKey(), clock: clock.read });
     await person('granted', [
       ['the app logs me out', null, 0.43],
       ['where is my order', 'order_status', 0.97],
@@ -59,7 +61,7 @@ describe('the turns a curation reviews', () => {
 
   afterAll(async () => {
     await storage?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await instance?.destroy();
   });
 
   it('gives the unsure and not understood turns of the agent, only of subjects who consented', async () => {

@@ -11,7 +11,7 @@ import {
   splitHeldOut,
 } from '../curation/curated-training.js';
 import { defaultNameEntities, exportReview } from '../curation/review-export.js';
-import { formatReviewFile, parseReviewFile, ReviewFileError } from '../curation/review-file.js';
+import { parseReviewFile, ReviewFileError } from '../curation/review-file.js';
 import { openConfiguredStorage, type StorageConfig, storageLocation } from '../storage-config.js';
 
 const HELP = `visemo curate export --agent DIR -o REVIEW.yaml [--max-confidence 0.6] [--since WHEN]
@@ -62,7 +62,7 @@ export async function curateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (action !== 'export' && action !== 'train')
-    throw new UsageError(`visemo curate takes export or train${action ? `, not "${action}"` : ''}`);
+    throw new UsageError(`say export or train${action ? `, not "${action}"` : ''}`);
   const agentDir = requireString(values.agent, '--agent');
   const actorName = values.actor ?? userInfo().username;
   if (!/^[A-Za-z0-9_.@-]{1,60}$/.test(actorName))
@@ -72,23 +72,29 @@ export async function curateCommand(argv: string[]): Promise<number> {
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
   };
   const common = { agentDir, config, actor: `cli:${actorName}` };
-  if (action === 'export') {
-    return curateExport({
+  try {
+    if (action === 'export') {
+      return await curateExport({
+        ...common,
+        output: requireString(values.output, '-o'),
+        maxConfidence: parseFraction(values['max-confidence'], '--max-confidence', 0.6, [0, 1]),
+        since: parseSince(values.since),
+        nameEntities: values['name-entity'],
+      });
+    }
+    const review = requireString(values.review, '--review');
+    return await curateTrain({
       ...common,
-      output: requireString(values.output, '-o'),
-      maxConfidence: parseFraction(values['max-confidence'], '--max-confidence', 0.6, [0, 1]),
-      since: parseSince(values.since),
-      nameEntities: values['name-entity'],
+      review,
+      output: values.output ?? join(dirname(review), `${basename(review, extname(review))}.nlu.json`),
+      holdout: parseFraction(values.holdout, '--holdout', 0.2, [0.05, 0.9]),
+      seed: parseSeed(values.seed),
     });
+  } catch (error) {
+    if (!(error instanceof CurationFileError)) throw error;
+    process.stderr.write(`visemo curate: ${error.message}\n`);
+    return 1;
   }
-  const review = requireString(values.review, '--review');
-  return curateTrain({
-    ...common,
-    review,
-    output: values.output ?? join(dirname(review), `${basename(review, extname(review))}.nlu.json`),
-    holdout: parseFraction(values.holdout, '--holdout', 0.2, [0.05, 0.9]),
-    seed: parseSeed(values.seed),
-  });
 }
 
 /** The registry's name of a version trained from reviewed transcripts. */
@@ -133,9 +139,9 @@ async function curateExport(
       ...(options.since ? { since: options.since } : {}),
       nameEntities,
       actor: options.actor,
+      write: (text) => writeOutput(options.output, text, 0o600),
       onProgress: (done, total) => process.stderr.write(`… ${done}/${total} turns read and redacted\n`),
     });
-    await writeFile(options.output, formatReviewFile(result.review), { mode: 0o600 });
     process.stderr.write(
       `wrote ${options.output}: ${result.review.items.length} item(s) to label from ${result.turns} turn(s) of ${result.subjects} subject(s)\n`,
     );
@@ -153,10 +159,7 @@ async function curateTrain(
   try {
     text = await readFile(options.review, 'utf8');
   } catch (error) {
-    process.stderr.write(
-      `visemo curate: cannot read ${options.review}: ${(error as NodeJS.ErrnoException).code}\n`,
-    );
-    return 1;
+    throw new CurationFileError(`cannot read ${options.review}: ${(error as NodeJS.ErrnoException).code}`);
   }
   let parsed: ReturnType<typeof parseReviewFile>;
   try {
@@ -202,7 +205,7 @@ async function curateTrain(
     holdout: options.holdout,
     seed: options.seed,
   };
-  await writeFile(
+  await writeOutput(
     options.output,
     `${JSON.stringify({ agent: agent.id, ...artifact, name: CURATED_NAME, metadata, eval: evaluation }, null, 2)}\n`,
   );
@@ -226,6 +229,20 @@ async function curateTrain(
     return 0;
   } finally {
     await storage.close();
+  }
+}
+
+/** A file the command cannot read or write: said in one line, exit code 1. */
+class CurationFileError extends Error {
+  override name = 'CurationFileError';
+}
+
+/** Writes an output file, or says plainly why it cannot. */
+async function writeOutput(file: string, text: string, mode = 0o644): Promise<void> {
+  try {
+    await writeFile(file, text, { mode });
+  } catch (error) {
+    throw new CurationFileError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
 }
 

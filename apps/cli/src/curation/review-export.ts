@@ -1,7 +1,7 @@
 import type { AgentSpec, IntentClassifier } from '@visemo/core';
 import { nameSpans, type PiiOptions, redactText, referencePatternsFromEntities } from '@visemo/privacy';
 import type { Actor, ReviewQuery, Storage } from '@visemo/storage';
-import { type ReviewFile, type ReviewItem, sameText } from './review-file.js';
+import { formatReviewFile, type ReviewFile, type ReviewItem, sameText } from './review-file.js';
 
 export interface ReviewExportOptions {
   storage: Pick<Storage, 'review' | 'audit'>;
@@ -13,6 +13,8 @@ export interface ReviewExportOptions {
   /** Entities of the agent whose values are people's names (redacted as [NAME]). */
   nameEntities: readonly string[];
   actor: Actor;
+  /** Keeps the review file's text (writes it); the export is audited once it has. */
+  write: (text: string) => Promise<void>;
   /** Called every `progressEvery` turns and at the end. */
   onProgress?: (done: number, total: number) => void;
   progressEvery?: number;
@@ -31,7 +33,8 @@ const ALTERNATIVES = 3;
  * The review file of an agent's stored turns that the NLU was unsure of or did not understand,
  * of subjects who consented to transcripts (the storage selects them), each text redacted before
  * it is kept: e-mail addresses, phone and card numbers, IBANs, the agent's own references and
- * the names its entities find. One item per distinct text. The export is in the audit log.
+ * the names its entities find. One item per distinct text. The export is in the audit log once
+ * the file is written.
  */
 export async function exportReview(options: ReviewExportOptions): Promise<ReviewExport> {
   const { storage, agent, nlu } = options;
@@ -73,7 +76,15 @@ export async function exportReview(options: ReviewExportOptions): Promise<Review
     });
   }
   options.onProgress?.(done, total);
-  const exported = (options.clock ?? (() => new Date()))().toISOString();
+  const review: ReviewFile = {
+    agent: agent.id,
+    exported: (options.clock ?? (() => new Date()))().toISOString(),
+    maxConfidence: options.maxConfidence,
+    since: options.since?.toISOString() ?? null,
+    intents: agent.spec.intents.map((intent) => intent.name),
+    items: [...items.values()],
+  };
+  await options.write(formatReviewFile(review));
   await storage.audit.record({
     actor: options.actor,
     action: 'curation.export',
@@ -87,14 +98,7 @@ export async function exportReview(options: ReviewExportOptions): Promise<Review
     },
   });
   return {
-    review: {
-      agent: agent.id,
-      exported,
-      maxConfidence: options.maxConfidence,
-      since: options.since?.toISOString() ?? null,
-      intents: agent.spec.intents.map((intent) => intent.name),
-      items: [...items.values()],
-    },
+    review,
     turns: done,
     subjects: subjects.size,
   };
