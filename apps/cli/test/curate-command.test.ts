@@ -8,12 +8,15 @@ import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import {
+  storeConversation,
+  type TranscriptConsent,
+} from '../../../packages/storage/test/stored-conversation.js';
 import { repoRoot, runVisemo } from './support/run-visemo.js';
 import { startServe } from './support/serve-process.js';
 
 const AGENT_DIR = path.join(repoRoot, 'examples/support-agent');
 const ADMIN_KEY = 'admin-key-for-the-curation-tests-0123456789';
-const POLICY = { policyVersion: '2026-03' };
 
 // A way of saying "I cannot stay logged in" that the agent's examples do not cover: its own
 // model takes these for other intents or for none.
@@ -48,22 +51,16 @@ async function withStorage<T>(use: (storage: Storage) => Promise<T>): Promise<T>
 /** Turns as a server stores them: with what the agent's own model made of each. */
 async function seedTurns(storage: Storage): Promise<void> {
   const nlu = createNlu((await loadAgent(AGENT_DIR)).spec);
-  const person = async (consent: 'granted' | 'withdrawn' | 'never', texts: string[]) => {
-    const { subject } = await storage.subjects.ensure({});
-    if (consent !== 'never') await storage.consent.grant(subject.id, 'transcripts', POLICY);
-    const session = await storage.sessions.start({ subjectId: subject.id, agent: 'support-agent' });
-    for (const userText of texts) {
-      const { intent, confidence } = nlu.classify(userText);
-      await storage.sessions.recordTurn(session, {
-        userText,
-        intent,
-        confidence,
-        answeredBy: intent ? 'intent' : 'fallback',
-      });
-    }
-    if (consent !== 'never') await storage.sessions.end(session.id, 'client');
-    if (consent === 'withdrawn') await storage.consent.withdraw(subject.id, 'transcripts', POLICY);
-  };
+  const person = (consent: TranscriptConsent, texts: string[]) =>
+    storeConversation(
+      storage,
+      'support-agent',
+      consent,
+      texts.map((userText) => {
+        const { intent, confidence } = nlu.classify(userText);
+        return { userText, intent, confidence, answeredBy: intent ? 'intent' : 'fallback' };
+      }),
+    );
   await person('granted', [
     ...LOGGED_OUT,
     ...NOT_OURS,
@@ -71,7 +68,7 @@ async function seedTurns(storage: Storage): Promise<void> {
     'where is my order',
   ]);
   await person('withdrawn', [WITHDRAWN]);
-  // Never asked, and still talking: the text is stored for the session, and not the review's.
+  // Never asked, and still talking: the text is stored for the session, but is not the review's.
   await person('never', [NEVER_ASKED]);
 }
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewTurn, Storage } from '../src/index.js';
 import { BACKENDS, type BackendInstance, generateMasterKey, TestClock } from './backends.js';
+import { storeConversation, type TranscriptConsent } from './stored-conversation.js';
 
 const AGENT = 'support-agent';
-const POLICY = { policyVersion: '2026-03' };
 
 describe.each(BACKENDS)('the turns a curation reviews, on $name', (backend) => {
   if (backend.unavailable) {
@@ -14,27 +14,17 @@ describe.each(BACKENDS)('the turns a curation reviews, on $name', (backend) => {
   let instance: BackendInstance;
   let storage: Storage;
 
-  async function person(
-    consent: 'granted' | 'withdrawn' | 'never',
-    turns: [string, string | null, number][],
-  ) {
-    const { subject } = await storage.subjects.ensure({});
-    if (consent !== 'never') await storage.consent.grant(subject.id, 'transcripts', POLICY);
-    const session = await storage.sessions.start({ subjectId: subject.id, agent: AGENT });
-    for (const [userText, intent, confidence] of turns) {
-      clock.advance(1000);
-      await storage.sessions.recordTurn(session, {
-        userText,
-        intent,
-        confidence,
-        answeredBy: intent ? 'intent' : 'fallback',
-      });
-    }
-    // A subject never asked keeps texts while the session lasts: it stays open.
-    if (consent !== 'never') await storage.sessions.end(session.id, 'client');
-    if (consent === 'withdrawn') await storage.consent.withdraw(subject.id, 'transcripts', POLICY);
-    return subject.id;
-  }
+  const person = (consent: TranscriptConsent, turns: [string, string | null, number][]) =>
+    storeConversation(
+      storage,
+      AGENT,
+      consent,
+      turns.map(([userText, intent, confidence]) => {
+        clock.advance(1000);
+        const startedAt = clock.read();
+        return { userText, intent, confidence, answeredBy: intent ? 'intent' : 'fallback', startedAt };
+      }),
+    );
 
   const all = async (query: Parameters<Storage['review']['turns']>[0], pageSize?: number) => {
     const out: ReviewTurn[] = [];
@@ -53,10 +43,9 @@ describe.each(BACKENDS)('the turns a curation reviews, on $name', (backend) => {
     ]);
     await person('withdrawn', [['withdrawn person speaking', null, 0.2]]);
     await person('never', [['never asked person speaking', null, 0.2]]);
-    const other = await storage.subjects.ensure({});
-    await storage.consent.grant(other.subject.id, 'transcripts', POLICY);
-    const session = await storage.sessions.start({ subjectId: other.subject.id, agent: 'clinic' });
-    await storage.sessions.recordTurn(session, { userText: 'another agent', intent: null, confidence: 0.1 });
+    await storeConversation(storage, 'clinic', 'granted', [
+      { userText: 'another agent', intent: null, confidence: 0.1 },
+    ]);
   }, 60_000);
 
   afterAll(async () => {
