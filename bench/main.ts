@@ -96,6 +96,11 @@ const groups: Group[] = [
     run: async (quick) => (await import('./spoken-utterances.js')).benchSpokenUtterances(quick),
   },
   {
+    name: 'curation',
+    title: 'visemo curate: exporting stored turns for review and training a curated NLU (support agent)',
+    run: async (quick) => (await import('./curation.js')).benchCuration(quick),
+  },
+  {
     name: 'storage',
     title: 'Storage cost per turn (PGlite and PostgreSQL)',
     run: async (quick) => (await import('./storage.js')).benchStorage(quick),

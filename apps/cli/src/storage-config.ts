@@ -2,6 +2,8 @@ import type { AgentPrivacy } from '@visemo/core';
 import { openStorage, type PurgeReport, type Storage } from '@visemo/storage';
 
 export interface StorageConfig {
+  /** A PostgreSQL server instead of DATABASE_URL. */
+  databaseUrl?: string;
   /** The embedded database's directory (default ./data); ignored when DATABASE_URL is set. */
   dataDir?: string;
   /** Each agent's privacy section, by agent id: their retention applies to their data. */
@@ -17,6 +19,7 @@ export async function openConfiguredStorage(config: StorageConfig = {}): Promise
     Object.entries(config.agents ?? {}).map(([id, privacy]) => [id, privacy.retention]),
   );
   const storage = await openStorage({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(config.dataDir ? { dataDir: config.dataDir } : {}),
     retention: { agents },
   });
@@ -26,7 +29,7 @@ export async function openConfiguredStorage(config: StorageConfig = {}): Promise
 
 /** Where the data is, for a line of progress. */
 export function storageLocation(config: StorageConfig): string {
-  const url = process.env.DATABASE_URL?.trim();
+  const url = config.databaseUrl ?? process.env.DATABASE_URL?.trim();
   if (url) {
     const { host, pathname } = new URL(url);
     return `PostgreSQL at ${host}${pathname}`;

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AgentSchema, type AgentSpec } from './agent-schema.js';
+import { closestName } from './closest-name.js';
 import { AgentDefinitionError, type AgentIssue, type SourceLocation } from './errors.js';
 
 /** A field's path inside an agent definition, e.g. `['intents', 3, 'examples']`. */
@@ -105,7 +106,7 @@ class YamlSource {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(path);
       return issue.keys.map((key) => {
-        const suggestion = closest(key, known);
+        const suggestion = closestName(key, known);
         const hint = suggestion ? ` (did you mean \`${suggestion}\`?)` : '';
         return this.issueAt([...path, key], `unknown field \`${key}\`${hint}`);
       });
@@ -200,32 +201,6 @@ function unwrap(schema: z.ZodType): z.ZodType {
     current = inner as unknown as typeof current;
   }
   return current as unknown as z.ZodType;
-}
-
-function closest(word: string, candidates: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 /** Checks the schema cannot express: names that refer to each other, templates, reachability. */
@@ -416,7 +391,7 @@ function placeholderProblem(
 }
 
 function unknownName(kind: string, name: string, known: Map<string, number>): string {
-  const suggestion = closest(name, [...known.keys()]);
+  const suggestion = closestName(name, [...known.keys()]);
   const list = [...known.keys()].join(', ') || 'none';
   return suggestion
     ? `no ${kind} is named \`${name}\` (did you mean \`${suggestion}\`?)`

@@ -128,6 +128,11 @@ export const NluConfigSchema = z.strictObject({
    * 10–40 ms on the utterances the sparse model alone is unsure of.
    */
   encoder: z.enum(['universal-sentence-encoder-lite']).optional(),
+  /**
+   * Things people say that none of the intents answers, trained as negatives of every intent;
+   * `visemo curate train` adds the ones a reviewer labelled `out_of_scope` (docs/curation.md).
+   */
+  outOfScope: z.array(nonEmptyText).optional(),
 });
 
 /** How long a silence ends a spoken turn. */

@@ -3,6 +3,7 @@ export * from './agent-schema.js';
 export * from './async-queue.js';
 export * from './audio.js';
 export * from './avatar-look.js';
+export * from './closest-name.js';
 export * from './deadline.js';
 export * from './dialogue-types.js';
 export * from './errors.js';

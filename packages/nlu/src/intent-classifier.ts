@@ -51,6 +51,12 @@ export interface IntentClassifierOptions {
   background?: readonly string[];
   backgroundMaxSimilarity?: number;
   /**
+   * Utterances a person judged out of scope (`visemo curate`): negatives of every intent like the
+   * background, but kept however close they are to an example, since being close is why the
+   * model took them for one.
+   */
+  outOfScope?: readonly string[];
+  /**
    * A pretrained sentence encoder (e.g. `UniversalSentenceEncoder`): its vectors, scaled to
    * length `encoderWeight`, join the sparse features in a second model. That model answers the
    * utterances on which the sparse-only model is less sure than `encoderBelow`; the others never
@@ -114,7 +120,8 @@ export function trainIntentClassifier(
   if (intents.length === 0)
     throw new VisemoError(ErrorCode.AgentInvalid, 'an intent classifier needs examples');
   const index = new Map(intents.map((name, i) => [name, i]));
-  const background = options.background ?? BACKGROUND_UTTERANCES;
+  const generic = options.background ?? BACKGROUND_UTTERANCES;
+  const background = [...generic, ...(options.outOfScope ?? [])];
   const { space, rows } = FeatureSpace.fit([...examples.map((e) => e.text), ...background], {
     ...DEFAULT_FEATURES,
     ...options.features,
@@ -123,7 +130,7 @@ export function trainIntentClassifier(
   const backgroundRows = rows.slice(examples.length);
   const similarity = maxCosines(backgroundRows, domainRows);
   const keptAt = background.flatMap((_, k) =>
-    (similarity[k] as number) < o.backgroundMaxSimilarity ? [k] : [],
+    k >= generic.length || (similarity[k] as number) < o.backgroundMaxSimilarity ? [k] : [],
   );
   const kept = keptAt.map((k) => backgroundRows[k] as SparseVector);
   // Background rows are negatives of every intent: an index no class has.

@@ -44,6 +44,7 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): NluModel {
     encoder: named ? sharedUniversalSentenceEncoder() : options.encoder,
     encoderCache: options.encoderCache ?? (named ? DEFAULT_VECTOR_CACHE : undefined),
     threshold: spec.nlu.threshold,
+    ...(spec.nlu.outOfScope ? { outOfScope: spec.nlu.outOfScope } : {}),
   });
   return {
     classify(text: string): NluResult {

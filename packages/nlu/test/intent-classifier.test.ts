@@ -81,6 +81,19 @@ describe('trainIntentClassifier on a small domain', () => {
   });
 });
 
+describe('utterances a person judged out of scope', () => {
+  // So close to the example "do you have a store in Berlin" that the background filter drops it.
+  const close = 'do you have a store in Berlin that sells pizza';
+
+  it('are negatives of every intent however close they are to an example', () => {
+    const asBackground = trainIntentClassifier(examples, { background: [...BACKGROUND_UTTERANCES, close] });
+    expect(asBackground.classify(close).intent).toBe('store_location');
+    const judged = trainIntentClassifier(examples, { outOfScope: [close] });
+    expect(judged.classify(close).intent).toBeNull();
+    expect(judged.classify('do you have a store in Munich').intent).toBe('store_location');
+  });
+});
+
 describe('a domain of one intent', () => {
   it('tells its intent from everything else through the background', () => {
     const hours = examples.filter((e) => e.intent === 'opening_hours');

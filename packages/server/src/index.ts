@@ -62,6 +62,7 @@ export {
   agentArtifacts,
   type NluTraining,
   nluArtifact,
+  nluFromTraining,
   nluTraining,
 } from './models/agent-artifacts.js';
 export { canonicalJson, codeVersion, contentHash } from './models/content-hash.js';

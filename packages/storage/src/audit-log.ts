@@ -13,6 +13,7 @@ export type AuditAction =
   | 'model.register'
   | 'model.promote'
   | 'model.rollback'
+  | 'curation.export'
   | `admin.${string}`;
 
 /** Counts, flags and identifiers: never sentences, so never what a person said. */

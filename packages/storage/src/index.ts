@@ -68,3 +68,4 @@ export type {
 } from './subject-export.js';
 export type { EnsureSubjectOptions, SubjectStore } from './subjects.js';
 export type { TelemetryQuery, TelemetryStore, TelemetrySummary } from './telemetry.js';
+export type { ReviewQuery, ReviewTurn, TranscriptReview } from './transcript-review.js';

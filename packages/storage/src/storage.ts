@@ -28,6 +28,7 @@ import { SessionStore } from './sessions.js';
 import { type ExportOptions, exportSubject, type SubjectExport } from './subject-export.js';
 import { SubjectStore } from './subjects.js';
 import { TelemetryStore } from './telemetry.js';
+import { TranscriptReview } from './transcript-review.js';
 
 export interface StorageOptions {
   /** A PostgreSQL server (`postgres://…`); default `DATABASE_URL`. Without one: embedded PGlite. */
@@ -66,6 +67,8 @@ export class Storage {
   readonly telemetry: TelemetryStore;
   /** Model artifacts, their versions and promotions. */
   readonly models: ModelRegistry;
+  /** The turns the NLU missed, of subjects who consented to transcripts, for curation. */
+  readonly review: TranscriptReview;
   private readonly jobs = new Set<RetentionJob>();
 
   constructor(
@@ -87,6 +90,7 @@ export class Storage {
     this.memory = new MemoryStore(database, keys, this.audit, clock);
     this.telemetry = new TelemetryStore(database);
     this.models = new ModelRegistry(database, this.audit, clock);
+    this.review = new TranscriptReview(database, keys);
   }
 
   /** The subject's pseudonym as telemetry and the audit log store it. */

@@ -174,7 +174,10 @@ function formatListing(
     for (const v of own) {
       const mark = last?.version === v.version ? '*' : ' ';
       const scores = Object.entries(v.eval)
-        .map(([name, score]) => `${name} ${typeof score === 'number' ? score.toFixed(3) : String(score)}`)
+        .map(
+          ([name, score]) =>
+            `${name} ${typeof score === 'number' && !Number.isInteger(score) ? score.toFixed(3) : String(score)}`,
+        )
         .join(', ');
       const when = new Date(v.registeredAt).toISOString().slice(0, 16).replace('T', ' ');
       lines.push(

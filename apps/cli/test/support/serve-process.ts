@@ -15,11 +15,12 @@ export interface ServeProcess {
 
 /**
  * Starts `visemo serve` as a child process, by default from the TypeScript sources through the bin
- * script, or with `command` (the built JavaScript), and resolves once it says it is ready.
+ * script, or with `command` (the built JavaScript), and resolves once it says it is ready. A
+ * `--data-dir` among `args` overrides the data directory of its own.
  */
 export function startServe(
   args: string[],
-  options: { command?: string[]; timeoutMs?: number } = {},
+  options: { command?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? ['--disable-warning=ExperimentalWarning', 'apps/cli/bin/visemo.js'];
   // A data directory of its own: the embedded database belongs to one process.
@@ -29,7 +30,7 @@ export function startServe(
     [...command, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

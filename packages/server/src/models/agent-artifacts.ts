@@ -1,4 +1,5 @@
 import type { AgentSpec, IntentClassifier, ModelKind } from '@visemo/core';
+import { createNlu, type NluModel } from '@visemo/nlu';
 import type { RegistryJson } from '@visemo/storage';
 import { agentRecognizerOptions } from '../embedded-runtime.js';
 import type { AgentRuntime } from '../runtime.js';
@@ -29,6 +30,16 @@ export function nluTraining(spec: AgentSpec): NluTraining {
     entities: spec.entities,
     nlu: spec.nlu,
   };
+}
+
+/**
+ * The NLU model of `training` for an agent: what a server runs when the version is promoted, so
+ * whoever trains a version to register it must train it here to get the hash the server checks.
+ */
+export function nluFromTraining(spec: AgentSpec, training: NluTraining): NluModel {
+  // createNlu reads of the intents only their names and examples.
+  const intents = training.intents as unknown as AgentSpec['intents'];
+  return createNlu({ ...spec, intents, entities: training.entities, nlu: training.nlu });
 }
 
 /**

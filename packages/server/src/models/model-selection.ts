@@ -7,7 +7,6 @@ import {
   type ModelsSpec,
   VisemoError,
 } from '@visemo/core';
-import { createNlu } from '@visemo/nlu';
 import type { ModelPromotion, ModelRegistry, ModelVersion } from '@visemo/storage';
 import type { AgentRuntime } from '../runtime.js';
 import {
@@ -16,6 +15,7 @@ import {
   type HashableNlu,
   type NluTraining,
   nluArtifact,
+  nluFromTraining,
 } from './agent-artifacts.js';
 
 /** The registry operations a server needs (`Storage.models`). */
@@ -255,9 +255,7 @@ export class ModelSelection {
 
   private trainNlu(training: NluTraining): HashableNlu {
     if (this.options.trainNlu) return this.options.trainNlu(training);
-    // createNlu reads of the intents only their names and examples.
-    const intents = training.intents as unknown as AgentSpec['intents'];
-    return createNlu({ ...this.options.spec, intents, entities: training.entities, nlu: training.nlu });
+    return nluFromTraining(this.options.spec, training);
   }
 
   private runningOf(kind: ModelKind): ArtifactDescription {
