@@ -128,6 +128,24 @@ describe('visemo test, typed', () => {
     expect(run.stderr).toMatch(/tests\/syntax\.yaml:3:5 \(syntax\): YAML syntax/);
     expect(run.stdout).not.toMatch(/passed/);
   });
+  it('fails a line the session refuses with the error it sent, and goes on with the next conversation', async () => {
+    const agent = await agentWithSuites('refused', {
+      'refused.yaml': `conversations:
+  - name: a line over the protocol's length
+    steps:
+      - says: ${'a'.repeat(2001)}
+  - name: then a greeting
+    steps:
+      - says: hello
+        expect: { intent: greeting }
+`,
+    });
+    const run = await runVisemo(['test', '--agent', agent]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/problem +error event bad_message: .*2000 characters/);
+    expect(run.stdout).toContain('✓ [typed] then a greeting (1/1 steps)');
+    expect(run.stdout).toMatch(/^1 passed, 1 failed, 0 skipped$/m);
+  });
 });
 
 describe('visemo test, spoken', () => {
@@ -152,6 +170,7 @@ describe('visemo test, spoken', () => {
   - name: an order number said as a story
     steps:
       - says: where is my order
+        spoken: { skip: { rms: typed here to show the skip in the progress line } }
       - says: it's 482913
         spoken: { says: once upon a time there was a parcel }
         expect: { entities: { order_number: "482913" } }
@@ -160,6 +179,9 @@ describe('visemo test, spoken', () => {
     const run = await runVisemo(['test', '--agent', agent, '--voices', 'rms']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/spoken +"once upon a time there was a parcel"\n +heard +\(not understood\)/);
+    expect(run.stdout).toContain(
+      '✗ [spoken rms] an order number said as a story (2/2 steps, 1 typed for this voice)',
+    );
     expect(run.stdout).toContain('problem   the recognizer did not understand the line');
     expect(run.stdout).toMatch(/entities +expected order_number=482913\n +actual +\(none\)/);
   });

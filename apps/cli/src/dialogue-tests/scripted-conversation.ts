@@ -125,7 +125,10 @@ export class ScriptedConversation {
 
   /** Waits for `turns` turns to end and folds them into one observation (the first is the answer). */
   private async nextTurn(turns: number): Promise<TurnObservation> {
-    await this.until(() => this.records.length >= turns || this.closed);
+    // An error before any transcript (a refused frame) means no turn is coming.
+    const refused = () =>
+      this.events.some((e) => e.type === 'error') && !this.events.some((e) => e.type === 'transcript.final');
+    await this.until(() => this.records.length >= turns || this.closed || refused());
     const records = this.records.splice(0);
     const events = this.events.splice(0);
     const replies = this.replies.splice(0);
