@@ -109,7 +109,7 @@ describe('visemo test, typed', () => {
   - name: names the agent does not have
     steps:
       - says: hello
-        expect: { intent: greting, flow: { name: order_lookup, awaiting: email } }
+        expect: { intent: greting, flow: { name: order_lookup, awaiting: email }, slots: { email: x } }
 `,
       'syntax.yaml': 'conversations:\n  - name: [unclosed\n    steps: []\n',
     });
@@ -124,6 +124,9 @@ describe('visemo test, typed', () => {
     );
     expect(run.stderr).toMatch(
       /tests\/names\.yaml:5:\d+ .*expect\.flow\.awaiting: flow "order_lookup" has no slot "email"/,
+    );
+    expect(run.stderr).toMatch(
+      /tests\/names\.yaml:5:\d+ .*expect\.slots\.email: no flow of the agent has a slot "email"/,
     );
     expect(run.stderr).toMatch(/tests\/syntax\.yaml:3:5 \(syntax\): YAML syntax/);
     expect(run.stdout).not.toMatch(/passed/);

@@ -151,7 +151,21 @@ function agentReferenceIssues(suite: DialogueSuiteSpec, spec: AgentSpec) {
             message: `the agent has no entity "${entity}"`,
           });
       }
+      const allSlots = new Set([...flows.values()].flatMap((slots) => [...slots]));
+      for (const slot of Object.keys(expect.slots ?? {})) {
+        if (!allSlots.has(slot))
+          issues.push({
+            path: [...at, 'expect', 'slots', slot],
+            message: `no flow of the agent has a slot "${slot}"`,
+          });
+      }
       const flow = expect.flow;
+      if (flow?.name === undefined && flow?.awaiting !== undefined && !allSlots.has(flow.awaiting)) {
+        issues.push({
+          path: [...at, 'expect', 'flow', 'awaiting'],
+          message: `no flow of the agent has a slot "${flow.awaiting}"`,
+        });
+      }
       if (flow?.name !== undefined) {
         const slots = flows.get(flow.name);
         if (!slots)

@@ -99,6 +99,9 @@ export class ScriptedConversation {
    * turn (or a push-to-talk release after TRAIL_SILENCE_MS), in 20 ms frames as fast as they decode.
    */
   async speak(audio: PcmAudio): Promise<TurnObservation> {
+    if (audio.sampleRate !== this.sampleRate) {
+      throw new Error(`the session takes ${this.sampleRate} Hz audio, not ${audio.sampleRate} Hz`);
+    }
     const frame = Math.round((this.sampleRate * FRAME_MS) / 1000);
     const silence = (ms: number) => new Int16Array(Math.round((this.sampleRate * ms) / 1000));
     const send = (samples: Int16Array) => {
