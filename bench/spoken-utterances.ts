@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { digitsToWords, type IntentClassifier } from '@visemo/core';
+import type { IntentClassifier } from '@visemo/core';
 import { loadAgent } from '@visemo/dialogue';
 import { createNlu } from '@visemo/nlu';
 import { agentRecognizerOptions } from '@visemo/server';
-import { FliteSynthesizer, GrammarRecognizer, normalizePhrase } from '@visemo/speech';
+import { FliteSynthesizer, GrammarRecognizer, spokenForm } from '@visemo/speech';
 import { parse } from 'yaml';
 import { wordErrors } from '../packages/speech/test/support/speech-fixtures.js';
 import type { BenchRow } from './table.js';
@@ -52,14 +52,6 @@ export interface SpokenMeasurement {
   utterances: SpokenUtterance[];
   /** CPU seconds of decoding (write and finish, this thread) per second of audio. */
   cpuPerAudioSecond: number;
-}
-
-/**
- * The words a caller says for a held-out utterance: numbers of five or more digits (order and
- * phone numbers) read digit by digit, as the agents ask for them; the rest as the grammar spells it.
- */
-export function spokenForm(text: string): string {
-  return normalizePhrase(text.replace(/\d{5,}/g, (digits) => ` ${digitsToWords(digits)} `));
 }
 
 /** The held-out utterances of an example agent, each with its kind and expected intent. */

@@ -34,27 +34,49 @@ export function formatFieldPath(path: AgentFieldPath): string {
  * column and field; all found issues are thrown together as one AgentDefinitionError.
  */
 export function parseAgentDefinition(yamlText: string, file: string): AgentSpec {
-  const source = new YamlSource(yamlText, file);
+  const parsed = parseYamlWithSchema(yamlText, file, AgentSchema);
+  if ('issues' in parsed) throw new AgentDefinitionError(parsed.issues);
+  const issues = crossReferenceIssues(parsed.data).map((i) => parsed.issueAt(i.path, i.message, i.needle));
+  if (issues.length > 0) throw new AgentDefinitionError(sortIssues(issues));
+  return parsed.data;
+}
+
+/** A YAML file that matched its schema, and where each of its fields is written. */
+export interface ParsedYaml<T> {
+  data: T;
+  /** An issue at a field, e.g. for problems found after parsing; see `locateAgentField`. */
+  issueAt(path: AgentFieldPath, message: string, needle?: string): AgentIssue;
+}
+
+/**
+ * Parses one YAML document and validates it against `schema`. Pure: the caller reads the file.
+ * Every problem — YAML syntax, unknown or missing fields, wrong values — becomes an issue with the
+ * file, line, column and field, sorted by position; "did you mean" hints come from the schema.
+ */
+export function parseYamlWithSchema<T>(
+  yamlText: string,
+  file: string,
+  schema: z.ZodType<T>,
+): ParsedYaml<T> | { issues: AgentIssue[] } {
+  const source = new YamlSource(yamlText, file, schema);
   const syntax = source.syntaxIssue();
-  if (syntax) throw new AgentDefinitionError([syntax]);
+  if (syntax) return { issues: [syntax] };
 
   let data: unknown;
   try {
     data = source.toJS();
   } catch (error) {
     // Unresolved aliases and alias bombs surface only when the document is converted.
-    throw new AgentDefinitionError([
-      { file, line: 1, column: 1, field: '(root)', message: lowerFirst((error as Error).message) },
-    ]);
+    return {
+      issues: [{ file, line: 1, column: 1, field: '(root)', message: lowerFirst((error as Error).message) }],
+    };
   }
 
-  const parsed = AgentSchema.safeParse(data ?? {});
+  const parsed = schema.safeParse(data ?? {});
   if (!parsed.success) {
-    throw new AgentDefinitionError(sortIssues(parsed.error.issues.flatMap((i) => source.schemaIssues(i))));
+    return { issues: sortIssues(parsed.error.issues.flatMap((i) => source.schemaIssues(i))) };
   }
-  const issues = crossReferenceIssues(parsed.data).map((i) => source.issueAt(i.path, i.message, i.needle));
-  if (issues.length > 0) throw new AgentDefinitionError(sortIssues(issues));
-  return parsed.data;
+  return { data: parsed.data, issueAt: (path, message, needle) => source.issueAt(path, message, needle) };
 }
 
 /**
@@ -62,7 +84,7 @@ export function parseAgentDefinition(yamlText: string, file: string): AgentSpec 
  * lookup file, a record field no record has). Falls back to the nearest enclosing field that exists.
  */
 export function locateAgentField(yamlText: string, file: string, path: AgentFieldPath): SourceLocation {
-  const { file: f, line, column } = new YamlSource(yamlText, file).issueAt(path, '');
+  const { file: f, line, column } = new YamlSource(yamlText, file, AgentSchema).issueAt(path, '');
   return { file: f, line, column };
 }
 
@@ -80,6 +102,7 @@ class YamlSource {
   constructor(
     private readonly text: string,
     private readonly file: string,
+    private readonly schema: z.ZodType,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
@@ -90,7 +113,7 @@ class YamlSource {
     if (!error) return null;
     const message =
       error.code === 'MULTIPLE_DOCS'
-        ? 'an agent file holds one YAML document; remove the `---` separator'
+        ? 'the file holds one YAML document; remove the `---` separator'
         : error.code === 'DUPLICATE_KEY'
           ? `duplicate key \`${keyAt(this.text, error.pos[0])}\`: each key may appear once in a mapping`
           : `YAML syntax: ${lowerFirst(error.message)}`;
@@ -104,7 +127,7 @@ class YamlSource {
   schemaIssues(issue: z.core.$ZodIssue): AgentIssue[] {
     const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(path);
+      const known = knownKeysAt(this.schema, path);
       return issue.keys.map((key) => {
         const suggestion = closestName(key, known);
         const hint = suggestion ? ` (did you mean \`${suggestion}\`?)` : '';
@@ -173,8 +196,8 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 /** The field names a strict object at `path` accepts, for "did you mean" hints. */
-function knownKeysAt(path: AgentFieldPath): string[] {
-  let schema: z.ZodType = AgentSchema;
+function knownKeysAt(root: z.ZodType, path: AgentFieldPath): string[] {
+  let schema: z.ZodType = root;
   for (const segment of path) {
     schema = unwrap(schema);
     const def = (

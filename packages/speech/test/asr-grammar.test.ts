@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { numberToWords } from '../src/asr/grammar.js';
-import { buildGrammar, jsgfWords, normalizePhrase } from '../src/asr/index.js';
+import { buildGrammar, jsgfWords, normalizePhrase, spokenForm } from '../src/asr/index.js';
+
+describe('spokenForm', () => {
+  it('reads order and phone numbers digit by digit, and smaller numbers as numbers', () => {
+    expect(spokenForm("It's 482913, and 2 items.")).toBe("it's four eight two nine one three and two items");
+    expect(spokenForm('order 12345')).toBe('order one two three four five');
+  });
+});
 
 describe('normalizePhrase', () => {
   it('lower-cases, spells numbers and symbols, and drops punctuation but not apostrophes', () => {

@@ -1,5 +1,6 @@
 import {
   DIGIT_WORDS as DIGIT_WORDS_CORE,
+  digitsToWords,
   ErrorCode,
   numberToWords as spellNumber,
   VisemoError,
@@ -97,6 +98,14 @@ export function normalizePhrase(text: string): string {
     .replace(/(^|\s)'+|'+(?=\s|$)/g, ' ')
     .trim()
     .replace(/\s+/g, ' ');
+}
+
+/**
+ * The words a caller says for a written utterance: numbers of five or more digits (order and
+ * phone numbers) read digit by digit, as agents ask for them; the rest as the grammar spells it.
+ */
+export function spokenForm(text: string): string {
+  return normalizePhrase(text.replace(/\d{5,}/g, (digits) => ` ${digitsToWords(digits)} `));
 }
 
 const DIGIT_WORDS = [...DIGIT_WORDS_CORE, 'oh'];

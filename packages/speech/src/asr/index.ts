@@ -7,6 +7,7 @@ export {
   type GrammarSlot,
   jsgfWords,
   normalizePhrase,
+  spokenForm,
 } from './grammar.js';
 export { GrammarRecognizer, type GrammarRecognizerOptions } from './grammar-recognizer.js';
 export { RecognizerThreads, type RecognizerThreadsOptions } from './recognizer-thread.js';
