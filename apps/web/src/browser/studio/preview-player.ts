@@ -29,6 +29,11 @@ export class PreviewPlayer {
     return this.buffer ? this.buffer.duration * 1000 : 0;
   }
 
+  /** The audio clock the position follows, in seconds. */
+  get audioTime(): number {
+    return this.context?.currentTime ?? 0;
+  }
+
   /** Where the track is now, in ms of the recording. */
   get positionMs(): number {
     if (!this.source || !this.context) return this.stoppedAtMs;
