@@ -1,8 +1,11 @@
+import type { FeedbackRating } from '@visemo/client';
+import { AnswerRating } from './answer-rating.js';
 import { element } from './dom.js';
 
 interface Entry {
   item: HTMLLIElement;
   text: HTMLSpanElement;
+  rating?: AnswerRating;
 }
 
 /**
@@ -45,6 +48,19 @@ export class CaptionLog {
 
   agentInterrupted(turnId: number): void {
     this.entries.get(`agent:${turnId}`)?.item.classList.add('interrupted');
+  }
+
+  /** The agent's answer of `turnId` is complete: thumbs up and down under it, once. */
+  offerRating(turnId: number, rate: (rating: FeedbackRating) => void): void {
+    const entry = this.entries.get(`agent:${turnId}`);
+    if (!entry || entry.rating) return;
+    entry.rating = new AnswerRating(rate);
+    entry.item.append(entry.rating.group);
+  }
+
+  /** The server has stored a rating (or refused it: null shows none). */
+  showRating(turnId: number, rating: FeedbackRating | null): void {
+    this.entries.get(`agent:${turnId}`)?.rating?.show(rating);
   }
 
   /** A line about the conversation itself: errors, reconnections, hand-offs. */
