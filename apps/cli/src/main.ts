@@ -12,6 +12,7 @@ Usage:
   visemo data export|erase --subject ID | purge       export, erase or purge stored personal data
   visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
   visemo models list|promote|rollback …               the model registry: versions, promotions
+  visemo drift --agent DIR [--window 24h] [--by-flag F]  drift of user signals against a baseline
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -26,6 +27,7 @@ const commands: Record<string, () => Promise<Command>> = {
   data: async () => (await import('./commands/data.js')).dataCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   models: async () => (await import('./commands/models.js')).modelsCommand,
+  drift: async () => (await import('./commands/drift.js')).driftCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,8 @@ import { openStorage, type PurgeReport, type Storage } from '@visemo/storage';
 export interface StorageConfig {
   /** The embedded database's directory (default ./data); ignored when DATABASE_URL is set. */
   dataDir?: string;
+  /** A PostgreSQL server, instead of DATABASE_URL. */
+  databaseUrl?: string;
   /** Each agent's privacy section, by agent id: their retention applies to their data. */
   agents?: Record<string, AgentPrivacy>;
 }
@@ -18,6 +20,7 @@ export async function openConfiguredStorage(config: StorageConfig = {}): Promise
   );
   const storage = await openStorage({
     ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     retention: { agents },
   });
   for (const warning of storage.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -26,7 +29,7 @@ export async function openConfiguredStorage(config: StorageConfig = {}): Promise
 
 /** Where the data is, for a line of progress. */
 export function storageLocation(config: StorageConfig): string {
-  const url = process.env.DATABASE_URL?.trim();
+  const url = config.databaseUrl ?? process.env.DATABASE_URL?.trim();
   if (url) {
     const { host, pathname } = new URL(url);
     return `PostgreSQL at ${host}${pathname}`;
