@@ -4,10 +4,6 @@
  * PGlite and on PostgreSQL (DATABASE_URL, default the local server); the time of one drift check,
  * as the server's job runs it, and split by a flag. Run alone: `node --import tsx bench/drift.ts`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   DEFAULT_DRIFT_BASELINE_MS,
@@ -15,10 +11,10 @@ import {
   measureDrift,
   trailingWindows,
 } from '@visemo/server';
-import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
+import type { Storage } from '@visemo/storage';
+import { onBothDatabases } from './both-databases.js';
 import { type BenchRow, formatTable, percentile } from './table.js';
 
-const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 export const AGENT = 'bench-drift';
 const RUNS = 5;
 
@@ -104,44 +100,11 @@ async function measure(name: string, storage: Storage, turns: number): Promise<B
 
 export async function benchDrift(quick = false): Promise<BenchRow[]> {
   const turns = quick ? 20_000 : 100_000;
-  const rows: BenchRow[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'visemo-bench-drift-'));
-  try {
-    const embedded = await openStorage({ env: {}, dataDir, masterKey: generateMasterKey() });
-    try {
-      rows.push(...(await measure('PGlite', embedded, turns)));
-    } finally {
-      await embedded.close();
-    }
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-
-  const schema = `visemo_bench_${randomBytes(4).toString('hex')}`;
-  let server: Storage | undefined;
-  try {
-    server = await openStorage({
-      env: {},
-      databaseUrl: POSTGRES_URL,
-      schema,
-      masterKey: generateMasterKey(),
-    });
-  } catch (error) {
-    process.stderr.write(
-      `  PostgreSQL at ${new URL(POSTGRES_URL).host} unavailable: ${(error as Error).message}\n`,
-    );
-  }
-  if (server) {
-    try {
-      rows.push(...(await measure('PostgreSQL', server, turns)));
-    } finally {
-      await server.database.exec(`DROP SCHEMA "${schema}" CASCADE`);
-      await server.close();
-    }
-  } else {
-    rows.push({ name: 'PostgreSQL: one drift check', value: Number.NaN, unit: 'ms' });
-  }
-  return rows;
+  return onBothDatabases((name, storage) => measure(name, storage, turns), {
+    name: 'PostgreSQL: one drift check',
+    value: Number.NaN,
+    unit: 'ms',
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,17 +1,22 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
-import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
-import type { FastifyInstance } from 'fastify';
+import type { Storage } from '@visemo/storage';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, CHROMIUM, launchChromium, openPage, screenshotPath } from './support/browser-harness.js';
+import {
+  buildOnce,
+  CHROMIUM,
+  launchChromium,
+  openPage,
+  screenshotPath,
+  startStoredServer,
+} from './support/browser-harness.js';
 
 const SUPPORT_AGENT = resolve(import.meta.dirname, '../../../examples/support-agent');
 
 let built: Awaited<ReturnType<typeof buildOnce>>;
+let server: Awaited<ReturnType<typeof startStoredServer>>;
 let storage: Storage;
-let app: FastifyInstance;
 let url: string;
 let browser: Browser;
 
@@ -19,18 +24,14 @@ let browser: Browser;
 describe.skipIf(!existsSync(CHROMIUM))('rating answers in the page', () => {
   beforeAll(async () => {
     built = await buildOnce();
-    const { runtime } = await createEmbeddedRuntime(SUPPORT_AGENT);
-    storage = await openStorage({ dataDir: 'memory://', masterKey: generateMasterKey() });
-    const security = securityFromEnvironment({}, { host: '127.0.0.1', insecure: false });
-    app = await createServer({ runtime, webRoot: built.outDir, storage, ...security.options });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    server = await startStoredServer(SUPPORT_AGENT, built.outDir);
+    ({ storage, url } = server);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await storage?.close();
+    await server?.close();
     built?.cleanup();
   });
 
