@@ -38,6 +38,8 @@ export class AnswerRating {
     this.group = element('div', 'rating');
     this.group.setAttribute('role', 'group');
     this.group.setAttribute('aria-label', 'Rate this answer');
+    // The buttons sit in the captions' live log: they are controls to reach, not words to announce.
+    this.group.setAttribute('aria-live', 'off');
     for (const { rating, label } of CHOICES) {
       const button = element('button', `rating-button ${rating}`);
       button.type = 'button';

@@ -34,28 +34,13 @@ export function driftTable(report: DriftReport): string {
 
 function row(signal: SignalDrift): string[] {
   const fixed = (value: number | null, digits: number) => (value === null ? '—' : value.toFixed(digits));
+  const rate = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
+  const [baseline, current, z] =
+    signal.kind === 'rate'
+      ? [rate(signal.baseline.rate), rate(signal.current.rate), fixed(signal.z, 2)]
+      : [mode(signal.baseline.bins), mode(signal.current.bins), ''];
   const counts = `${signal.baseline.n}/${signal.current.n}`;
-  if (signal.kind === 'rate') {
-    const rate = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
-    return [
-      signal.signal,
-      rate(signal.baseline.rate),
-      rate(signal.current.rate),
-      counts,
-      fixed(signal.psi, 3),
-      fixed(signal.z, 2),
-      signal.level,
-    ];
-  }
-  return [
-    signal.signal,
-    mode(signal.baseline.bins),
-    mode(signal.current.bins),
-    counts,
-    fixed(signal.psi, 3),
-    '',
-    signal.level,
-  ];
+  return [signal.signal, baseline, current, counts, fixed(signal.psi, 3), z, signal.level];
 }
 
 /** A distribution in a cell: its largest bin and that bin's share. */
