@@ -101,6 +101,11 @@ const groups: Group[] = [
     run: async (quick) => (await import('./curation.js')).benchCuration(quick),
   },
   {
+    name: 'drift',
+    title: 'Drift detection: one check of the user signals over 100,000 stored turns (PGlite and PostgreSQL)',
+    run: async (quick) => (await import('./drift.js')).benchDrift(quick),
+  },
+  {
     name: 'storage',
     title: 'Storage cost per turn (PGlite and PostgreSQL)',
     run: async (quick) => (await import('./storage.js')).benchStorage(quick),

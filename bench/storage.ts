@@ -3,15 +3,11 @@
  * bytes it takes on disk, on embedded PGlite and on PostgreSQL (DATABASE_URL, default the local
  * server). Run alone: `node --import tsx bench/storage.ts [--quick]`.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { generateMasterKey, openStorage, type Storage, type TurnInput } from '@visemo/storage';
+import type { Storage, TurnInput } from '@visemo/storage';
+import { onBothDatabases } from './both-databases.js';
 import { type BenchRow, formatTable, percentile } from './table.js';
 
-const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const TURN_TABLES = ['turns', 'turn_telemetry'];
 
 const USER_TEXTS = [
@@ -85,42 +81,13 @@ export async function benchStorage(quick = false): Promise<BenchRow[]> {
     USER_TEXTS.reduce((n, t) => n + Buffer.byteLength(t), 0) / USER_TEXTS.length + Buffer.byteLength(REPLY);
   rows.push({ name: 'texts of one benchmark turn, unencrypted', value: Math.round(plaintext), unit: 'B' });
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'visemo-bench-storage-'));
-  try {
-    const embedded = await openStorage({ env: {}, dataDir, masterKey: generateMasterKey() });
-    try {
-      rows.push(...(await measure('PGlite', embedded, turns)));
-    } finally {
-      await embedded.close();
-    }
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-
-  const schema = `visemo_bench_${randomBytes(4).toString('hex')}`;
-  let server: Storage | undefined;
-  try {
-    server = await openStorage({
-      env: {},
-      databaseUrl: POSTGRES_URL,
-      schema,
-      masterKey: generateMasterKey(),
-    });
-  } catch (error) {
-    process.stderr.write(
-      `  PostgreSQL at ${new URL(POSTGRES_URL).host} unavailable: ${(error as Error).message}\n`,
-    );
-  }
-  if (server) {
-    try {
-      rows.push(...(await measure('PostgreSQL', server, turns)));
-    } finally {
-      await server.database.exec(`DROP SCHEMA "${schema}" CASCADE`);
-      await server.close();
-    }
-  } else {
-    rows.push({ name: 'PostgreSQL: write a turn, p50', value: Number.NaN, unit: 'ms' });
-  }
+  rows.push(
+    ...(await onBothDatabases((name, storage) => measure(name, storage, turns), {
+      name: 'PostgreSQL: write a turn, p50',
+      value: Number.NaN,
+      unit: 'ms',
+    })),
+  );
   return rows;
 }
 

@@ -14,6 +14,7 @@ Usage:
   visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
   visemo models list|promote|rollback …               the model registry: versions, promotions
   visemo curate export|train --agent DIR …            retrain the NLU from reviewed transcripts
+  visemo drift --agent DIR [--window 24h] [--by-flag F]  drift of user signals against a baseline
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -30,6 +31,7 @@ const commands: Record<string, () => Promise<Command>> = {
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   models: async () => (await import('./commands/models.js')).modelsCommand,
   curate: async () => (await import('./commands/curate.js')).curateCommand,
+  drift: async () => (await import('./commands/drift.js')).driftCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -26,7 +26,7 @@ import { heardTime } from './playback/audio-clock.js';
 import { ReplyPlayer } from './playback/reply-player.js';
 import { DEFAULT_PLAYBACK_TIMING } from './playback/timeline.js';
 import { TurnTimingReports } from './playback/turn-timing.js';
-import type { ServerEvent, SessionStartedEvent } from './protocol.js';
+import type { FeedbackRating, ServerEvent, SessionStartedEvent } from './protocol.js';
 
 export interface VisemoClientOptions {
   /** The server's WebSocket endpoint, e.g. `wss://example.com/v1/ws`. */
@@ -265,6 +265,22 @@ export class VisemoClient {
    */
   requestTranscript(): Promise<TranscriptEntry[]> {
     return this.connection.requestTranscript();
+  }
+
+  /**
+   * Rates one of the agent's answers (its `turnId`), e.g. from thumbs up/down buttons; a new rating
+   * replaces the last. The server confirms with a `feedback` event, or answers `error`
+   * (`unknown_turn`, or `storage_unavailable` on a server that keeps nothing).
+   */
+  rateAnswer(turnId: number, rating: FeedbackRating): void {
+    if (!Number.isInteger(turnId) || turnId < 0) {
+      throw new VisemoError(ErrorCode.BadMessage, `turnId must be a whole number ≥ 0, got ${turnId}`);
+    }
+    if (rating !== 'up' && rating !== 'down') {
+      throw new VisemoError(ErrorCode.BadMessage, `rating must be "up" or "down", got "${String(rating)}"`);
+    }
+    this.connection.requireOpen();
+    this.connection.send({ type: 'client.feedback', turnId, rating });
   }
 
   /** Stops the agent's answer now: flushes playback, reports what was heard, asks the server to stop. */

@@ -40,6 +40,7 @@ export {
 export {
   type AudioChunkEvent,
   type ClientMessage,
+  type FeedbackRating,
   PROTOCOL_VERSION,
   parseServerEvent,
   type ServerEvent,

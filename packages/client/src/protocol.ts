@@ -2,6 +2,7 @@ import { ErrorCode, VisemoError } from '@visemo/core/errors';
 import {
   type AudioChunkEvent,
   type ClientMessage,
+  type FeedbackRating,
   PROTOCOL_VERSION,
   type ServerEvent,
   type ServerEventType,
@@ -15,6 +16,7 @@ import {
 export type {
   AudioChunkEvent,
   ClientMessage,
+  FeedbackRating,
   ServerEvent,
   ServerEventType,
   SessionStartedEvent,

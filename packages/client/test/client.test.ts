@@ -90,6 +90,24 @@ describe('VisemoClient (text-only, against the server)', () => {
     expect(() => client.sendText('x'.repeat(2001))).toThrow(expect.objectContaining({ code: 'bad_message' }));
   });
 
+  it('rates an answer: refused before sending when malformed, answered by the server otherwise', async () => {
+    const { client, events } = textClient(await start());
+    await client.connect();
+    await until(() => events.some((e) => e.type === 'turn.end'), 'the greeting');
+    expect(() => client.rateAnswer(-1, 'up')).toThrow(expect.objectContaining({ code: 'bad_message' }));
+    expect(() => client.rateAnswer(0, 'meh' as 'up')).toThrow(
+      expect.objectContaining({ code: 'bad_message' }),
+    );
+    // This server keeps nothing: the rating is refused, and the session goes on.
+    client.rateAnswer(0, 'down');
+    await until(() => events.some((e) => e.type === 'error'), 'the answer to the rating');
+    expect(events.find((e) => e.type === 'error')).toMatchObject({
+      code: 'storage_unavailable',
+      fatal: false,
+    });
+    expect(client.status).toBe('open');
+  });
+
   it('reconnects with a new session, without a second greeting, when the connection drops', async () => {
     const url = await start();
     const { client, events } = textClient(url, { reconnect: { initialDelayMs: 20 } });

@@ -65,6 +65,8 @@ export const ErrorCode = {
   UnknownModelVersion: 'unknown_model_version',
   /** A registered model version this process cannot run (trained by other code, or built only at start-up). */
   ModelUnavailable: 'model_unavailable',
+  /** A message names a turn the session has not answered (e.g. feedback on an unknown `turnId`). */
+  UnknownTurn: 'unknown_turn',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -68,6 +68,17 @@ const ConsentSet = z.strictObject({
   memory: z.boolean(),
 });
 
+/** How a person rated an answer. */
+export const FEEDBACK_RATINGS = ['up', 'down'] as const;
+export type FeedbackRating = (typeof FEEDBACK_RATINGS)[number];
+
+/** The person's rating of one of the agent's answers (`turnId` of its `turn.end`); the last one counts. */
+const ClientFeedback = z.strictObject({
+  type: z.literal('client.feedback'),
+  turnId: z.number().check(z.int(), z.gte(0)),
+  rating: z.enum(FEEDBACK_RATINGS),
+});
+
 const schemas = [
   SessionStart,
   Text,
@@ -78,6 +89,7 @@ const schemas = [
   TranscriptGet,
   SessionEnd,
   ConsentSet,
+  ClientFeedback,
 ] as const;
 type Schema = (typeof schemas)[number];
 
@@ -89,6 +101,7 @@ export type ParsedClientMessage = z.output<Schema>;
 export type ParsedSessionStart = z.output<typeof SessionStart>;
 export type ParsedConsentSet = z.output<typeof ConsentSet>;
 export type ClientTimingMessage = z.output<typeof ClientTiming>;
+export type ClientFeedbackMessage = z.output<typeof ClientFeedback>;
 
 /**
  * The schema of each message type. A Map rather than an object: looking up a `type` such as

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { AnsweredBy } from './dialogue-types.js';
 import { ErrorCode } from './errors.js';
 import { EXPRESSIONS } from './expressions.js';
+import { FEEDBACK_RATINGS } from './protocol-client-messages.js';
 import { VISEMES } from './visemes-types.js';
 
 // Server → client JSON events of protocol version 1 (docs/protocol.md), one schema per `type`.
@@ -184,6 +185,8 @@ const schemas = [
   z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
   z.object({ type: z.literal('session.ended'), reason: z.enum(SESSION_END_REASONS) }),
   z.object({ type: z.literal('consent'), ...Consent.shape }),
+  /** The answer to `client.feedback`: the rating as now stored. */
+  z.object({ type: z.literal('feedback'), turnId, rating: z.enum(FEEDBACK_RATINGS) }),
 ] as const;
 
 /** Server → client JSON events. */

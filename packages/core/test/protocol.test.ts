@@ -100,6 +100,7 @@ const events: ServerEvent[] = [
     policyVersion: '2026-03',
     decidedAt: '2026-03-01T12:00:00.000Z',
   },
+  { type: 'feedback', turnId: 3, rating: 'down' },
 ];
 
 const messages: ClientMessage[] = [
@@ -113,6 +114,7 @@ const messages: ClientMessage[] = [
   { type: 'transcript.get' },
   { type: 'session.end' },
   { type: 'consent.set', transcripts: true, audio: false, memory: true },
+  { type: 'client.feedback', turnId: 3, rating: 'down' },
 ];
 
 describe('protocol schemas', () => {
@@ -133,6 +135,17 @@ describe('protocol schemas', () => {
     expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstSampleAtMs: -1 }).success).toBe(false);
     expect(timing?.safeParse({ type: 'client.timing', turnId: 1, firstVisemeAtMs: 1e9 }).success).toBe(false);
     expect(timing?.safeParse({ type: 'client.timing', turnId: 1.5 }).success).toBe(false);
+  });
+
+  it('take a rating of an answer only as up or down, for a whole turn number', () => {
+    const feedback = clientMessageSchemas.get('client.feedback');
+    expect(feedback?.safeParse({ type: 'client.feedback', turnId: 0, rating: 'up' }).success).toBe(true);
+    expect(feedback?.safeParse({ type: 'client.feedback', turnId: 1, rating: 'meh' }).success).toBe(false);
+    expect(feedback?.safeParse({ type: 'client.feedback', turnId: -1, rating: 'up' }).success).toBe(false);
+    expect(feedback?.safeParse({ type: 'client.feedback', turnId: '1', rating: 'up' }).success).toBe(false);
+    expect(feedback?.safeParse({ type: 'client.feedback', rating: 'up' }).success).toBe(false);
+    const answer = serverEventSchemas.get('feedback');
+    expect(answer?.safeParse({ type: 'feedback', turnId: 1, rating: 'sideways' }).success).toBe(false);
   });
 
   it('find nothing for a name that only Object.prototype has', () => {

@@ -20,6 +20,36 @@ export {
   loadConfiguredAgent,
 } from './configured-agent.js';
 export {
+  DEFAULT_DRIFT_BASELINE_MS,
+  DEFAULT_DRIFT_INTERVAL_MS,
+  DEFAULT_DRIFT_WINDOW_MS,
+  type DriftJobOptions,
+  startDriftJob,
+} from './drift/drift-job.js';
+export { type DriftQuery, measureDrift } from './drift/drift-measure.js';
+export {
+  compareSignals,
+  type DistributionDrift,
+  type DriftLevel,
+  type DriftOptions,
+  type DriftReport,
+  driftReport,
+  emptySignals,
+  type RateDrift,
+  type SignalDrift,
+  type TimeWindow,
+  type VariantDrift,
+} from './drift/drift-report.js';
+export { driftSvg } from './drift/drift-svg.js';
+export { driftTable } from './drift/drift-table.js';
+export { parseWindow, trailingWindows, windowDurationMs } from './drift/drift-windows.js';
+export {
+  PSI_ALERT,
+  PSI_WARN,
+  populationStabilityIndex,
+  twoProportionTest,
+} from './drift/population-stability.js';
+export {
   agentId,
   agentRecognizerOptions,
   createEmbeddedProviders,

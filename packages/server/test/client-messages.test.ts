@@ -32,6 +32,17 @@ describe('parseClientMessage', () => {
     expect(codeOf(JSON.stringify({ type: 'text', text: 'a'.repeat(2001) }))).toBe('bad_message');
     expect(codeOf('{"type":"playback","turnId":-1,"playedMs":10}')).toBe('bad_message');
     expect(codeOf('{"type":"interrupt","extra":true}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","turnId":1,"rating":"meh"}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","turnId":-1,"rating":"up"}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","turnId":1.5,"rating":"up"}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","rating":"down"}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","turnId":1}')).toBe('bad_message');
+    expect(codeOf('{"type":"client.feedback","turnId":1,"rating":"up","comment":"x"}')).toBe('bad_message');
+    expect(parseClientMessage('{"type":"client.feedback","turnId":3,"rating":"down"}')).toEqual({
+      type: 'client.feedback',
+      turnId: 3,
+      rating: 'down',
+    });
   });
 
   it('knows a type only if the protocol has it, not because Object.prototype has the name', () => {
@@ -68,6 +79,9 @@ describe('parseClientMessage', () => {
     expect(() => parseClientMessage('{"type":"text","text":"   "}')).toThrow('text: text: text is empty');
     expect(() => parseClientMessage('{"type":"interrupt","extra":true}')).toThrow(
       'interrupt: Unrecognized key: "extra"',
+    );
+    expect(() => parseClientMessage('{"type":"client.feedback","turnId":1,"rating":"meh"}')).toThrow(
+      'client.feedback: rating: Invalid option: expected one of "up"|"down"',
     );
   });
 });

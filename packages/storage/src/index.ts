@@ -23,6 +23,7 @@ export {
   type Registration,
   type RegistryJson,
 } from './model-registry.js';
+export { type PeriodicJob, type PeriodicJobOptions, startPeriodicJob } from './periodic-job.js';
 export {
   type Actor,
   type AudioInput,
@@ -37,6 +38,7 @@ export {
   type StoredSubject,
   type StoredTurn,
   type TurnEntity,
+  type TurnFeedback,
   type TurnInput,
 } from './records.js';
 export type { AgentPurge, PurgeReport, RetentionJob, RetentionJobOptions } from './retention.js';
@@ -67,5 +69,12 @@ export type {
   SubjectExport,
 } from './subject-export.js';
 export type { EnsureSubjectOptions, SubjectStore } from './subjects.js';
-export type { TelemetryQuery, TelemetryStore, TelemetrySummary } from './telemetry.js';
+export {
+  CONFIDENCE_BINS,
+  type SignalQuery,
+  type TelemetryQuery,
+  type TelemetryStore,
+  type TelemetrySummary,
+  type WindowSignals,
+} from './telemetry.js';
 export type { ReviewQuery, ReviewTurn, TranscriptReview } from './transcript-review.js';

@@ -60,7 +60,19 @@ export interface TurnInput {
   /** The knowledge passage that answered, e.g. `knowledge/returns.md#Refunds`. */
   answerSource?: string | null;
   interrupted?: boolean;
+  /** Speech the recognizer matched to nothing it knows. */
+  asrRejected?: boolean;
+  /** The dialogue handed the person to a human. */
+  handedOff?: boolean;
+  /**
+   * The session's flag variants, flag name → variant (e.g. `{ renderer3d: 'on' }`), kept on the
+   * telemetry row so signals can be compared per variant.
+   */
+  flags?: Record<string, string>;
 }
+
+/** A person's rating of one answer. */
+export type TurnFeedback = 'up' | 'down';
 
 export interface StoredTurn {
   id: string;
@@ -80,6 +92,10 @@ export interface StoredTurn {
   answeredBy: string | null;
   answerSource: string | null;
   interrupted: boolean;
+  asrRejected: boolean;
+  handedOff: boolean;
+  /** The person's latest rating of the answer, if any. */
+  feedback: TurnFeedback | null;
 }
 
 export interface AudioInput {

@@ -1,6 +1,7 @@
 import type { AuditLog } from './audit-log.js';
 import { clearTranscripts } from './category-data.js';
 import type { Database, Queryable } from './database.js';
+import { type PeriodicJob, type PeriodicJobOptions, startPeriodicJob } from './periodic-job.js';
 import { durationMs, type RetentionConfig, type RetentionPolicy } from './retention-policy.js';
 import { dropUnconsentedTranscripts } from './sessions.js';
 
@@ -148,52 +149,13 @@ function cutoff(now: Date, duration: string): string | null {
   return Number.isFinite(ms) ? new Date(now.getTime() - ms).toISOString() : null;
 }
 
-export interface RetentionJobOptions {
-  /** Default one hour. */
-  intervalMs?: number;
-  /** Run once right away (default true), then every interval. */
-  runAtStart?: boolean;
-  onReport?: (report: PurgeReport) => void;
-  onError?: (error: unknown) => void;
-}
+export type RetentionJobOptions = Partial<PeriodicJobOptions<PurgeReport>>;
+export type RetentionJob = PeriodicJob<PurgeReport>;
 
-export interface RetentionJob {
-  /** Runs a purge now, or waits for the one already running. */
-  runNow(): Promise<PurgeReport>;
-  /** No further runs; resolves when a running purge has finished. */
-  stop(): Promise<void>;
-}
-
-/** Purges on a timer that does not keep the process alive; runs never overlap. */
+/** Purges every `intervalMs` (default one hour). */
 export function startRetentionJob(
   purge: () => Promise<PurgeReport>,
   options: RetentionJobOptions = {},
 ): RetentionJob {
-  let running: Promise<PurgeReport> | null = null;
-  let stopped = false;
-  const runNow = (): Promise<PurgeReport> => {
-    if (running) return running;
-    running = purge().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  const tick = () => {
-    if (stopped) return;
-    runNow().then(
-      (report) => options.onReport?.(report),
-      (error) => options.onError?.(error),
-    );
-  };
-  const timer = setInterval(tick, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  if (options.runAtStart ?? true) tick();
-  return {
-    runNow,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    },
-  };
+  return startPeriodicJob(purge, { ...options, intervalMs: options.intervalMs ?? 3_600_000 });
 }

@@ -6,7 +6,15 @@ import { consentGranted } from './consent.js';
 import type { Pseudonyms } from './crypto/pseudonyms.js';
 import type { SubjectCipher, SubjectKeyStore } from './crypto/subject-keys.js';
 import type { Database, Queryable } from './database.js';
-import type { ReadOptions, SessionRef, StoredSession, StoredTurn, TurnEntity, TurnInput } from './records.js';
+import type {
+  ReadOptions,
+  SessionRef,
+  StoredSession,
+  StoredTurn,
+  TurnEntity,
+  TurnFeedback,
+  TurnInput,
+} from './records.js';
 import { lockSubject } from './subject-lock.js';
 import { isUuid } from './uuid.js';
 
@@ -38,6 +46,9 @@ interface TurnRow {
   answered_by: string | null;
   answer_source: string | null;
   interrupted: boolean;
+  asr_rejected: boolean;
+  handed_off: boolean;
+  feedback: TurnFeedback | null;
 }
 
 export interface StartSessionInput {
@@ -50,7 +61,7 @@ export interface StartSessionInput {
 
 const SESSION_COLUMNS = 'id, subject_id, agent, started_at, last_active_at, ended_at, end_reason, flags';
 const TURN_COLUMNS =
-  'id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc, reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by, answer_source, interrupted';
+  'id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc, reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by, answer_source, interrupted, asr_rejected, handed_off, feedback';
 
 /**
  * Sessions and their turns, written through as they happen so a restarted server finds them.
@@ -128,20 +139,26 @@ export class SessionStore {
     const entities = input.entities ?? [];
     const latency = JSON.stringify(input.latency ?? {});
     const providers = JSON.stringify(input.providers ?? {});
+    // The telemetry row first: the turn keeps its id (the link runs one way, see 0004).
     const { rows } = await this.db.query<{ turn_index: number }>(
-      `WITH turn AS (
-         INSERT INTO turns (id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc,
-                            reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by,
-                            answer_source, interrupted)
-         SELECT $1, s.id, s.subject_id,
-                COALESCE($4::integer, (SELECT COALESCE(max(t.turn_index), 0) + 1 FROM turns t WHERE t.session_id = s.id)),
-                $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16
-           FROM sessions s WHERE s.id = $2 AND s.subject_id = $3 AND s.ended_at IS NULL
-         RETURNING turn_index
+      `WITH session AS (
+         SELECT id, subject_id FROM sessions WHERE id = $2 AND subject_id = $3 AND ended_at IS NULL
        ), telemetry AS (
          INSERT INTO turn_telemetry (agent, subject_pseudonym, occurred_at, input_source, intent, confidence,
-                                     latency, providers, answered_by, answer_source, interrupted)
-         SELECT $17, $18, $5, $6, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16 FROM turn
+                                     latency, providers, answered_by, answer_source, interrupted, asr_rejected,
+                                     handed_off, flags)
+         SELECT $17, $18, $5, $6, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $19, $20, $21::jsonb
+           FROM session
+         RETURNING id
+       ), turn AS (
+         INSERT INTO turns (id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc,
+                            reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by,
+                            answer_source, interrupted, asr_rejected, handed_off, telemetry_id)
+         SELECT $1, s.id, s.subject_id,
+                COALESCE($4::integer, (SELECT COALESCE(max(t.turn_index), 0) + 1 FROM turns t WHERE t.session_id = s.id)),
+                $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $19, $20, telemetry.id
+           FROM session s, telemetry
+         RETURNING turn_index
        ), touched AS (
          UPDATE sessions SET last_active_at = GREATEST(last_active_at, $5)
           WHERE id = $2 AND EXISTS (SELECT 1 FROM turn)
@@ -166,6 +183,9 @@ export class SessionStore {
         input.interrupted ?? false,
         session.agent,
         this.pseudonyms.subject(session.subjectId),
+        input.asrRejected ?? false,
+        input.handedOff ?? false,
+        JSON.stringify(input.flags ?? {}),
       ],
     );
     const turnIndex = rows[0]?.turn_index;
@@ -193,6 +213,9 @@ export class SessionStore {
       answeredBy: input.answeredBy ?? null,
       answerSource: input.answerSource ?? null,
       interrupted: input.interrupted ?? false,
+      asrRejected: input.asrRejected ?? false,
+      handedOff: input.handedOff ?? false,
+      feedback: null,
     };
   }
 
@@ -208,10 +231,17 @@ export class SessionStore {
   ): Promise<boolean> {
     if (!isUuid(session.id)) return false;
     const cipher = await this.keys.cipher(this.db, session.subjectId);
-    const { rowCount } = await this.db.query(
-      `UPDATE turns SET reply_text_enc = CASE WHEN reply_text_enc IS NULL THEN NULL ELSE $4::bytea END,
-              interrupted = interrupted OR $5
-        WHERE session_id = $1 AND subject_id = $2 AND turn_index = $3`,
+    const { rows } = await this.db.query<{ id: string }>(
+      `WITH turn AS (
+         UPDATE turns SET reply_text_enc = CASE WHEN reply_text_enc IS NULL THEN NULL ELSE $4::bytea END,
+                interrupted = interrupted OR $5
+          WHERE session_id = $1 AND subject_id = $2 AND turn_index = $3
+         RETURNING id, telemetry_id
+       ), telemetry AS (
+         UPDATE turn_telemetry SET interrupted = true
+          WHERE $5 AND id = (SELECT telemetry_id FROM turn) AND NOT interrupted
+       )
+       SELECT id FROM turn`,
       [
         session.id,
         session.subjectId,
@@ -220,7 +250,27 @@ export class SessionStore {
         revision.interrupted ?? false,
       ],
     );
-    return rowCount > 0;
+    return rows.length > 0;
+  }
+
+  /**
+   * The person's rating of a turn's answer, on the turn and its telemetry row; a second rating
+   * replaces the first. False when the session has no such turn.
+   */
+  async rateTurn(session: SessionRef, turnIndex: number, rating: TurnFeedback): Promise<boolean> {
+    if (!isUuid(session.id)) return false;
+    const { rows } = await this.db.query<{ id: string }>(
+      `WITH turn AS (
+         UPDATE turns SET feedback = $4, feedback_at = $5
+          WHERE session_id = $1 AND subject_id = $2 AND turn_index = $3
+         RETURNING id, telemetry_id
+       ), telemetry AS (
+         UPDATE turn_telemetry SET feedback = $4 WHERE id = (SELECT telemetry_id FROM turn)
+       )
+       SELECT id FROM turn`,
+      [session.id, session.subjectId, turnIndex, rating, this.clock().toISOString()],
+    );
+    return rows.length > 0;
   }
 
   /** The session's turns in order, texts decrypted where kept. */
@@ -307,6 +357,9 @@ export class SessionStore {
         answeredBy: row.answered_by,
         answerSource: row.answer_source,
         interrupted: row.interrupted,
+        asrRejected: row.asr_rejected,
+        handedOff: row.handed_off,
+        feedback: row.feedback,
       });
     }
     return turns;

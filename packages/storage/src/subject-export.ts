@@ -5,7 +5,7 @@ import type { ConsentLedger } from './consent.js';
 import type { Pseudonyms } from './crypto/pseudonyms.js';
 import type { Database } from './database.js';
 import type { MemoryStore } from './memory.js';
-import type { Actor, ConsentCategory, TurnEntity } from './records.js';
+import type { Actor, ConsentCategory, TurnEntity, TurnFeedback } from './records.js';
 import type { SessionStore } from './sessions.js';
 import type { SubjectStore } from './subjects.js';
 
@@ -66,6 +66,9 @@ export interface ExportedTurn {
   answeredBy: string | null;
   answerSource: string | null;
   interrupted: boolean;
+  asrRejected: boolean;
+  handedOff: boolean;
+  feedback: TurnFeedback | null;
 }
 
 export interface ExportedAudio {
@@ -97,6 +100,7 @@ export interface ExportedTelemetry {
   latencyMs: Record<string, number>;
   answeredBy: string | null;
   interrupted: boolean;
+  feedback: TurnFeedback | null;
 }
 
 export interface ExportedAuditEntry {
@@ -153,8 +157,9 @@ export async function exportSubject(
       latency: Record<string, number>;
       answered_by: string | null;
       interrupted: boolean;
+      feedback: TurnFeedback | null;
     }>(
-      `SELECT agent, occurred_at, intent, confidence, latency, answered_by, interrupted
+      `SELECT agent, occurred_at, intent, confidence, latency, answered_by, interrupted, feedback
          FROM turn_telemetry WHERE subject_pseudonym = $1 ORDER BY occurred_at, id`,
       [pseudonym],
     );
@@ -204,6 +209,9 @@ export async function exportSubject(
             answeredBy: t.answeredBy,
             answerSource: t.answerSource,
             interrupted: t.interrupted,
+            asrRejected: t.asrRejected,
+            handedOff: t.handedOff,
+            feedback: t.feedback,
           })),
       })),
       audio: audioMeta.map((a, i) => ({
@@ -229,6 +237,7 @@ export async function exportSubject(
         latencyMs: r.latency,
         answeredBy: r.answered_by,
         interrupted: r.interrupted,
+        feedback: r.feedback,
       })),
       audit: auditRows.rows.map((r) => ({
         at: r.at.toISOString(),

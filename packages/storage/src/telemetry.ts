@@ -63,4 +63,93 @@ export class TelemetryStore {
       latencyMs: Object.fromEntries(latency.rows.map((r) => [r.hop, { p50: r.p50, p95: r.p95 }])),
     };
   }
+
+  /** The user signals of one window, per flag variant when asked (drift detection compares them). */
+  signals(query: SignalQuery): Promise<WindowSignals[]> {
+    return windowSignals(this.db, query);
+  }
+}
+
+/** Confidence bins of `WindowSignals.confidence`: [0, 0.1), [0.1, 0.2) … [0.9, 1]. */
+export const CONFIDENCE_BINS = 10;
+
+export interface SignalQuery {
+  agent: string;
+  since: Date;
+  until: Date;
+  /** Split by this flag's variant (`turn_telemetry.flags`); rows without it are `(unset)`. */
+  byFlag?: string;
+}
+
+/** What a window of telemetry says about its users' experience: counts, for drift to compare. */
+export interface WindowSignals {
+  /** The flag variant, when split by a flag; null for all rows. */
+  variant: string | null;
+  turns: number;
+  /** Turns the person started (spoken or typed), not the greeting. */
+  userTurns: number;
+  speechTurns: number;
+  /** User turns the dialogue answered with its fallback ("say that again"). */
+  notUnderstood: number;
+  handedOff: number;
+  /** Speech turns whose utterance the recognizer rejected. */
+  asrRejected: number;
+  /** Turns whose answer was cut by a barge-in or a stop. */
+  interrupted: number;
+  /** Turns the person rated, and those rated down. */
+  rated: number;
+  thumbsDown: number;
+  /** User turns by intent, `(none)` when nothing matched. */
+  intents: Record<string, number>;
+  /** Per intent, user turns per confidence bin (`CONFIDENCE_BINS` counts). */
+  confidence: Record<string, number[]>;
+}
+
+const NO_VARIANT = '(all)';
+
+/** The signals of one window, as rows aggregated in the database (a window may hold millions). */
+export async function windowSignals(db: Queryable, query: SignalQuery): Promise<WindowSignals[]> {
+  const variant = `CASE WHEN $4::text IS NULL THEN '${NO_VARIANT}' ELSE COALESCE(flags->>$4, '(unset)') END`;
+  const where = 'agent = $1 AND occurred_at >= $2 AND occurred_at < $3';
+  const params = [query.agent, query.since.toISOString(), query.until.toISOString(), query.byFlag ?? null];
+  const [totals, intents] = await Promise.all([
+    db.query<
+      { variant: string } & Record<Exclude<keyof WindowSignals, 'variant' | 'intents' | 'confidence'>, number>
+    >(
+      `SELECT ${variant} AS variant,
+              count(*)::int AS turns,
+              count(*) FILTER (WHERE input_source IS NOT NULL)::int AS "userTurns",
+              count(*) FILTER (WHERE input_source = 'speech')::int AS "speechTurns",
+              count(*) FILTER (WHERE input_source IS NOT NULL AND answered_by = 'fallback')::int AS "notUnderstood",
+              count(*) FILTER (WHERE handed_off)::int AS "handedOff",
+              count(*) FILTER (WHERE input_source = 'speech' AND asr_rejected)::int AS "asrRejected",
+              count(*) FILTER (WHERE interrupted)::int AS interrupted,
+              count(feedback)::int AS rated,
+              count(*) FILTER (WHERE feedback = 'down')::int AS "thumbsDown"
+         FROM turn_telemetry WHERE ${where} GROUP BY 1`,
+      params,
+    ),
+    db.query<{ variant: string; intent: string; bin: number | null; n: number }>(
+      `SELECT ${variant} AS variant, COALESCE(intent, '(none)') AS intent,
+              LEAST(floor(confidence * ${CONFIDENCE_BINS}), ${CONFIDENCE_BINS - 1})::int AS bin, count(*)::int AS n
+         FROM turn_telemetry WHERE ${where} AND input_source IS NOT NULL GROUP BY 1, 2, 3`,
+      params,
+    ),
+  ]);
+  const windows = new Map<string, WindowSignals>();
+  for (const row of totals.rows) {
+    const { variant: name, ...counts } = row;
+    windows.set(name, { variant: query.byFlag ? name : null, ...counts, intents: {}, confidence: {} });
+  }
+  for (const { variant: name, intent, bin, n } of intents.rows) {
+    const window = windows.get(name);
+    if (!window) continue;
+    window.intents[intent] = (window.intents[intent] ?? 0) + n;
+    if (bin === null || intent === '(none)') continue;
+    const bins = window.confidence[intent] ?? new Array<number>(CONFIDENCE_BINS).fill(0);
+    window.confidence[intent] = bins;
+    const at = Math.max(0, bin);
+    bins[at] = (bins[at] ?? 0) + n;
+  }
+  return [...windows.values()].sort((a, b) => (a.variant ?? '').localeCompare(b.variant ?? ''));
 }

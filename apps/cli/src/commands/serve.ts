@@ -2,11 +2,13 @@ import { availableParallelism } from 'node:os';
 import {
   createEmbeddedRuntime,
   createServer,
+  DEFAULT_DRIFT_INTERVAL_MS,
   drainServer,
   readTlsCredentials,
   securityFromEnvironment,
+  windowDurationMs,
 } from '@visemo/server';
-import { parseCommandArgs, parseCount, parsePort, requireString } from '../args.js';
+import { parseCommandArgs, parseCount, parsePort, requireString, UsageError } from '../args.js';
 import { startOperations } from '../operations.js';
 import { CAPACITY_FLAGS, CAPACITY_HELP, parseCapacity, withConnectionLimits } from '../serve-capacity.js';
 import { openServeStorage } from '../serve-storage.js';
@@ -29,6 +31,8 @@ Serves the agent: the web app at /, the WebSocket protocol at /v1/ws (docs/proto
   --data-dir DIR            the embedded database's directory (default ./data); DATABASE_URL
                             names a PostgreSQL server instead (docs/storage.md)
   --no-storage              keep nothing beyond each session: no consent, resume or memory
+  --drift-interval D        how often to measure drift of the user signals for /metrics
+                            (last 24 h against the 7 days before; default 1h; off: never)
 
 ${CAPACITY_HELP}
 
@@ -49,6 +53,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       ...CAPACITY_FLAGS,
       'data-dir': { type: 'string' },
       'no-storage': { type: 'boolean' },
+      'drift-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -69,6 +74,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   );
   const speakers = parseCount(values.speakers, '--speakers', 8);
   const capacity = parseCapacity(values);
+  const driftIntervalMs = parseDriftInterval(values['drift-interval']);
   const https = capacity.tls ? await readTlsCredentials(capacity.tls) : undefined;
   // Before the agent loads: a server that must not start says so at once.
   const security = securityFromEnvironment(process.env, { host, insecure: values.insecure ?? false });
@@ -109,6 +115,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     ...capacity.server,
     ...(https ? { https } : {}),
     ...(storage ? { storage: storage.storage } : {}),
+    ...(storage && driftIntervalMs !== null ? { drift: { intervalMs: driftIntervalMs } } : {}),
     tracing: ops.tracing,
     flags: ops.flags,
     ...(ops.models ? { models: ops.models } : {}),
@@ -132,4 +139,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** `--drift-interval`: a duration, or `off`; null when drift is not measured. */
+function parseDriftInterval(value: string | undefined): number | null {
+  if (value === undefined) return DEFAULT_DRIFT_INTERVAL_MS;
+  if (value === 'off') return null;
+  try {
+    return windowDurationMs(value);
+  } catch (error) {
+    throw new UsageError(`--drift-interval: ${(error as Error).message}, or off`);
+  }
 }

@@ -1,8 +1,11 @@
+import type { FeedbackRating } from '@visemo/client';
+import { AnswerRating } from './answer-rating.js';
 import { element } from './dom.js';
 
 interface Entry {
   item: HTMLLIElement;
   text: HTMLSpanElement;
+  rating?: AnswerRating;
 }
 
 /**
@@ -12,6 +15,8 @@ interface Entry {
  */
 export class CaptionLog {
   private readonly entries = new Map<string, Entry>();
+  /** Answers ended before their first caption was heard, by turn. */
+  private readonly pendingRatings = new Map<number, (rating: FeedbackRating) => void>();
   private agentName = 'Assistant';
 
   constructor(private readonly list: HTMLOListElement) {}
@@ -47,6 +52,26 @@ export class CaptionLog {
     this.entries.get(`agent:${turnId}`)?.item.classList.add('interrupted');
   }
 
+  /**
+   * The agent's answer of `turnId` is complete: thumbs up and down under it, once. Its captions
+   * may still be to come (they follow the audio as it is heard): the buttons wait for them.
+   */
+  offerRating(turnId: number, rate: (rating: FeedbackRating) => void): void {
+    const entry = this.entries.get(`agent:${turnId}`);
+    if (!entry) {
+      this.pendingRatings.set(turnId, rate);
+      return;
+    }
+    if (entry.rating) return;
+    entry.rating = new AnswerRating(rate);
+    entry.item.append(entry.rating.group);
+  }
+
+  /** The server has stored a rating (or refused it: null shows none). */
+  showRating(turnId: number, rating: FeedbackRating | null): void {
+    this.entries.get(`agent:${turnId}`)?.rating?.show(rating);
+  }
+
   /** A line about the conversation itself: errors, reconnections, hand-offs. */
   notice(text: string, options: { error?: boolean; action?: { label: string; run: () => void } } = {}): void {
     const item = element('li', options.error ? 'entry system error' : 'entry system', text);
@@ -67,6 +92,7 @@ export class CaptionLog {
   /** A new session starts: turn numbers begin again, so older entries must not be reused. */
   newSession(): void {
     this.entries.clear();
+    this.pendingRatings.clear();
   }
 
   private entry(speaker: 'user' | 'agent', turnId: number): Entry {
@@ -80,6 +106,11 @@ export class CaptionLog {
       this.list.append(item);
       entry = { item, text };
       this.entries.set(key, entry);
+      const rate = speaker === 'agent' ? this.pendingRatings.get(turnId) : undefined;
+      if (rate) {
+        this.pendingRatings.delete(turnId);
+        this.offerRating(turnId, rate);
+      }
     }
     return entry;
   }

@@ -236,6 +236,10 @@ export class ConversationPage {
       client.on('interrupted', (e) => this.log.agentInterrupted(e.turnId)),
       client.on('turn.end', (e) => {
         if (e.interrupted) this.log.agentInterrupted(e.turnId);
+        // Ratings are kept with the turn: a server that keeps nothing is not asked for them.
+        if (client.session?.storage === true) {
+          this.log.offerRating(e.turnId, (rating) => this.rate(client, e.turnId, rating));
+        }
         this.awaitingReply = false;
         this.refreshActivity();
       }),
@@ -243,6 +247,7 @@ export class ConversationPage {
       client.on('latency', (e) => {
         if (e.turnId > 0) this.showLatency(e.server, e.inputToAudioMs);
       }),
+      client.on('feedback', (e) => this.log.showRating(e.turnId, e.rating)),
       client.on('handoff', () => {
         byId('handoff').hidden = false;
       }),
@@ -269,6 +274,15 @@ export class ConversationPage {
       }),
     );
     return client;
+  }
+
+  private rate(client: VisemoClient, turnId: number, rating: 'up' | 'down'): void {
+    try {
+      client.rateAnswer(turnId, rating);
+    } catch (error) {
+      this.log.showRating(turnId, null);
+      this.log.notice(error instanceof Error ? error.message : String(error), { error: true });
+    }
   }
 
   private async connect(): Promise<void> {

@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type AgentRuntime, createServer } from '@visemo/server';
+import {
+  type AgentRuntime,
+  createEmbeddedRuntime,
+  createServer,
+  securityFromEnvironment,
+} from '@visemo/server';
+import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebApp, type WebAppBuild } from '../../src/index.js';
@@ -26,6 +32,31 @@ export async function startServer(
   const app = await createServer({ runtime, webRoot });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url };
+}
+
+/**
+ * The page as `npm start` serves it: the agent's embedded runtime, dev-mode tokens on loopback,
+ * storage in a throw-away embedded database. `close` stops the server, then the storage.
+ */
+export async function startStoredServer(
+  agentDir: string,
+  webRoot: string,
+): Promise<{ app: FastifyInstance; url: string; storage: Storage; close(): Promise<void> }> {
+  const { runtime } = await createEmbeddedRuntime(agentDir);
+  const storage = await openStorage({ dataDir: 'memory://', masterKey: generateMasterKey() });
+  const security = securityFromEnvironment({}, { host: '127.0.0.1', insecure: false });
+  if (security.mode !== 'dev') throw new Error(`expected dev-mode security, got ${security.mode}`);
+  const app = await createServer({ runtime, webRoot, storage, ...security.options });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    url,
+    storage,
+    close: async () => {
+      await app.close();
+      await storage.close();
+    },
+  };
 }
 
 /**

@@ -85,6 +85,7 @@ export async function registerData(
         onReplyHeard: (turnId, heard) => recorder.replyHeard(turnId, heard),
         onUtteranceAudio: (turnId, samples) => recorder.utteranceAudio(turnId, samples),
         onConsent: (message) => recorder.setConsent(message),
+        onFeedback: (message) => recorder.rate(message),
         onClose: (reason) => void recorder.closed(reason),
       };
     },

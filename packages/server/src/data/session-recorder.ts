@@ -1,5 +1,6 @@
 import {
   type AgentPrivacy,
+  type ClientFeedbackMessage,
   type ConsentDecision,
   ErrorCode,
   type ParsedConsentSet,
@@ -110,7 +111,10 @@ export class SessionRecorder {
     this.utterances.delete(record.turnId);
     this.write(async (session) => {
       const { storage } = this.context;
-      const stored = await storage.sessions.recordTurn(session, turnInput(record));
+      const stored = await storage.sessions.recordTurn(
+        session,
+        turnInput(record, flagVariants(this.context.variant?.flags)),
+      );
       if (audio && this.consent.audio) {
         await storage.audio.save(session, {
           pcm: audio,
@@ -139,6 +143,20 @@ export class SessionRecorder {
   utteranceAudio(turnId: number, samples: Int16Array): void {
     if (!this.consent.audio || this.stopped) return;
     this.utterances.set(turnId, samples);
+  }
+
+  /** `client.feedback`: the rating on the turn's row and its telemetry, after the row is written. */
+  rate(feedback: ClientFeedbackMessage): Promise<void> {
+    return this.queue(async () => {
+      const session = this.session;
+      if (!session || this.stopped) {
+        throw new VisemoError(ErrorCode.StorageUnavailable, 'nothing is stored for this session any more');
+      }
+      const rated = await this.context.storage.sessions.rateTurn(session, feedback.turnId, feedback.rating);
+      if (!rated) {
+        throw new VisemoError(ErrorCode.UnknownTurn, `turn ${feedback.turnId} of this session is not stored`);
+      }
+    });
   }
 
   /** `consent.set`: records each category whose decision changed; withdrawal deletes its data. */
@@ -290,7 +308,7 @@ export class LiveSubjects {
   }
 }
 
-function turnInput(record: TurnRecord): TurnInput {
+function turnInput(record: TurnRecord, flags: Record<string, string> | undefined): TurnInput {
   const { asr, llm, tts } = record.providers;
   const providers: Record<string, string> = {};
   if (asr) providers.asr = asr;
@@ -309,7 +327,32 @@ function turnInput(record: TurnRecord): TurnInput {
     answeredBy: record.answeredBy ?? null,
     answerSource: record.source ?? null,
     interrupted: record.interrupted,
+    asrRejected: record.input === 'speech' && record.user?.understood === false,
+    handedOff: record.handoff !== undefined,
+    ...(flags ? { flags } : {}),
   };
+}
+
+/**
+ * The session's flags as telemetry keeps them, name → variant: the variant the rules chose, else
+ * `on`/`off`; and each model version as `model.KIND`.
+ */
+export function flagVariants(
+  stored: Record<string, unknown> | undefined,
+): Record<string, string> | undefined {
+  if (!stored) return undefined;
+  const variants: Record<string, string> = {};
+  const flags = stored.flags as Record<string, { value?: unknown; variant?: string }> | undefined;
+  for (const [name, outcome] of Object.entries(flags ?? {})) {
+    variants[name] = outcome.variant ?? (outcome.value ? 'on' : 'off');
+  }
+  const models = stored.models as Record<string, unknown> | undefined;
+  for (const [kind, version] of Object.entries(models ?? {})) {
+    const number =
+      typeof version === 'object' && version !== null ? (version as { version?: unknown }).version : version;
+    if (number !== undefined) variants[`model.${kind}`] = String(number);
+  }
+  return variants;
 }
 
 /**

@@ -84,6 +84,12 @@ export class ServerMetrics {
     help: 'Connections open now that have not sent session.start',
     registers: [this.registry],
   });
+  private readonly feedback = new Counter({
+    name: 'visemo_feedback_total',
+    help: "People's ratings of answers (client.feedback), by rating",
+    labelNames: ['rating'],
+    registers: [this.registry],
+  });
   private readonly internalErrors = new Counter({
     name: 'visemo_internal_errors_total',
     help: 'Unexpected errors inside sessions: faults of the server, each logged with its stack',
@@ -107,6 +113,10 @@ export class ServerMetrics {
       this.hopSeconds.observe({ hop: 'client_first_sample' }, timing.firstSampleAtMs / 1000);
     if (timing.firstVisemeAtMs !== undefined)
       this.hopSeconds.observe({ hop: 'client_first_viseme' }, timing.firstVisemeAtMs / 1000);
+  }
+
+  recordFeedback(rating: 'up' | 'down'): void {
+    this.feedback.inc({ rating });
   }
 
   recordError(code: string): void {

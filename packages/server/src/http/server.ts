@@ -7,6 +7,8 @@ import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
 import { registerData } from '../data/server-data.js';
+import { storedAgent } from '../data/subject-privacy.js';
+import { type DriftJobOptions, startDriftJob } from '../drift/drift-job.js';
 import type { SessionFlags } from '../flags/session-flags.js';
 import { modelRoutes } from '../models/model-routes.js';
 import type { ModelSelection } from '../models/model-selection.js';
@@ -67,6 +69,11 @@ export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
   flags?: SessionFlags;
   /** The model versions new sessions run with, and the registry's admin routes. */
   models?: ModelSelection;
+  /**
+   * With storage: measure drift of the agent's user signals on a timer, shown on /metrics as
+   * `visemo_drift_*` (docs/operations.md). Absent: no drift job.
+   */
+  drift?: DriftJobOptions;
 }
 
 /**
@@ -133,6 +140,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+
+  const { storage, drift: driftOptions } = options;
+  const drift =
+    storage && driftOptions
+      ? startDriftJob(storage, storedAgent(options.runtime).id, metrics.registry, {
+          ...driftOptions,
+          onError: (error) => {
+            app.log.warn({ err: error }, 'measuring drift failed');
+            driftOptions.onError?.(error);
+          },
+        })
+      : null;
 
   const { tracing, flags, models } = options;
   if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
@@ -208,6 +227,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.addHook('onClose', async () => {
     unsubscribe?.();
+    await drift?.stop();
     for (const session of sessions) session.close();
     await data.settle();
   });

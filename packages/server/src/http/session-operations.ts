@@ -102,6 +102,13 @@ export function sessionOperations(parts: SessionOperationParts, opener: SessionO
           tracer.turn(record);
         };
       }
+      const { onFeedback } = inner;
+      if (onFeedback) {
+        joined.onFeedback = async (feedback) => {
+          await onFeedback(feedback);
+          metrics.recordFeedback(feedback.rating);
+        };
+      }
       joined.onClientTiming = (timing) => {
         inner.onClientTiming?.(timing);
         metrics.recordClientTiming(timing);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ClientFeedbackMessage,
   type ClientTimingMessage,
   type ConsentDecision,
   type DialogueContext,
@@ -87,6 +88,11 @@ export interface SessionOptions {
   onInternalError?: (error: unknown, where: { sessionId: string; turnId?: number }) => void;
   /** Each turn's record, as the turn ends. */
   onTurn?: (record: TurnRecord) => void;
+  /**
+   * `client.feedback` on an answer the session gave: stores the rating. Absent, the session
+   * answers `storage_unavailable`.
+   */
+  onFeedback?: (feedback: ClientFeedbackMessage) => Promise<void>;
   /** The client's `client.timing` reports: when it played a turn's first sample and viseme. */
   onClientTiming?: (timing: ClientTimingMessage) => void;
   /** Start, idle and duration timeouts; none unless given (`createServer` gives its own). */
@@ -332,6 +338,9 @@ export class ConversationSession {
       case 'consent.set':
         this.setConsent(message);
         break;
+      case 'client.feedback':
+        this.recordFeedback(message);
+        break;
     }
   }
 
@@ -382,6 +391,26 @@ export class ConversationSession {
       })
       .catch((error: unknown) => this.reportError(error))
       .catch((error: unknown) => this.internalError(error));
+  }
+
+  private recordFeedback(message: ClientFeedbackMessage): void {
+    if (!this.conversationTranscript.hasAnswer(message.turnId)) {
+      throw new VisemoError(
+        ErrorCode.UnknownTurn,
+        `no answer with turnId ${message.turnId} in this session to rate (its turn.end comes first)`,
+      );
+    }
+    const record = this.options.onFeedback;
+    if (!record) {
+      throw new VisemoError(ErrorCode.StorageUnavailable, 'this server keeps no data: feedback is not kept');
+    }
+    const { turnId, rating } = message;
+    record(message)
+      .then(() => {
+        if (this.isOpen) this.transport.sendEvent({ type: 'feedback', turnId, rating });
+      })
+      .catch((error: unknown) => this.reportError(error, turnId))
+      .catch((error: unknown) => this.internalError(error, turnId));
   }
 
   // ---- listening: audio → utterances ------------------------------------------------------------

@@ -62,6 +62,11 @@ export class ConversationTranscript {
     };
   }
 
+  /** Whether the agent has answered turn `turnId` (the answer ended). */
+  hasAnswer(turnId: number): boolean {
+    return this.agentEntry(turnId) !== undefined;
+  }
+
   private agentEntry(turnId: number): TranscriptEntry | undefined {
     return this.list.findLast((e) => e.turnId === turnId && e.role === 'agent');
   }

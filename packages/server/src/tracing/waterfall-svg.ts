@@ -38,9 +38,9 @@ const HOP_COLORS = [
   '#bab0ac',
 ];
 const TOTAL_COLOR = '#555555';
-const FONT = 'font-family="DejaVu Sans, sans-serif"';
+export const FONT = 'font-family="DejaVu Sans, sans-serif"';
 
-const escapeXml = (text: string) =>
+export const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const ms = (value: number) =>
