@@ -42,6 +42,21 @@ async function previewed(page: Page): Promise<StudioTrack> {
   )) as StudioTrack;
 }
 
+async function scrubTo(page: Page, ms: number): Promise<void> {
+  await page.locator('#position').fill(String(ms));
+}
+
+/** The weight of one mouth shape on the studio's face now. */
+function mouth(page: Page, viseme: string): Promise<number> {
+  return page.evaluate(
+    (name) =>
+      (
+        window as unknown as { studio: { avatar: { visemeWeights(): Record<string, number> } } }
+      ).studio.avatar.visemeWeights()[name] ?? 0,
+    viseme,
+  );
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('studio in Chromium', () => {
   beforeAll(async () => {
     built = await buildOnce();
@@ -66,25 +81,14 @@ describe.skipIf(!existsSync(CHROMIUM))('studio in Chromium', () => {
     const vowel = track.visemes.find((v) => v.viseme === 'aa' || v.viseme === 'E' || v.viseme === 'oh');
     expect(vowel).toBeDefined();
     const at = Math.round(((vowel?.startMs ?? 0) + (vowel?.endMs ?? 0)) / 2);
-    await page.locator('#position').fill(String(at));
-    await page.waitForTimeout(400);
-    const weights = (await page.evaluate(() =>
-      (
-        window as unknown as { studio: { avatar: { visemeWeights(): Record<string, number> } } }
-      ).studio.avatar.visemeWeights(),
-    )) as Record<string, number>;
-    expect(weights[vowel?.viseme ?? 'aa'] ?? 0).toBeGreaterThan(0.3);
-    expect(await page.textContent('#position-text')).toContain(vowel?.viseme);
-    await page.locator('#position').fill('0');
-    await page.waitForTimeout(400);
-    const rest = (await page.evaluate(() =>
-      (
-        window as unknown as { studio: { avatar: { visemeWeights(): Record<string, number> } } }
-      ).studio.avatar.visemeWeights(),
-    )) as Record<string, number>;
-    expect(rest[vowel?.viseme ?? 'aa'] ?? 0).toBeLessThan(0.1);
-    await page.locator('#position').fill(String(at));
-    await page.waitForTimeout(300);
+    const shape = vowel?.viseme ?? 'aa';
+    await scrubTo(page, at);
+    await expect.poll(() => mouth(page, shape)).toBeGreaterThan(0.3);
+    expect(await page.textContent('#position-text')).toContain(shape);
+    await scrubTo(page, 0);
+    await expect.poll(() => mouth(page, shape)).toBeLessThan(0.1);
+    await scrubTo(page, at);
+    await expect.poll(() => mouth(page, shape)).toBeGreaterThan(0.3);
     await page.screenshot({ path: screenshotPath('studio-previewer') });
     await page.context().close();
   });
