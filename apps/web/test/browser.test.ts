@@ -125,6 +125,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
       const kept = (await agentTurn())?.text ?? '';
       expect(kept.length).toBeGreaterThan(0);
       expect(kept.split(' ').length).toBeLessThan(full.split(' ').length);
+      // The caption shows what the visitor heard: the same words the server kept, not the sentence.
+      const caption = await page.locator('.entry.agent.interrupted .text').last().textContent();
+      expect(caption).toBe(kept);
       await context.close();
     });
 

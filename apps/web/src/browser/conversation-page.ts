@@ -30,6 +30,7 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',
   open: 'Online',
   reconnecting: 'Reconnecting…',
+  offline: 'Offline: no network',
   closed: 'Offline',
 };
 
@@ -148,6 +149,8 @@ export class ConversationPage {
     if (trace) on.push(client.onAny((event) => trace(event, client)));
     on.push(
       client.on('status', (e) => this.showStatus(e.status, e.delayMs)),
+      client.on('text.queued', (e) => this.log.userQueued(e.id, e.text)),
+      client.on('text.sent', (e) => this.log.userSent(e.id)),
       client.on('session.started', (e) => {
         this.log.newSession();
         this.showAgent(e.agent.name);
@@ -203,7 +206,7 @@ export class ConversationPage {
           this.avatar.stopVisemes(client.currentTime);
           this.options.probe?.onFlush(client.currentTime);
           this.scheduled = [];
-          this.log.agentInterrupted(e.turnId);
+          this.log.agentInterrupted(e.turnId, e.heardText);
           this.showSubtitle('');
         } else {
           this.clearSubtitleSoon();
@@ -312,8 +315,10 @@ export class ConversationPage {
       }
       void this.client.resumeAudio();
       try {
-        this.client.sendText(text);
+        const { queued } = this.client.sendText(text);
         input.value = '';
+        // A queued message shows in the log as waiting; its answer is not being worked on yet.
+        if (queued) return;
         this.awaitingReply = true;
         this.refreshActivity();
       } catch (error) {
@@ -632,7 +637,8 @@ export class ConversationPage {
         ? `Reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s…`
         : STATUS_TEXT[status];
     const open = status === 'open';
-    byId<HTMLButtonElement>('send-button').disabled = !open;
+    // Typed text waits in the SDK while the connection comes back; speech cannot.
+    byId<HTMLButtonElement>('send-button').disabled = status === 'idle' || status === 'closed';
     byId<HTMLButtonElement>('talk-button').disabled = !open;
     if (status === 'closed' && !this.client.session) {
       this.agentSpeaking = false;

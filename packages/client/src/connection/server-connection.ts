@@ -10,6 +10,7 @@ import {
   type SessionStartedEvent,
 } from '../protocol.js';
 import { type ReconnectOptions, reconnectDelayMs } from './backoff.js';
+import { browserNetwork, type NetworkSignal } from './network-signal.js';
 
 /** The part of the WebSocket API the SDK uses: the browser's, or `ws` in Node. */
 export interface WebSocketLike {
@@ -46,6 +47,11 @@ export interface ServerConnectionOptions {
   token?: TokenSource | undefined;
   /** Reconnection with backoff, or null for none. */
   reconnect: ReconnectOptions | null;
+  /**
+   * Whether the device has a network; default the browser's (none in Node). Offline, the socket is
+   * given up at once and no retries are spent: the connection waits, `offline`, for the network.
+   */
+  network?: NetworkSignal | null | undefined;
   /** What `session.start` asks for. `greet` holds for the first session: one opened by a reconnect never greets. */
   session: { sampleRate: number; audio: boolean; voice?: string | undefined; greet: boolean };
   /** Every server event, after the connection's own bookkeeping (the session, answers to requests). */
@@ -83,8 +89,12 @@ export class ServerConnection {
   private pendingChunk: AudioChunkEvent | null = null;
   private connectWaiters: Waiter<SessionStartedEvent>[] = [];
   private transcriptWaiters: Waiter<TranscriptEntry[]>[] = [];
+  private readonly network: NetworkSignal | null;
+  private unwatchNetwork: (() => void) | null = null;
 
-  constructor(private readonly options: ServerConnectionOptions) {}
+  constructor(private readonly options: ServerConnectionOptions) {
+    this.network = options.network === undefined ? browserNetwork() : options.network;
+  }
 
   get status(): ConnectionStatus {
     return this.statusValue;
@@ -95,9 +105,13 @@ export class ServerConnection {
     return this.started;
   }
 
-  /** Whether a socket is being opened or waited for: `connect()` then opens none of its own. */
+  /** Whether a socket is being opened or waited for (or the network): `connect()` then opens none of its own. */
   get opening(): boolean {
-    return this.statusValue === 'connecting' || this.statusValue === 'reconnecting';
+    return (
+      this.statusValue === 'connecting' ||
+      this.statusValue === 'reconnecting' ||
+      this.statusValue === 'offline'
+    );
   }
 
   /** Whether messages can go: the socket is open and the session started on it. */
@@ -112,7 +126,10 @@ export class ServerConnection {
     const waiter = new Promise<SessionStartedEvent>((resolve, reject) => {
       this.connectWaiters.push({ resolve, reject });
     });
-    if (!this.opening) this.openSocket();
+    this.unwatchNetwork ??= this.network?.watch((online) => this.onNetwork(online)) ?? null;
+    if (this.opening) return waiter;
+    if (this.network && !this.network.online) this.setStatus('offline');
+    else this.openSocket();
     return waiter;
   }
 
@@ -153,6 +170,8 @@ export class ServerConnection {
   async end(): Promise<void> {
     this.ending = true;
     this.clearRetry();
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = null;
     const socket = this.socket;
     if (socket && this.isOpen) {
       const closed = new Promise<void>((resolve) => {
@@ -230,13 +249,48 @@ export class ServerConnection {
     };
   }
 
-  private onSocketGone(error: unknown): void {
+  /** The browser lost or found its network. */
+  private onNetwork(online: boolean): void {
+    if (this.ending || this.statusValue === 'idle' || this.statusValue === 'closed') return;
+    if (online) {
+      if (this.statusValue !== 'offline') return;
+      this.attempt = 0;
+      this.openSocket();
+      return;
+    }
+    // The socket may stay "open" for minutes with nothing getting through: give it up now.
+    const socket = this.socket;
+    this.socket = null;
+    this.clearRetry();
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+      try {
+        socket.close(1000);
+      } catch {
+        // Closing a socket that never opened.
+      }
+    }
+    this.abandonSession();
+    this.setStatus('offline');
+  }
+
+  /** The session's socket is gone: requests waiting for an answer fail, playback and capture stop. */
+  private abandonSession(): void {
     this.started = null;
     const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
     for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
     for (const waiter of this.consentWaiters.splice(0)) waiter.reject(lost);
     this.pendingChunk = null;
     this.options.onLost();
+  }
+
+  private onSocketGone(error: unknown): void {
+    this.abandonSession();
+    // Without a network, retrying spends attempts for nothing: wait for it instead.
+    if (!this.ending && this.network && !this.network.online) {
+      this.setStatus('offline');
+      return;
+    }
     const reconnect = this.options.reconnect;
     if (this.ending || !reconnect || this.attempt >= reconnect.maxAttempts) {
       this.setStatus('closed');
