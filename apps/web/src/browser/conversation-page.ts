@@ -3,6 +3,7 @@ import type { VisemeCue } from '@visemo/core';
 import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
+import { MessageLength } from './message-length.js';
 import { PrivacyPanel } from './privacy-panel.js';
 
 import type { SyncProbe } from './sync-probe.js';
@@ -69,6 +70,7 @@ export class ConversationPage {
     notice: (text) => this.log.notice(text),
     erased: () => void this.startAsNewVisitor(),
   });
+  private readonly messageLength = new MessageLength();
   private readonly reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   private readonly context: AudioContext | null;
   private readonly output: GainNode | null;
@@ -155,6 +157,7 @@ export class ConversationPage {
         this.log.newSession();
         this.showAgent(e.agent.name);
         this.applyFeatures(e.features ?? {});
+        this.messageLength.setLimit(e.limits.maxTextChars);
         if (e.subject) this.options.rememberSubject?.(e.subject.id);
         this.privacy.attach(client, {
           storage: e.storage === true,
@@ -309,7 +312,7 @@ export class ConversationPage {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (!text) {
+      if (!text || !this.messageLength.allows(text)) {
         input.focus();
         return;
       }
