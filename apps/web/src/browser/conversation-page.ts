@@ -466,6 +466,20 @@ export class ConversationPage {
       choice.value = 'built-in';
       return;
     }
+    if (this.avatar.modelRenderer === 'cpu') {
+      // The 2D face is shown because WebGL runs in software here; the visitor may still want it.
+      choice.value = 'built-in';
+      this.log.notice(
+        `${file.name} needs the 3D view. WebGL runs on the CPU here, not on a graphics card, so the 3D view will be slow (a few frames a second).`,
+        { action: { label: 'Show it in 3D anyway', run: () => void this.showModel(file) } },
+      );
+      return;
+    }
+    await this.showModel(file);
+  }
+
+  private async showModel(file: File): Promise<void> {
+    const choice = byId<HTMLSelectElement>('avatar-choice');
     try {
       await this.avatar.loadModel(file);
       choice.value = 'file';
