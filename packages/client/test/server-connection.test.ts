@@ -150,6 +150,26 @@ describe('ServerConnection', () => {
     expect(statuses()).toEqual(['connecting', 'open', 'offline', 'reconnecting', 'open']);
   });
 
+  it("replaces a socket that stops bringing the server's heartbeats, and not one that brings them", async () => {
+    const { conn, sockets, lost, statuses } = connection({ network: null });
+    const first = conn.connect();
+    sockets[0]?.accept();
+    sockets[0]?.receive({ ...sessionStarted('s1'), heartbeatMs: 1000 });
+    await first;
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(1000);
+      sockets[0]?.receive({ type: 'heartbeat' });
+    }
+    expect(conn.isOpen).toBe(true);
+    // Silence: no close event ever comes, as on a network that went without a word.
+    vi.advanceTimersByTime(3000);
+    expect(sockets[0]?.closedWith).toBe(1000);
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(statuses()).toEqual(['connecting', 'open', 'reconnecting']);
+    vi.advanceTimersByTime(1000);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('gives up after the last attempt and rejects connect()', async () => {
     const { conn, sockets, statuses } = connection({
       reconnect: { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 },

@@ -90,6 +90,8 @@ const SessionStarted = z.object({
   /** False when the server keeps no data: no consent to ask, nothing to export or erase. */
   storage: z.optional(z.boolean()),
   features: z.optional(Features),
+  /** Ms between the `heartbeat` events the server sends; absent from servers that send none. */
+  heartbeatMs: z.optional(z.number()),
 });
 
 const AudioChunk = z.object({
@@ -167,6 +169,7 @@ const schemas = [
   z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
   z.object({ type: z.literal('session.ended'), reason: z.enum(SESSION_END_REASONS) }),
   z.object({ type: z.literal('consent'), ...Consent.shape }),
+  z.object({ type: z.literal('heartbeat') }),
 ] as const;
 
 /** Server → client JSON events. */

@@ -100,6 +100,7 @@ const events: ServerEvent[] = [
     policyVersion: '2026-03',
     decidedAt: '2026-03-01T12:00:00.000Z',
   },
+  { type: 'heartbeat' },
 ];
 
 const messages: ClientMessage[] = [

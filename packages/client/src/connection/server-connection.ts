@@ -37,6 +37,8 @@ const PROTOCOL_NAME = 'visemo.v1';
 const TOKEN_PREFIX = 'visemo.token.';
 
 const OPEN = 1;
+/** Heartbeats missed before a silent socket counts as dead (one late beat is not a lost network). */
+const MISSED_HEARTBEATS = 2.5;
 
 export interface ServerConnectionOptions {
   /** The server's WebSocket endpoint, e.g. `wss://example.com/v1/ws`. */
@@ -91,6 +93,9 @@ export class ServerConnection {
   private transcriptWaiters: Waiter<TranscriptEntry[]>[] = [];
   private readonly network: NetworkSignal | null;
   private unwatchNetwork: (() => void) | null = null;
+  /** When the socket last brought a frame (Date.now()), and the timer that checks it. */
+  private lastFrameAt = 0;
+  private heartbeatCheck: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly options: ServerConnectionOptions) {
     this.network = options.network === undefined ? browserNetwork() : options.network;
@@ -170,6 +175,7 @@ export class ServerConnection {
   async end(): Promise<void> {
     this.ending = true;
     this.clearRetry();
+    this.stopHeartbeatCheck();
     this.unwatchNetwork?.();
     this.unwatchNetwork = null;
     const socket = this.socket;
@@ -238,7 +244,10 @@ export class ServerConnection {
       if (voice) start.voice = voice;
       this.send(start);
     };
-    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onmessage = (event) => {
+      this.lastFrameAt = Date.now();
+      this.onFrame(event.data);
+    };
     socket.onerror = () => {
       // The close event follows and carries the decision.
     };
@@ -259,24 +268,49 @@ export class ServerConnection {
       return;
     }
     // The socket may stay "open" for minutes with nothing getting through: give it up now.
-    const socket = this.socket;
-    this.socket = null;
     this.clearRetry();
-    if (socket) {
-      socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-      try {
-        socket.close(1000);
-      } catch {
-        // Closing a socket that never opened.
-      }
-    }
+    this.dropSocket();
     this.abandonSession();
     this.setStatus('offline');
+  }
+
+  /** Closes the socket from this side without waiting for its close event, which may never come. */
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(1000);
+    } catch {
+      // Closing a socket that never opened.
+    }
+  }
+
+  /**
+   * The server sends a `heartbeat` every `heartbeatMs` (docs/protocol.md): a socket silent for
+   * longer than a few of them is dead even if neither side has noticed, and is replaced.
+   */
+  private checkHeartbeats(heartbeatMs: number | undefined): void {
+    this.stopHeartbeatCheck();
+    if (!heartbeatMs) return;
+    this.lastFrameAt = Date.now();
+    this.heartbeatCheck = setInterval(() => {
+      if (Date.now() - this.lastFrameAt <= heartbeatMs * MISSED_HEARTBEATS) return;
+      this.dropSocket();
+      this.onSocketGone(new VisemoError(ErrorCode.SessionClosed, 'the server went silent'));
+    }, heartbeatMs / 2);
+  }
+
+  private stopHeartbeatCheck(): void {
+    if (this.heartbeatCheck) clearInterval(this.heartbeatCheck);
+    this.heartbeatCheck = null;
   }
 
   /** The session's socket is gone: requests waiting for an answer fail, playback and capture stop. */
   private abandonSession(): void {
     this.started = null;
+    this.stopHeartbeatCheck();
     const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
     for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
     for (const waiter of this.consentWaiters.splice(0)) waiter.reject(lost);
@@ -337,6 +371,7 @@ export class ServerConnection {
         this.attempt = 0;
         this.firstSession = false;
         this.setStatus('open');
+        this.checkHeartbeats(event.heartbeatMs);
         for (const waiter of this.connectWaiters.splice(0)) waiter.resolve(event);
         break;
       case 'audio.chunk':

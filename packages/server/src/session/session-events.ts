@@ -19,7 +19,10 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: { name: string; language: string },
-  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage' | 'features'> = {},
+  data: Pick<
+    SessionStartedEvent,
+    'resumed' | 'subject' | 'privacy' | 'storage' | 'features' | 'heartbeatMs'
+  > = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
     type: 'session.started',

@@ -424,6 +424,8 @@ function describe(e: ServerEvent): string {
       return `session.ended ${e.reason}`;
     case 'consent':
       return `consent transcripts=${e.transcripts} audio=${e.audio} memory=${e.memory}`;
+    case 'heartbeat':
+      return 'heartbeat';
   }
 }
 
