@@ -1,5 +1,5 @@
 import { type ClientEvent, type ConnectionStatus, type TurnLatency, VisemoClient } from '@visemo/client';
-import type { VisemeCue } from '@visemo/core';
+import type { Expression, VisemeCue } from '@visemo/core';
 import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
@@ -84,6 +84,8 @@ export class ConversationPage {
   private lastFrame = 0;
   private subtitleTimer: ReturnType<typeof setTimeout> | null = null;
   private scheduled: ScheduledVisemes[] = [];
+  /** The expression last shown, for a renderer that loads after it (the greeting's, often). */
+  private expression: { name: Expression; intensity: number } | null = null;
   /** Per turn, the heard time of its first mouth shape, until a frame has drawn it. */
   private readonly firstVisemeDue = new Map<number, number>();
   private unsubscribe: (() => void)[] = [];
@@ -196,6 +198,7 @@ export class ConversationPage {
       }),
       client.on('audio.scheduled', (e) => this.options.probe?.onAudio(e.buffer, e.startTimeSec)),
       client.on('expression.show', (e) => {
+        this.expression = { name: e.expression, intensity: e.intensity };
         if (this.has('expressions')) this.avatar.setExpression(e.expression, e.intensity);
       }),
       client.on('playback.start', (e) => {
@@ -541,6 +544,9 @@ export class ConversationPage {
     this.avatar = renderer;
     previous.dispose();
     renderer.setState(this.activity);
+    if (this.expression && this.has('expressions')) {
+      renderer.setExpression(this.expression.name, this.expression.intensity);
+    }
     this.replayVisemes();
   }
 
