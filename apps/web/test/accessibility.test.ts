@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { createEmbeddedRuntime, createServer, securityFromEnvironment } from '@visemo/server';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AxeViolation,
   axeViolations,
   buildOnce,
   CHROMIUM,
+  greeted,
   launchChromium,
   openPage,
 } from './support/browser-harness.js';
@@ -35,15 +36,6 @@ async function serve(agent: string): Promise<string> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   servers.push({ app, storage, url });
   return url;
-}
-
-async function greeted(page: Page): Promise<void> {
-  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
-  await page.waitForFunction(
-    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
-    undefined,
-    { timeout: 20_000 },
-  );
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) in Chromium', () => {

@@ -1,50 +1,25 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createEmbeddedRuntime } from '@visemo/server';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildOnce,
-  CHROMIUM,
-  launchChromium,
-  openPage,
-  screenshotPath,
-  startServer,
-} from './support/browser-harness.js';
+import { CHROMIUM, greeted, openPage, screenshotPath, servedExample } from './support/browser-harness.js';
 
 /** What the composer tells about an over-long message, and where the hand-off banner sits. */
-const SUPPORT_AGENT = resolve(import.meta.dirname, '../../../examples/support-agent');
 
-let built: Awaited<ReturnType<typeof buildOnce>>;
-let server: { app: FastifyInstance; url: string };
+let served: Awaited<ReturnType<typeof servedExample>>;
 let browser: Browser;
-
-async function greeted(page: Page): Promise<void> {
-  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
-  await page.waitForFunction(
-    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
-    undefined,
-    { timeout: 20_000 },
-  );
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('the composer and the hand-off banner in Chromium', () => {
   beforeAll(async () => {
-    built = await buildOnce();
-    const { runtime } = await createEmbeddedRuntime(SUPPORT_AGENT);
-    server = await startServer(runtime, built.outDir);
-    browser = await launchChromium();
+    served = await servedExample('support-agent');
+    browser = served.browser;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    built?.cleanup();
+    await served?.close();
   });
 
   it('keeps a 5,000-character message whole and says it is over the limit instead of cutting it', async () => {
-    const { page, context, errors } = await openPage(browser, server.url, { query: '?avatar=2d' });
+    const { page, context, errors } = await openPage(browser, served.url, { query: '?avatar=2d' });
     try {
       await greeted(page);
       const long = 'Where is my order? '.repeat(300).slice(0, 5000);
@@ -80,7 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the composer and the hand-off banner in 
     { name: 'phone', width: 390, height: 844 },
   ]) {
     it(`shows the hand-off banner above the captions, covering none of them (${size.name})`, async () => {
-      const { page, context } = await openPage(browser, server.url, { query: '?avatar=2d', ...size });
+      const { page, context } = await openPage(browser, served.url, { query: '?avatar=2d', ...size });
       try {
         await greeted(page);
         await page.fill('#message', 'get me a human please');

@@ -1,52 +1,33 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createEmbeddedRuntime } from '@visemo/server';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   axeViolations,
-  buildOnce,
   CHROMIUM,
-  launchChromium,
+  greeted,
   openPage,
   screenshotPath,
-  startServer,
+  servedExample,
 } from './support/browser-harness.js';
 
 /** The network goes while the visitor types: the page says so at once and sends when it is back. */
-const SUPPORT_AGENT = resolve(import.meta.dirname, '../../../examples/support-agent');
 const QUESTION = 'How long does delivery take?';
 
-let built: Awaited<ReturnType<typeof buildOnce>>;
-let server: { app: FastifyInstance; url: string };
+let served: Awaited<ReturnType<typeof servedExample>>;
 let browser: Browser;
-
-async function greeted(page: Page): Promise<void> {
-  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
-  await page.waitForFunction(
-    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
-    undefined,
-    { timeout: 20_000 },
-  );
-}
 
 describe.skipIf(!existsSync(CHROMIUM))('a lost network in Chromium', () => {
   beforeAll(async () => {
-    built = await buildOnce();
-    const { runtime } = await createEmbeddedRuntime(SUPPORT_AGENT);
-    server = await startServer(runtime, built.outDir);
-    browser = await launchChromium();
+    served = await servedExample('support-agent');
+    browser = served.browser;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    built?.cleanup();
+    await served?.close();
   });
 
   it('shows offline at once, keeps a typed message visibly waiting, and sends it when the network is back', async () => {
-    const { page, context, errors } = await openPage(browser, server.url, { query: '?avatar=2d' });
+    const { page, context, errors } = await openPage(browser, served.url, { query: '?avatar=2d' });
     try {
       await greeted(page);
       await context.setOffline(true);

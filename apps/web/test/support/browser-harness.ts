@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type AgentRuntime, createServer } from '@visemo/server';
+import { type AgentRuntime, createEmbeddedRuntime, createServer } from '@visemo/server';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildWebApp, type WebAppBuild } from '../../src/index.js';
@@ -114,4 +114,38 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       targets: v.nodes.map((n) => n.target.join(' ')),
     }));
   });
+}
+
+/** The session is open and the greeting has played to its end. */
+export async function greeted(page: Page): Promise<void> {
+  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
+  await page.waitForFunction(
+    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
+    undefined,
+    { timeout: 20_000 },
+  );
+}
+
+/**
+ * The app built, served with an example agent (`examples/NAME`) on its embedded runtime, and
+ * Chromium launched: what a browser test file starts with; `close()` undoes all of it.
+ */
+export async function servedExample(
+  agent: string,
+): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
+  const built = await buildOnce();
+  const { runtime } = await createEmbeddedRuntime(
+    resolve(import.meta.dirname, '../../../../examples', agent),
+  );
+  const server = await startServer(runtime, built.outDir);
+  const browser = await launchChromium();
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.app.close();
+      built.cleanup();
+    },
+  };
 }
