@@ -20,6 +20,7 @@ export const CAPACITY_FLAGS = {
   'start-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'max-session-duration': { type: 'string' },
+  heartbeat: { type: 'string' },
   'drain-timeout': { type: 'string' },
   'max-frame-mb': { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -38,6 +39,8 @@ export const CAPACITY_HELP = `Capacity and timeouts (docs/operations.md):
   --start-timeout S         seconds from connecting to session.start (default ${seconds(DEFAULT_SESSION_TIMEOUTS.startMs)})
   --idle-timeout S          seconds without a client frame before a session ends (default ${seconds(DEFAULT_SESSION_TIMEOUTS.idleMs)})
   --max-session-duration S  seconds a session may last (default ${seconds(DEFAULT_SESSION_TIMEOUTS.maxDurationMs)}); 0 turns a timeout off
+  --heartbeat S             seconds between the heartbeats sent to clients, which tell a dead socket
+                            from a quiet one (default ${seconds(DEFAULT_SESSION_TIMEOUTS.heartbeatMs)}; 0: none)
   --drain-timeout S         on SIGTERM/SIGINT, seconds live turns get to finish (default ${seconds(DEFAULT_DRAIN_DEADLINE_MS)})
   --max-frame-mb N          frames over this many MiB are not read: the connection closes (default ${DEFAULT_FRAME_CEILING_BYTES / 1024 / 1024})
   --tls-cert FILE --tls-key FILE  serve HTTPS and WSS with this PEM certificate (chain) and key`;
@@ -78,6 +81,7 @@ export function parseCapacity(values: CapacityValues): ServeCapacity {
         startMs: ms('start-timeout', DEFAULT_SESSION_TIMEOUTS.startMs),
         idleMs: ms('idle-timeout', DEFAULT_SESSION_TIMEOUTS.idleMs),
         maxDurationMs: ms('max-session-duration', DEFAULT_SESSION_TIMEOUTS.maxDurationMs),
+        heartbeatMs: ms('heartbeat', DEFAULT_SESSION_TIMEOUTS.heartbeatMs),
       },
       frameCeilingBytes: count('max-frame-mb', DEFAULT_FRAME_CEILING_BYTES / 1024 / 1024, 1) * 1024 * 1024,
     },

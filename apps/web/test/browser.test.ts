@@ -125,6 +125,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
       const kept = (await agentTurn())?.text ?? '';
       expect(kept.length).toBeGreaterThan(0);
       expect(kept.split(' ').length).toBeLessThan(full.split(' ').length);
+      // The caption shows what the visitor heard: the same words the server kept, not the sentence.
+      const caption = await page.locator('.entry.agent.interrupted .text').last().textContent();
+      expect(caption).toBe(kept);
       await context.close();
     });
 
@@ -323,20 +326,36 @@ describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
       await context.close();
     });
 
+    it('on software WebGL, says a dropped model will be slow and shows it in 3D when asked', async () => {
+      const { page, context, errors } = await openPage(browser, server.url, { width: 480, height: 720 });
+      await online(page);
+      // WebGL runs on SwiftShader here: the page chose the face.
+      await expect.poll(() => page.evaluate(() => window.visemo.page.renderer.inner?.kind)).toBe('svg');
+      await dropModel(page, glbPath);
+      const notice = page.locator('.entry.system', { hasText: 'face.glb needs the 3D view' });
+      await expect.poll(() => notice.count()).toBe(1);
+      expect(await notice.textContent()).toContain('WebGL runs on the CPU here');
+      expect(await notice.textContent()).not.toContain('no WebGL');
+      expect(await page.inputValue('#avatar-choice')).toBe('built-in');
+      await notice.getByRole('button', { name: 'Show it in 3D anyway' }).click();
+      await expect
+        .poll(() => page.evaluate(() => window.visemo.page.renderer.inner?.kind), { timeout: 20_000 })
+        .toBe('webgl');
+      await expect.poll(() => page.locator('.entry.system').allTextContents()).toContain('Avatar: face.glb');
+      expect(await page.inputValue('#avatar-choice')).toBe('file');
+      await page.screenshot({ path: screenshotPath('avatar-software-gl-model') });
+      // Back to the built-in character: the face chosen for this browser.
+      await page.selectOption('#avatar-choice', 'built-in');
+      await expect.poll(() => page.evaluate(() => window.visemo.page.renderer.inner?.kind)).toBe('svg');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
     it('draws the 2D face where WebGL is missing, and says why a model file cannot be shown', async () => {
       const { page, context } = await openPage(noWebGL, server.url, { query: '?avatar=3d' });
       await online(page);
       await expect.poll(() => page.evaluate(() => window.visemo.page.renderer.inner?.kind)).toBe('svg');
-      // Dropped on the avatar, like a file from the desktop.
-      await page.evaluate(
-        async (bytes) => {
-          const data = new DataTransfer();
-          data.items.add(new File([new Uint8Array(bytes)], 'face.glb'));
-          const frame = document.getElementById('avatar-frame') as HTMLElement;
-          frame.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-        },
-        Array.from(readFileSync(glbPath)),
-      );
+      await dropModel(page, glbPath);
       await expect
         .poll(() => page.locator('.entry.system.error').allTextContents())
         .toContainEqual(expect.stringContaining('face.glb could not be shown'));
@@ -411,6 +430,19 @@ declare global {
     visemo: { page: any; probe: any; trace: Recorded[] };
     mouth: MouthSample[];
   }
+}
+
+/** Drops a model file on the avatar, like a file from the desktop. */
+async function dropModel(page: Page, path: string): Promise<void> {
+  await page.evaluate(
+    async (bytes) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], 'face.glb'));
+      const frame = document.getElementById('avatar-frame') as HTMLElement;
+      frame.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    },
+    Array.from(readFileSync(path)),
+  );
 }
 
 async function online(page: Page): Promise<void> {

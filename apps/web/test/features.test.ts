@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createEmbeddedRuntime, createServer, FlagFileProvider, SessionFlags } from '@visemo/server';
 import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, CHROMIUM, launchChromium, openPage } from './support/browser-harness.js';
+import { buildOnce, CHROMIUM, greeted, launchChromium, openPage } from './support/browser-harness.js';
 
 /**
  * The page honours the avatar capabilities the server's feature flags give a session
@@ -36,15 +36,6 @@ async function hopCount(url: string, hop: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`visemo_turn_hop_seconds_count{hop="${hop}"}`));
   return line ? Number(line.split(' ').pop()) : 0;
-}
-
-async function greeted(page: Page): Promise<void> {
-  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
-  await page.waitForFunction(
-    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
-    undefined,
-    { timeout: 20_000 },
-  );
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('session features and client timing in Chromium', () => {

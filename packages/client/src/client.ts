@@ -74,6 +74,9 @@ export class VisemoClient {
   private readonly timing: TurnTimingReports;
   private context: AudioContext | null;
   private readonly ownsContext: boolean;
+  /** Typed messages waiting for the connection to come back, oldest first. */
+  private queuedTexts: { id: number; text: string }[] = [];
+  private lastTextId = 0;
 
   constructor(options: VisemoClientOptions) {
     this.options = options;
@@ -243,20 +246,48 @@ export class VisemoClient {
     }
   }
 
-  /** Sends typed input: a turn without audio. Stops the agent if it is speaking. */
-  sendText(text: string): void {
+  /**
+   * Sends typed input: a turn without audio. Stops the agent if it is speaking. While the
+   * connection is coming back (connecting, reconnecting, offline) the text waits and goes when the
+   * session has started again: `text.queued` now, `text.sent` then. `id` names it in both events.
+   */
+  sendText(text: string): { id: number; queued: boolean } {
     const trimmed = text.trim();
     if (!trimmed) throw new VisemoError(ErrorCode.BadMessage, 'text is empty');
     const limit = this.connection.session?.limits.maxTextChars;
     if (limit !== undefined && trimmed.length > limit) {
       throw new VisemoError(ErrorCode.BadMessage, `text is over ${limit} characters`);
     }
-    this.connection.requireOpen();
+    if (!this.connection.isOpen && !this.connection.opening) this.connection.requireOpen();
+    const id = ++this.lastTextId;
+    if (!this.connection.isOpen) {
+      this.queuedTexts.push({ id, text: trimmed });
+      this.emitter.emit({ type: 'text.queued', id, text: trimmed });
+      return { id, queued: true };
+    }
+    this.sendTyped(trimmed);
+    return { id, queued: false };
+  }
+
+  /** The typed messages still waiting to be sent, oldest first. */
+  get queued(): readonly { id: number; text: string }[] {
+    return this.queuedTexts;
+  }
+
+  private sendTyped(text: string): void {
     // The server stops the current answer for new input; stop it here first and report what was
     // heard before the new turn starts there.
     this.player.flush(true);
     this.latency.inputEnded();
-    this.connection.send({ type: 'text', text: trimmed });
+    this.connection.send({ type: 'text', text });
+  }
+
+  /** Sends what was typed while the connection was gone, in order, once a session is open again. */
+  private sendQueued(): void {
+    for (const { id, text } of this.queuedTexts.splice(0)) {
+      this.sendTyped(text);
+      this.emitter.emit({ type: 'text.sent', id, text });
+    }
   }
 
   /**
@@ -399,5 +430,6 @@ export class VisemoClient {
         break;
     }
     this.emitter.emit(event);
+    if (event.type === 'session.started') this.sendQueued();
   }
 }

@@ -2,7 +2,8 @@ import type { ErrorCode } from '@visemo/core/errors';
 import type { VisemeCue } from '@visemo/core/visemes-types';
 import type { ServerEvent, TurnLatency } from './protocol.js';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** `offline`: the device has no network; the connection opens again when it comes back. */
+export type ConnectionStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed';
 export type MicrophoneMode = 'push-to-talk' | 'hands-free';
 /** An expression of the avatar, as the protocol's `expression` event names it. */
 export type Expression = Extract<ServerEvent, { type: 'expression' }>['expression'];
@@ -20,7 +21,12 @@ export type SdkEvent =
   | { type: 'audio.scheduled'; turnId: number; seq: number; startTimeSec: number; buffer: AudioBuffer }
   /** The first sample of a turn's audio is being heard; `atPerfMs` is that moment on `performance.now()`. */
   | { type: 'playback.start'; turnId: number; atPerfMs: number }
-  | { type: 'playback.end'; turnId: number; playedMs: number; interrupted: boolean }
+  /**
+   * A turn's audio ended or was flushed after `playedMs`. `heardText`, after an interruption when
+   * the chunks had word times: the words heard, as the server's transcript keeps them — for
+   * captions that show what was said rather than what was meant to be.
+   */
+  | { type: 'playback.end'; turnId: number; playedMs: number; interrupted: boolean; heardText?: string }
   | { type: 'microphone'; active: boolean; mode: MicrophoneMode; talking: boolean }
   /** Root mean square of the last 20 ms of microphone audio, 0..1 of full scale. */
   | { type: 'microphone.level'; rms: number }
@@ -30,6 +36,10 @@ export type SdkEvent =
    * heard — or, for the greeting, from `connect()`.
    */
   | { type: 'latency'; turnId: number; server: TurnLatency; inputToAudioMs?: number }
+  /** Typed text that waits for the connection to come back (`sendText` while it is away). */
+  | { type: 'text.queued'; id: number; text: string }
+  /** Waiting typed text went to the server, once a session was open again. */
+  | { type: 'text.sent'; id: number; text: string }
   /** A problem on this side (microphone refused, malformed frame); the session goes on. */
   | { type: 'client.error'; code: ErrorCode; message: string };
 

@@ -108,7 +108,8 @@ describe('VisemoClient (audio, against the server)', () => {
     expect(client.speaking).toBe(true);
     client.interrupt();
     expect(ofType(events, 'playback.end')).toEqual([
-      { type: 'playback.end', turnId: 1, playedMs: 500, interrupted: true },
+      // The words heard, by the rule the server cuts its transcript with (below).
+      { type: 'playback.end', turnId: 1, playedMs: 500, interrupted: true, heardText: 'Your' },
     ]);
     expect(context.sources.every((s) => s.stopped)).toBe(true);
     expect(client.speaking).toBe(false);

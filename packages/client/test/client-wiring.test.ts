@@ -140,4 +140,29 @@ describe('VisemoClient wiring', () => {
     client.stopTalking();
     expect(socket.sent).toHaveLength(sent);
   });
+  it('keeps text typed while the connection is away and sends it, in order, to the next session', async () => {
+    const { client, socket, events } = await connected();
+    socket.closeFromServer();
+    expect(client.status).toBe('reconnecting');
+    expect(client.sendText('where is my order?')).toEqual({ id: 1, queued: true });
+    expect(client.sendText('and my refund?')).toEqual({ id: 2, queued: true });
+    expect(client.queued.map((q) => q.text)).toEqual(['where is my order?', 'and my refund?']);
+    expect(events.filter((e) => e.type === 'text.queued')).toEqual([
+      { type: 'text.queued', id: 1, text: 'where is my order?' },
+      { type: 'text.queued', id: 2, text: 'and my refund?' },
+    ]);
+    vi.advanceTimersByTime(1000);
+    const next = (client as unknown as { connection: { socket: FakeSocket } }).connection.socket;
+    next.accept();
+    expect(next.messages().filter((m) => m.type === 'text')).toEqual([]);
+    next.receive(sessionStarted('s2'));
+    expect(next.messages().filter((m) => m.type === 'text')).toEqual([
+      { type: 'text', text: 'where is my order?' },
+      { type: 'text', text: 'and my refund?' },
+    ]);
+    // The page hears of the new session first, then of each message sent.
+    expect(events.slice(-3).map((e) => e.type)).toEqual(['session.started', 'text.sent', 'text.sent']);
+    expect(client.queued).toEqual([]);
+    expect(client.sendText('thanks')).toEqual({ id: 3, queued: false });
+  });
 });

@@ -163,6 +163,37 @@ describe('ReplyPlayer', () => {
     expect(context.sources[1]?.startedAt).toBeCloseTo(5.08, 9);
   });
 
+  it("tells the words heard at barge-in, on the turn's timeline across chunks, as the server cuts them", () => {
+    const { reply, events, at } = player();
+    const words = (list: [string, number, number][]) =>
+      list.map(([word, startMs, endMs]) => ({ word, startMs, endMs }));
+    const [first, firstBytes] = chunk(2, 0, 'Sure, thanks.', 0.5);
+    first.words = words([
+      ['Sure,', 0, 200],
+      ['thanks.', 200, 500],
+    ]);
+    const [second, secondBytes] = chunk(2, 1, 'Your order left today.', 1);
+    second.words = words([
+      ['Your', 0, 200],
+      ['order', 200, 500],
+      ['left', 500, 800],
+      ['today.', 800, 1000],
+    ]);
+    reply.play(first, firstBytes);
+    reply.play(second, secondBytes);
+    // 0.08 s lead, then 0.5 s of the first chunk and 0.42 s of the second: "order" ends at 0.5 s
+    // of it, its midpoint (0.35 s) has played, "left" (midpoint 0.65 s) has not.
+    at(1);
+    reply.flush(true);
+    expect(events.at(-1)).toEqual({
+      type: 'playback.end',
+      turnId: 2,
+      playedMs: 920,
+      interrupted: true,
+      heardText: 'Sure, thanks. Your order',
+    });
+  });
+
   it("drops an interrupted turn's sentences not yet heard, and keeps the turn the server goes on with", () => {
     const { reply, events, reports, at } = player();
     reply.handle(sentence(1, 'First.'));

@@ -113,6 +113,63 @@ describe('ServerConnection', () => {
     expect(told.at(-1)).toMatchObject({ status: 'reconnecting', attempt: 1 });
   });
 
+  it('offline: gives the socket up at once, spends no attempts, and opens a new one when the network is back', async () => {
+    let online = true;
+    let change: (online: boolean) => void = () => undefined;
+    const network = {
+      get online() {
+        return online;
+      },
+      watch(onChange: (online: boolean) => void) {
+        change = onChange;
+        return () => undefined;
+      },
+    };
+    const { conn, sockets, lost, statuses } = connection({ network });
+    const first = conn.connect();
+    sockets[0]?.accept();
+    sockets[0]?.receive(sessionStarted('s1'));
+    await first;
+    online = false;
+    change(false);
+    // The socket still looked open; it is closed from this side without waiting for its close event.
+    expect(sockets[0]?.closedWith).toBe(1000);
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(conn.status).toBe('offline');
+    expect(conn.isOpen).toBe(false);
+    expect(conn.opening).toBe(true);
+    vi.advanceTimersByTime(60_000);
+    expect(sockets).toHaveLength(1);
+    online = true;
+    change(true);
+    expect(sockets).toHaveLength(2);
+    sockets[1]?.accept();
+    expect(sockets[1]?.messages()[0]).toMatchObject({ type: 'session.start', resume: 's1', greet: false });
+    sockets[1]?.receive(sessionStarted('s2'));
+    expect(conn.isOpen).toBe(true);
+    expect(statuses()).toEqual(['connecting', 'open', 'offline', 'reconnecting', 'open']);
+  });
+
+  it("replaces a socket that stops bringing the server's heartbeats, and not one that brings them", async () => {
+    const { conn, sockets, lost, statuses } = connection({ network: null });
+    const first = conn.connect();
+    sockets[0]?.accept();
+    sockets[0]?.receive({ ...sessionStarted('s1'), heartbeatMs: 1000 });
+    await first;
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(1000);
+      sockets[0]?.receive({ type: 'heartbeat' });
+    }
+    expect(conn.isOpen).toBe(true);
+    // Silence: no close event ever comes, as on a network that went without a word.
+    vi.advanceTimersByTime(3000);
+    expect(sockets[0]?.closedWith).toBe(1000);
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(statuses()).toEqual(['connecting', 'open', 'reconnecting']);
+    vi.advanceTimersByTime(1000);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('gives up after the last attempt and rejects connect()', async () => {
     const { conn, sockets, statuses } = connection({
       reconnect: { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 2 },

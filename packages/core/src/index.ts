@@ -8,6 +8,7 @@ export * from './deadline.js';
 export * from './dialogue-types.js';
 export * from './errors.js';
 export * from './expressions.js';
+export * from './heard-words.js';
 export * from './number-words.js';
 export * from './protocol.js';
 export * from './providers.js';

@@ -108,6 +108,8 @@ const SessionStarted = z.object({
   /** False when the server keeps no data: no consent to ask, nothing to export or erase. */
   storage: z.optional(z.boolean()),
   features: z.optional(Features),
+  /** Ms between the `heartbeat` events the server sends; absent from servers that send none. */
+  heartbeatMs: z.optional(z.number()),
 });
 
 const AudioChunk = z.object({
@@ -187,6 +189,7 @@ const schemas = [
   z.object({ type: z.literal('consent'), ...Consent.shape }),
   /** The answer to `client.feedback`: the rating as now stored. */
   z.object({ type: z.literal('feedback'), turnId, rating: z.enum(FEEDBACK_RATINGS) }),
+  z.object({ type: z.literal('heartbeat') }),
 ] as const;
 
 /** Server → client JSON events. */

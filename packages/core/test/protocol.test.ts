@@ -101,6 +101,7 @@ const events: ServerEvent[] = [
     decidedAt: '2026-03-01T12:00:00.000Z',
   },
   { type: 'feedback', turnId: 3, rating: 'down' },
+  { type: 'heartbeat' },
 ];
 
 const messages: ClientMessage[] = [

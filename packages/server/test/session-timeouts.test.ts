@@ -64,4 +64,21 @@ describe('SessionClock', () => {
     vi.advanceTimersByTime(1_000_000);
     expect([...stopped.expired, ...off.expired]).toEqual([]);
   });
+  it('beats every heartbeatMs once the session started, and stops with the clock', () => {
+    let beats = 0;
+    const timer = new SessionClock(
+      { heartbeatMs: 1_000 },
+      () => undefined,
+      Date.now,
+      () => beats++,
+    );
+    vi.advanceTimersByTime(5_000);
+    expect(beats).toBe(0);
+    timer.started();
+    vi.advanceTimersByTime(3_500);
+    expect(beats).toBe(3);
+    timer.stop();
+    vi.advanceTimersByTime(5_000);
+    expect(beats).toBe(3);
+  });
 });

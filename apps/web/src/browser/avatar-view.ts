@@ -17,7 +17,16 @@ export interface AvatarView {
   setState(state: AvatarActivity): void;
   /** The mouth shapes shown by the last `update()`, 0..1 each (sil carries the rest). */
   visemeWeights(): Readonly<Partial<Record<Viseme, number>>>;
-  /** Replaces the character with a VRM or glTF/GLB file; rejects when the file cannot be shown. */
+  /**
+   * How a model file would be drawn: `gpu` (the 3D renderer, on a graphics card or already in use),
+   * `cpu` (WebGL runs in software here: the 2D face is shown and a model would be slow), `none`
+   * (no WebGL: a model cannot be shown at all).
+   */
+  readonly modelRenderer: 'gpu' | 'cpu' | 'none';
+  /**
+   * Replaces the character with a VRM or glTF/GLB file, switching to the 3D renderer if the 2D
+   * face is shown; rejects when the file cannot be shown.
+   */
   loadModel(file: File): Promise<void>;
   /** Back to the built-in character. */
   useBuiltIn(): Promise<void>;
@@ -31,6 +40,7 @@ export interface AvatarViewOptions {
 /** Stands in until the avatar chunk has loaded (or if it fails to): draws nothing, mouth at rest. */
 export class AbsentAvatar implements AvatarView {
   readonly renderer = '2d' as const;
+  readonly modelRenderer = 'gpu' as const;
   scheduleVisemes(): void {}
   stopVisemes(): void {}
   update(): void {}

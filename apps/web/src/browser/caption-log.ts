@@ -17,6 +17,8 @@ export class CaptionLog {
   private readonly entries = new Map<string, Entry>();
   /** Answers ended before their first caption was heard, by turn. */
   private readonly pendingRatings = new Map<number, (rating: FeedbackRating) => void>();
+  /** The visitor's typed messages waiting to be sent, by the SDK's id. */
+  private readonly queued = new Map<number, HTMLLIElement>();
   private agentName = 'Assistant';
 
   constructor(private readonly list: HTMLOListElement) {}
@@ -41,6 +43,22 @@ export class CaptionLog {
     this.reveal(entry);
   }
 
+  /** A typed message that waits for the connection: shown at once, marked as not sent yet. */
+  userQueued(id: number, text: string): void {
+    const item = element('li', 'entry user queued');
+    const state = element('span', 'queued-state', 'Waiting to send');
+    item.append(element('span', 'who', 'You'), element('span', 'text', text), state);
+    this.list.append(item);
+    this.queued.set(id, item);
+    this.scroll();
+  }
+
+  /** The waiting message went; the server's transcript of it takes its place in the log. */
+  userSent(id: number): void {
+    this.queued.get(id)?.remove();
+    this.queued.delete(id);
+  }
+
   /** Appends a sentence the agent is saying now. */
   agentSentence(turnId: number, sentence: string): void {
     const entry = this.entry('agent', turnId);
@@ -48,8 +66,12 @@ export class CaptionLog {
     this.reveal(entry);
   }
 
-  agentInterrupted(turnId: number): void {
-    this.entries.get(`agent:${turnId}`)?.item.classList.add('interrupted');
+  /** The agent was cut off; `heardText`, when known, replaces the sentences with the words heard. */
+  agentInterrupted(turnId: number, heardText?: string): void {
+    const entry = this.entries.get(`agent:${turnId}`);
+    if (!entry) return;
+    entry.item.classList.add('interrupted');
+    if (heardText !== undefined) entry.text.textContent = heardText;
   }
 
   /**
@@ -120,7 +142,9 @@ export class CaptionLog {
     this.scroll();
   }
 
+  /** The list sits in the scrolling live region (`role="log"` on the list would unmake its items). */
   private scroll(): void {
-    this.list.scrollTop = this.list.scrollHeight;
+    const region = this.list.parentElement ?? this.list;
+    region.scrollTop = region.scrollHeight;
   }
 }

@@ -5,11 +5,12 @@ import {
   type TurnLatency,
   VisemoClient,
 } from '@visemo/client';
-import type { VisemeCue } from '@visemo/core';
+import type { Expression, VisemeCue } from '@visemo/core';
 import { type AvatarLookSpec, CHARACTER_NAMES, type CharacterName } from '@visemo/core/avatar-look';
 import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-view.js';
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
+import { MessageLength } from './message-length.js';
 import { PrivacyPanel } from './privacy-panel.js';
 
 import type { SyncProbe } from './sync-probe.js';
@@ -41,6 +42,7 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',
   open: 'Online',
   reconnecting: 'Reconnecting…',
+  offline: 'Offline: no network',
   closed: 'Offline',
 };
 
@@ -87,6 +89,7 @@ export class ConversationPage {
     notice: (text) => this.log.notice(text),
     erased: () => void this.startAsNewVisitor(),
   });
+  private readonly messageLength = new MessageLength();
   private readonly reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   private readonly context: AudioContext | null;
   private readonly output: GainNode | null;
@@ -100,6 +103,8 @@ export class ConversationPage {
   private lastFrame = 0;
   private subtitleTimer: ReturnType<typeof setTimeout> | null = null;
   private scheduled: ScheduledVisemes[] = [];
+  /** The expression last shown, for a renderer that loads after it (the greeting's, often). */
+  private expression: { name: Expression; intensity: number } | null = null;
   /** Per turn, the heard time of its first mouth shape, until a frame has drawn it. */
   private readonly firstVisemeDue = new Map<number, number>();
   private unsubscribe: (() => void)[] = [];
@@ -170,11 +175,14 @@ export class ConversationPage {
     if (trace) on.push(client.onAny((event) => trace(event, client)));
     on.push(
       client.on('status', (e) => this.showStatus(e.status, e.delayMs)),
+      client.on('text.queued', (e) => this.log.userQueued(e.id, e.text)),
+      client.on('text.sent', (e) => this.log.userSent(e.id)),
       client.on('session.started', (e) => {
         this.log.newSession();
         this.showAgent(e.agent.name);
         this.applyLook(e.agent.look);
         this.applyFeatures(e.features ?? {});
+        this.messageLength.setLimit(e.limits.maxTextChars);
         if (e.subject) this.options.rememberSubject?.(e.subject.id);
         this.privacy.attach(client, {
           storage: e.storage === true,
@@ -213,6 +221,7 @@ export class ConversationPage {
       }),
       client.on('audio.scheduled', (e) => this.options.probe?.onAudio(e.buffer, e.startTimeSec)),
       client.on('expression.show', (e) => {
+        this.expression = { name: e.expression, intensity: e.intensity };
         if (this.has('expressions')) this.avatar.setExpression(e.expression, e.intensity);
       }),
       client.on('playback.start', (e) => {
@@ -226,7 +235,7 @@ export class ConversationPage {
           this.avatar.stopVisemes(client.currentTime);
           this.options.probe?.onFlush(client.currentTime);
           this.scheduled = [];
-          this.log.agentInterrupted(e.turnId);
+          this.log.agentInterrupted(e.turnId, e.heardText);
           this.showSubtitle('');
         } else {
           this.clearSubtitleSoon();
@@ -343,14 +352,16 @@ export class ConversationPage {
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const text = input.value.trim();
-      if (!text) {
+      if (!text || !this.messageLength.allows(text)) {
         input.focus();
         return;
       }
       void this.client.resumeAudio();
       try {
-        this.client.sendText(text);
+        const { queued } = this.client.sendText(text);
         input.value = '';
+        // A queued message shows in the log as waiting; its answer is not being worked on yet.
+        if (queued) return;
         this.awaitingReply = true;
         this.refreshActivity();
       } catch (error) {
@@ -495,6 +506,20 @@ export class ConversationPage {
       choice.value = 'built-in';
       return;
     }
+    if (this.avatar.modelRenderer === 'cpu') {
+      // The 2D face is shown because WebGL runs in software here; the visitor may still want it.
+      choice.value = 'built-in';
+      this.log.notice(
+        `${file.name} needs the 3D view. WebGL runs on the CPU here, not on a graphics card, so the 3D view will be slow (a few frames a second).`,
+        { action: { label: 'Show it in 3D anyway', run: () => void this.showModel(file) } },
+      );
+      return;
+    }
+    await this.showModel(file);
+  }
+
+  private async showModel(file: File): Promise<void> {
+    const choice = byId<HTMLSelectElement>('avatar-choice');
     try {
       await this.avatar.loadModel(file);
       choice.value = 'file';
@@ -556,6 +581,9 @@ export class ConversationPage {
     this.avatar = renderer;
     previous.dispose();
     renderer.setState(this.activity);
+    if (this.expression && this.has('expressions')) {
+      renderer.setExpression(this.expression.name, this.expression.intensity);
+    }
     this.replayVisemes();
     if (this.agentModel && renderer.renderer === 'webgl')
       await this.showAgentModel(renderer, this.agentModel);
@@ -695,7 +723,8 @@ export class ConversationPage {
         ? `Reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s…`
         : STATUS_TEXT[status];
     const open = status === 'open';
-    byId<HTMLButtonElement>('send-button').disabled = !open;
+    // Typed text waits in the SDK while the connection comes back; speech cannot.
+    byId<HTMLButtonElement>('send-button').disabled = status === 'idle' || status === 'closed';
     byId<HTMLButtonElement>('talk-button').disabled = !open;
     if (status === 'closed' && !this.client.session) {
       this.agentSpeaking = false;

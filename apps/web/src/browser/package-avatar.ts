@@ -15,7 +15,15 @@ export class PackageAvatar implements AvatarView {
     private avatar: Avatar,
     /** Makes a fresh avatar with the built-in character, for `useBuiltIn()` after a model file. */
     private readonly rebuild: (() => Promise<Avatar>) | null,
+    /** Makes the 3D renderer where the 2D face was chosen but WebGL exists, for a model file. */
+    private readonly make3d: { make: () => Promise<Avatar>; software: boolean } | null = null,
   ) {}
+
+  get modelRenderer(): 'gpu' | 'cpu' | 'none' {
+    if (this.avatar.kind === 'webgl') return 'gpu';
+    if (!this.make3d) return 'none';
+    return this.make3d.software ? 'cpu' : 'gpu';
+  }
 
   get renderer(): 'webgl' | '2d' {
     return this.avatar.kind === 'webgl' ? 'webgl' : '2d';
@@ -58,21 +66,32 @@ export class PackageAvatar implements AvatarView {
   }
 
   async loadModel(file: File): Promise<void> {
+    const switched = this.avatar.kind !== 'webgl' && this.make3d !== null;
+    if (switched && this.make3d) this.replace(await this.make3d.make());
     const avatar = this.avatar as Avatar & {
       loadModel?: (source: { data: ArrayBuffer; format: 'vrm' | 'gltf' }) => Promise<unknown>;
     };
     if (avatar.kind !== 'webgl' || !avatar.loadModel) {
       throw new Error('this browser has no WebGL, which 3D models need');
     }
-    await avatar.loadModel({
-      data: await file.arrayBuffer(),
-      format: /\.vrm$/i.test(file.name) ? 'vrm' : 'gltf',
-    });
+    try {
+      await avatar.loadModel({
+        data: await file.arrayBuffer(),
+        format: /\.vrm$/i.test(file.name) ? 'vrm' : 'gltf',
+      });
+    } catch (error) {
+      // The 3D renderer came only for this file: the face chosen for the browser comes back.
+      if (switched) await this.useBuiltIn();
+      throw error;
+    }
   }
 
   async useBuiltIn(): Promise<void> {
     if (!this.rebuild) return;
-    const fresh = await this.rebuild();
+    this.replace(await this.rebuild());
+  }
+
+  private replace(fresh: Avatar): void {
     this.avatar.dispose();
     this.avatar = fresh;
     fresh.setState(this.state);

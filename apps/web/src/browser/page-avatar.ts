@@ -35,12 +35,12 @@ export async function createPageAvatar(
     options.renderer === 'svg' || !isWebGLAvailable() || (options.renderer === 'auto' && isSoftwareWebGL())
       ? 'svg'
       : 'webgl';
+  const settings = {
+    autoStart: false,
+    reducedMotion: options.reducedMotion,
+    ...(options.look ? { look: options.look } : {}),
+  };
   const make = async () => {
-    const settings = {
-      autoStart: false,
-      reducedMotion: options.reducedMotion,
-      ...(options.look ? { look: options.look } : {}),
-    };
     // A WebGL context can still fail after the probe (lost GPU, too many contexts): the face remains.
     const avatar = await createAvatar(host, { ...settings, renderer }).catch(() =>
       createAvatar(host, { ...settings, renderer: 'svg' }),
@@ -49,5 +49,11 @@ export async function createPageAvatar(
     if (avatar.kind === 'svg') avatar.element.setAttribute('preserveAspectRatio', 'xMidYMid slice');
     return avatar;
   };
-  return new PackageAvatar(await make(), make);
+  // The face was chosen, yet WebGL exists (in software, or the face was asked for): a model file
+  // can still be drawn, by the 3D renderer made for it.
+  const make3d =
+    renderer === 'svg' && isWebGLAvailable()
+      ? { make: () => createAvatar(host, { ...settings, renderer: 'webgl' }), software: isSoftwareWebGL() }
+      : null;
+  return new PackageAvatar(await make(), make, make3d);
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -117,4 +118,65 @@ export async function openPage(
 export function screenshotPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, `${name}.png`);
+}
+
+/** axe-core's browser build, evaluated in the page (over the debugging protocol, so the CSP allows it). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** One rule axe-core finds broken, with the elements that break it. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  targets: string[];
+}
+
+/** Runs axe-core's full rule set on the page as it is now; [] when it finds nothing. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<AxeResults> } }).axe;
+    interface AxeResults {
+      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    }
+    const results = await axe.run();
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  });
+}
+
+/** The session is open and the greeting has played to its end. */
+export async function greeted(page: Page): Promise<void> {
+  await page.waitForSelector('#status[data-status="open"]', { timeout: 15_000 });
+  await page.waitForFunction(
+    () => (window.visemo.trace as { type: string }[]).some((e) => e.type === 'playback.end'),
+    undefined,
+    { timeout: 20_000 },
+  );
+}
+
+/**
+ * The app built, served with an example agent (`examples/NAME`) on its embedded runtime, and
+ * Chromium launched: what a browser test file starts with; `close()` undoes all of it.
+ */
+export async function servedExample(
+  agent: string,
+): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
+  const built = await buildOnce();
+  const { runtime } = await createEmbeddedRuntime(
+    resolve(import.meta.dirname, '../../../../examples', agent),
+  );
+  const server = await startServer(runtime, built.outDir);
+  const browser = await launchChromium();
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.app.close();
+      built.cleanup();
+    },
+  };
 }

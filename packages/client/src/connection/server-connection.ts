@@ -10,6 +10,7 @@ import {
   type SessionStartedEvent,
 } from '../protocol.js';
 import { type ReconnectOptions, reconnectDelayMs } from './backoff.js';
+import { browserNetwork, type NetworkSignal } from './network-signal.js';
 
 /** The part of the WebSocket API the SDK uses: the browser's, or `ws` in Node. */
 export interface WebSocketLike {
@@ -36,6 +37,8 @@ const PROTOCOL_NAME = 'visemo.v1';
 const TOKEN_PREFIX = 'visemo.token.';
 
 const OPEN = 1;
+/** Heartbeats missed before a silent socket counts as dead (one late beat is not a lost network). */
+const MISSED_HEARTBEATS = 2.5;
 
 export interface ServerConnectionOptions {
   /** The server's WebSocket endpoint, e.g. `wss://example.com/v1/ws`. */
@@ -46,6 +49,11 @@ export interface ServerConnectionOptions {
   token?: TokenSource | undefined;
   /** Reconnection with backoff, or null for none. */
   reconnect: ReconnectOptions | null;
+  /**
+   * Whether the device has a network; default the browser's (none in Node). Offline, the socket is
+   * given up at once and no retries are spent: the connection waits, `offline`, for the network.
+   */
+  network?: NetworkSignal | null | undefined;
   /** What `session.start` asks for. `greet` holds for the first session: one opened by a reconnect never greets. */
   session: { sampleRate: number; audio: boolean; voice?: string | undefined; greet: boolean };
   /** Every server event, after the connection's own bookkeeping (the session, answers to requests). */
@@ -83,8 +91,15 @@ export class ServerConnection {
   private pendingChunk: AudioChunkEvent | null = null;
   private connectWaiters: Waiter<SessionStartedEvent>[] = [];
   private transcriptWaiters: Waiter<TranscriptEntry[]>[] = [];
+  private readonly network: NetworkSignal | null;
+  private unwatchNetwork: (() => void) | null = null;
+  /** When the socket last brought a frame (Date.now()), and the timer that checks it. */
+  private lastFrameAt = 0;
+  private heartbeatCheck: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly options: ServerConnectionOptions) {}
+  constructor(private readonly options: ServerConnectionOptions) {
+    this.network = options.network === undefined ? browserNetwork() : options.network;
+  }
 
   get status(): ConnectionStatus {
     return this.statusValue;
@@ -95,9 +110,13 @@ export class ServerConnection {
     return this.started;
   }
 
-  /** Whether a socket is being opened or waited for: `connect()` then opens none of its own. */
+  /** Whether a socket is being opened or waited for (or the network): `connect()` then opens none of its own. */
   get opening(): boolean {
-    return this.statusValue === 'connecting' || this.statusValue === 'reconnecting';
+    return (
+      this.statusValue === 'connecting' ||
+      this.statusValue === 'reconnecting' ||
+      this.statusValue === 'offline'
+    );
   }
 
   /** Whether messages can go: the socket is open and the session started on it. */
@@ -112,7 +131,10 @@ export class ServerConnection {
     const waiter = new Promise<SessionStartedEvent>((resolve, reject) => {
       this.connectWaiters.push({ resolve, reject });
     });
-    if (!this.opening) this.openSocket();
+    this.unwatchNetwork ??= this.network?.watch((online) => this.onNetwork(online)) ?? null;
+    if (this.opening) return waiter;
+    if (this.network && !this.network.online) this.setStatus('offline');
+    else this.openSocket();
     return waiter;
   }
 
@@ -153,6 +175,9 @@ export class ServerConnection {
   async end(): Promise<void> {
     this.ending = true;
     this.clearRetry();
+    this.stopHeartbeatCheck();
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = null;
     const socket = this.socket;
     if (socket && this.isOpen) {
       const closed = new Promise<void>((resolve) => {
@@ -219,7 +244,10 @@ export class ServerConnection {
       if (voice) start.voice = voice;
       this.send(start);
     };
-    socket.onmessage = (event) => this.onFrame(event.data);
+    socket.onmessage = (event) => {
+      this.lastFrameAt = Date.now();
+      this.onFrame(event.data);
+    };
     socket.onerror = () => {
       // The close event follows and carries the decision.
     };
@@ -230,13 +258,73 @@ export class ServerConnection {
     };
   }
 
-  private onSocketGone(error: unknown): void {
+  /** The browser lost or found its network. */
+  private onNetwork(online: boolean): void {
+    if (this.ending || this.statusValue === 'idle' || this.statusValue === 'closed') return;
+    if (online) {
+      if (this.statusValue !== 'offline') return;
+      this.attempt = 0;
+      this.openSocket();
+      return;
+    }
+    // The socket may stay "open" for minutes with nothing getting through: give it up now.
+    this.clearRetry();
+    this.dropSocket();
+    this.abandonSession();
+    this.setStatus('offline');
+  }
+
+  /** Closes the socket from this side without waiting for its close event, which may never come. */
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(1000);
+    } catch {
+      // Closing a socket that never opened.
+    }
+  }
+
+  /**
+   * The server sends a `heartbeat` every `heartbeatMs` (docs/protocol.md): a socket silent for
+   * longer than a few of them is dead even if neither side has noticed, and is replaced.
+   */
+  private checkHeartbeats(heartbeatMs: number | undefined): void {
+    this.stopHeartbeatCheck();
+    if (!heartbeatMs) return;
+    this.lastFrameAt = Date.now();
+    this.heartbeatCheck = setInterval(() => {
+      if (Date.now() - this.lastFrameAt <= heartbeatMs * MISSED_HEARTBEATS) return;
+      this.dropSocket();
+      this.onSocketGone(new VisemoError(ErrorCode.SessionClosed, 'the server went silent'));
+    }, heartbeatMs / 2);
+  }
+
+  private stopHeartbeatCheck(): void {
+    if (this.heartbeatCheck) clearInterval(this.heartbeatCheck);
+    this.heartbeatCheck = null;
+  }
+
+  /** The session's socket is gone: requests waiting for an answer fail, playback and capture stop. */
+  private abandonSession(): void {
     this.started = null;
+    this.stopHeartbeatCheck();
     const lost = new VisemoError(ErrorCode.SessionClosed, 'the session ended before the server answered');
     for (const waiter of this.transcriptWaiters.splice(0)) waiter.reject(lost);
     for (const waiter of this.consentWaiters.splice(0)) waiter.reject(lost);
     this.pendingChunk = null;
     this.options.onLost();
+  }
+
+  private onSocketGone(error: unknown): void {
+    this.abandonSession();
+    // Without a network, retrying spends attempts for nothing: wait for it instead.
+    if (!this.ending && this.network && !this.network.online) {
+      this.setStatus('offline');
+      return;
+    }
     const reconnect = this.options.reconnect;
     if (this.ending || !reconnect || this.attempt >= reconnect.maxAttempts) {
       this.setStatus('closed');
@@ -283,6 +371,7 @@ export class ServerConnection {
         this.attempt = 0;
         this.firstSession = false;
         this.setStatus('open');
+        this.checkHeartbeats(event.heartbeatMs);
         for (const waiter of this.connectWaiters.splice(0)) waiter.resolve(event);
         break;
       case 'audio.chunk':

@@ -1,3 +1,5 @@
+import { heardWords } from '@visemo/core/heard-words';
+import type { WordTiming } from '@visemo/core/visemes-types';
 import type { ReplyEvent } from '../events.js';
 import type { AudioChunkEvent, ServerEvent } from '../protocol.js';
 import { heardTime } from './audio-clock.js';
@@ -28,6 +30,8 @@ export interface ReplyPlayerOptions {
 
 interface PlayingTurn {
   sources: AudioBufferSourceNode[];
+  /** The words of its scheduled chunks, on the turn's audio timeline (chunk offsets added). */
+  words: WordTiming[];
   /** The server's `turn.end` arrived: no more audio will come for this turn. */
   complete: boolean;
   started: boolean;
@@ -109,6 +113,7 @@ export class ReplyPlayer {
     const pcm = new Int16Array(bytes, 0, Math.floor(bytes.byteLength / 2));
     const buffer = context.createBuffer(1, Math.max(pcm.length, 1), chunk.sampleRate);
     buffer.copyToChannel(pcm16ToFloat32(pcm), 0);
+    const offsetMs = this.timeline.durationMs(chunk.turnId);
     const scheduled = this.timeline.schedule(
       chunk.turnId,
       chunk.seq,
@@ -122,8 +127,11 @@ export class ReplyPlayer {
 
     let turn = this.playing.get(chunk.turnId);
     if (!turn) {
-      turn = { sources: [], complete: false, started: false };
+      turn = { sources: [], words: [], complete: false, started: false };
       this.playing.set(chunk.turnId, turn);
+    }
+    for (const w of chunk.words) {
+      turn.words.push({ word: w.word, startMs: w.startMs + offsetMs, endMs: w.endMs + offsetMs });
     }
     turn.sources.push(source);
     source.onended = () => {
@@ -184,7 +192,10 @@ export class ReplyPlayer {
           // Already stopped.
         }
       }
-      this.reportPlayback(turnId, this.timeline.playedMs(turnId, now), true);
+      const playedMs = this.timeline.playedMs(turnId, now);
+      // The caption is cut as the server cuts its transcript; without word times it stays whole.
+      const heard = turn.words.length > 0 ? heardWords(turn.words, playedMs) : undefined;
+      this.reportPlayback(turnId, playedMs, true, heard);
       this.sequencer.drop(turnId);
     }
     this.playing.clear();
@@ -219,10 +230,16 @@ export class ReplyPlayer {
     }
   }
 
-  private reportPlayback(turnId: number, playedMs: number, interrupted: boolean): void {
+  private reportPlayback(turnId: number, playedMs: number, interrupted: boolean, heardText?: string): void {
     this.finishedTurns.add(turnId);
     this.options.report(turnId, playedMs);
-    this.options.emit({ type: 'playback.end', turnId, playedMs, interrupted });
+    this.options.emit({
+      type: 'playback.end',
+      turnId,
+      playedMs,
+      interrupted,
+      ...(heardText !== undefined ? { heardText } : {}),
+    });
   }
 
   private at(atSec: number, event: ReplyEvent): void {

@@ -143,7 +143,12 @@ export class ConversationSession {
       audio: (bytes) => this.handleAudio(bytes),
       error: (error) => this.reportError(error),
     });
-    this.clock = new SessionClock(options.timeouts ?? {}, (expiry) => this.expired(expiry));
+    this.clock = new SessionClock(
+      options.timeouts ?? {},
+      (expiry) => this.expired(expiry),
+      Date.now,
+      () => this.heartbeat(),
+    );
   }
 
   /** A new random id, or the resumed session's once it started. */
@@ -297,7 +302,14 @@ export class ConversationSession {
     this.dispatcher.open();
     const { persona } = this.runtime;
     const resumed = this.setup.resumed ?? false;
-    this.transport.sendEvent(sessionStartedEvent(this.id, persona, { resumed, ...this.setup.started }));
+    const heartbeatMs = this.options.timeouts?.heartbeatMs;
+    this.transport.sendEvent(
+      sessionStartedEvent(this.id, persona, {
+        resumed,
+        ...this.setup.started,
+        ...(heartbeatMs ? { heartbeatMs } : {}),
+      }),
+    );
     if (resumed) this.turns.continueAfter(this.conversationTranscript.lastTurnId());
     else if (message.greet) {
       const turn = this.newTurn(this.turns.nextId(), 'greeting', performance.now());
@@ -341,6 +353,16 @@ export class ConversationSession {
       case 'client.feedback':
         this.recordFeedback(message);
         break;
+    }
+  }
+
+  /** Tells the client the socket is alive, however quiet the conversation. */
+  private heartbeat(): void {
+    if (this.dispatcher.state !== 'open') return;
+    try {
+      this.transport.sendEvent({ type: 'heartbeat' });
+    } catch {
+      // The transport is going; its close ends the session.
     }
   }
 

@@ -20,7 +20,10 @@ import type { TurnRecord } from './turn-record.js';
 export function sessionStartedEvent(
   sessionId: string,
   agent: Pick<Persona, 'name' | 'language' | 'look' | 'modelFile'>,
-  data: Pick<SessionStartedEvent, 'resumed' | 'subject' | 'privacy' | 'storage' | 'features'> = {},
+  data: Pick<
+    SessionStartedEvent,
+    'resumed' | 'subject' | 'privacy' | 'storage' | 'features' | 'heartbeatMs'
+  > = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
     type: 'session.started',

@@ -6,6 +6,11 @@ export interface SessionTimeouts {
   idleMs?: number;
   /** From `session.start` to the end, however busy the session is. */
   maxDurationMs?: number;
+  /**
+   * Between the `heartbeat` events sent while the session runs: a client that hears nothing for
+   * longer knows its socket is dead, however quiet the conversation (docs/protocol.md).
+   */
+  heartbeatMs?: number;
 }
 
 /** What `visemo serve` and `createServer` use unless told otherwise. */
@@ -13,6 +18,7 @@ export const DEFAULT_SESSION_TIMEOUTS: Required<SessionTimeouts> = {
   startMs: 10_000,
   idleMs: 5 * 60_000,
   maxDurationMs: 2 * 60 * 60_000,
+  heartbeatMs: 15_000,
 };
 
 export type Expiry = 'start' | 'idle' | 'max_duration';
@@ -26,6 +32,7 @@ export class SessionClock {
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private maxTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private lastActivity = 0;
   private stopped = false;
 
@@ -33,6 +40,8 @@ export class SessionClock {
     private readonly timeouts: SessionTimeouts,
     private readonly expire: (expiry: Expiry) => void,
     private readonly now: () => number = Date.now,
+    /** Sends a `heartbeat`; called every `heartbeatMs` once the session started. */
+    private readonly beat: () => void = () => undefined,
   ) {
     if (timeouts.startMs) this.startTimer = this.after(timeouts.startMs, () => this.fire('start'));
   }
@@ -47,6 +56,11 @@ export class SessionClock {
     if (maxDurationMs && !this.maxTimer)
       this.maxTimer = this.after(maxDurationMs, () => this.fire('max_duration'));
     if (idleMs && !this.idleTimer) this.idleTimer = this.after(idleMs, () => this.checkIdle(idleMs));
+    const { heartbeatMs } = this.timeouts;
+    if (heartbeatMs && !this.heartbeatTimer) {
+      this.heartbeatTimer = setInterval(() => this.beat(), heartbeatMs);
+      this.heartbeatTimer.unref?.();
+    }
   }
 
   /** A frame from the client. */
@@ -59,6 +73,7 @@ export class SessionClock {
     clearTimeout(this.startTimer);
     clearTimeout(this.idleTimer);
     clearTimeout(this.maxTimer);
+    clearInterval(this.heartbeatTimer);
   }
 
   private checkIdle(idleMs: number): void {

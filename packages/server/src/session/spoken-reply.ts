@@ -1,4 +1,4 @@
-import type { AnsweredBy, SynthesisResult, WordTiming } from '@visemo/core';
+import { type AnsweredBy, heardWords, type SynthesisResult, type WordTiming } from '@visemo/core';
 
 /**
  * What the agent said in one turn, and how much of it the person heard. Word times are kept on the
@@ -46,11 +46,6 @@ export class SpokenReply {
    */
   spokenText(): string {
     if (this.chunks === 0 || this.words.length === 0) return this.texts.join(' ');
-    const limit = this.playedMs ?? Number.POSITIVE_INFINITY;
-    // A word counts as heard once most of it has played.
-    return this.words
-      .filter((w) => w.startMs + (w.endMs - w.startMs) * 0.5 <= limit)
-      .map((w) => w.word)
-      .join(' ');
+    return heardWords(this.words, this.playedMs ?? Number.POSITIVE_INFINITY);
   }
 }

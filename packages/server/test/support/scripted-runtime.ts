@@ -426,6 +426,8 @@ function describe(e: ServerEvent): string {
       return `consent transcripts=${e.transcripts} audio=${e.audio} memory=${e.memory}`;
     case 'feedback':
       return `feedback ${e.turnId} ${e.rating}`;
+    case 'heartbeat':
+      return 'heartbeat';
   }
 }
 
