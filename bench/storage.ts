@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateMasterKey, openStorage, type Storage, type TurnInput } from '@visemo/storage';
 import { type BenchRow, formatTable, percentile } from './table.js';
+import { recordUsage } from './usage-file.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const TURN_TABLES = ['turns', 'turn_telemetry'];
@@ -121,6 +122,15 @@ export async function benchStorage(quick = false): Promise<BenchRow[]> {
   } else {
     rows.push({ name: 'PostgreSQL: write a turn, p50', value: Number.NaN, unit: 'ms' });
   }
+  const bytes = (backend: string) => rows.find((r) => r.name.startsWith(`${backend}: bytes per turn`))?.value;
+  const pglite = bytes('PGlite');
+  const postgres = bytes('PostgreSQL');
+  recordUsage({
+    storageBytesPerTurn: {
+      ...(pglite !== undefined ? { pglite } : {}),
+      ...(postgres !== undefined ? { postgres } : {}),
+    },
+  });
   return rows;
 }
 
