@@ -1,5 +1,5 @@
 import { AgentDefinitionError, VisemoError } from '@visemo/core';
-import { UsageError } from './args.js';
+import { InputError, UsageError } from './args.js';
 
 const USAGE = `visemo — real-time AI avatars
 
@@ -12,6 +12,8 @@ Usage:
   visemo data export|erase --subject ID | purge       export, erase or purge stored personal data
   visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
   visemo models list|promote|rollback …               the model registry: versions, promotions
+  visemo cost --prices FILE [--usage FILE] [--sessions-per-day N] [--peak-concurrent N] [--svg OUT]
+                                                      monthly cost and the capacity for a peak
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -26,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   data: async () => (await import('./commands/data.js')).dataCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,
   models: async () => (await import('./commands/models.js')).modelsCommand,
+  cost: async () => (await import('./commands/cost.js')).costCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`visemo ${name}: ${error.message}\n\n${USAGE}\n`);
       return 2;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`visemo ${name}: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof AgentDefinitionError) {
       process.stderr.write(`visemo ${name}: the agent definition has errors:\n${error.message}\n`);
