@@ -305,8 +305,8 @@ export async function benchSessions(
       const sampler = setInterval(() => {
         peakRss = Math.max(peakRss, processUsage(pid).rssMb);
       }, 200);
-      const records = (await Promise.all(callers)).flat();
-      clearInterval(sampler);
+      // Stopped however the callers end: a sampler left running outlives the server it reads.
+      const records = (await Promise.all(callers).finally(() => clearInterval(sampler))).flat();
       const busy = processUsage(pid);
       const wallMs = performance.now() - started;
       const hop = (name: keyof TurnLatency) =>

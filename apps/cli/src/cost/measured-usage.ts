@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InputError } from '../args.js';
+import { readInputFile } from './input-file.js';
 
 const perHop = z.record(z.string(), z.number());
 
@@ -64,15 +64,11 @@ export const USAGE_PRODUCERS = {
 
 /** Reads and checks a usage file; a missing or malformed one names the command that writes it. */
 export async function readMeasuredUsage(file: string): Promise<MeasuredUsage> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read the usage file ${file} (${(error as NodeJS.ErrnoException).code ?? error}); ` +
-        `\`${USAGE_PRODUCERS.sessions}\` writes bench-usage.json`,
-    );
-  }
+  const text = await readInputFile(
+    file,
+    'usage file',
+    `\`${USAGE_PRODUCERS.sessions}\` writes bench-usage.json`,
+  );
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -69,25 +69,11 @@ export function monthlyCost(
   const storedGB =
     (traffic.sessionsPerDay * traffic.turnsPerSession * traffic.retentionDays * profile.storageBytesPerTurn) /
     1e9;
-  const line = (
-    name: string,
-    quantity: number,
-    unit: string,
-    unitPrice: number,
-    fixedQuantity = 0,
-  ): CostLine => ({
-    line: name,
-    quantity: quantity + fixedQuantity,
-    unit,
-    unitPrice,
-    variable: quantity * unitPrice,
-    fixed: fixedQuantity * unitPrice,
-  });
   const lines = [
-    line('compute', vcpuHours, 'vCPU-h', prices.compute.vcpuHour),
-    line('memory', memoryHours, 'GiB-h', prices.compute.memoryGiBHour, idleMemoryHours),
-    line('storage', storedGB, 'GB-month', prices.storage.perGBMonth),
-    line('egress', egressGB, 'GB', prices.network.egressPerGB),
+    costLine('compute', vcpuHours, 'vCPU-h', prices.compute.vcpuHour),
+    costLine('memory', memoryHours, 'GiB-h', prices.compute.memoryGiBHour, idleMemoryHours),
+    costLine('storage', storedGB, 'GB-month', prices.storage.perGBMonth),
+    costLine('egress', egressGB, 'GB', prices.network.egressPerGB),
     ...providers.map((p) => providerLine(p, turns, profile, prices)),
   ];
   const total = lines.reduce((n, l) => n + l.variable + l.fixed, 0);
@@ -98,6 +84,24 @@ export function monthlyCost(
     lines,
     total,
     perSession: sessions > 0 ? total / sessions : 0,
+  };
+}
+
+/** A line of `quantity` units at `unitPrice`, and `fixedQuantity` more paid whatever the traffic. */
+function costLine(
+  name: string,
+  quantity: number,
+  unit: string,
+  unitPrice: number,
+  fixedQuantity = 0,
+): CostLine {
+  return {
+    line: name,
+    quantity: quantity + fixedQuantity,
+    unit,
+    unitPrice,
+    variable: quantity * unitPrice,
+    fixed: fixedQuantity * unitPrice,
   };
 }
 
@@ -128,24 +132,8 @@ function providerLine(p: BilledProvider, turns: number, profile: UsageProfile, p
   }
   if (p.kind === 'tts') {
     if (!vendor?.tts) throw missing('tts.per1MCharacters');
-    const millions = (turns * units.ttsCharacters) / 1e6;
-    return {
-      line: name,
-      quantity: millions,
-      unit: 'M chars',
-      unitPrice: vendor.tts.per1MCharacters,
-      variable: millions * vendor.tts.per1MCharacters,
-      fixed: 0,
-    };
+    return costLine(name, (turns * units.ttsCharacters) / 1e6, 'M chars', vendor.tts.per1MCharacters);
   }
   if (!vendor?.asr) throw missing('asr.perMinute');
-  const minutes = (turns * units.asrSeconds) / 60;
-  return {
-    line: name,
-    quantity: minutes,
-    unit: 'min',
-    unitPrice: vendor.asr.perMinute,
-    variable: minutes * vendor.asr.perMinute,
-    fixed: 0,
-  };
+  return costLine(name, (turns * units.asrSeconds) / 60, 'min', vendor.asr.perMinute);
 }

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { locateAgentField } from '@visemo/core';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../args.js';
+import { readInputFile } from './input-file.js';
 
 const price = z.number().nonnegative();
 
@@ -29,7 +29,6 @@ export const PriceTableSchema = z.strictObject({
   vendors: z.record(z.string(), VendorPrices).default({}),
 });
 export type PriceTable = z.infer<typeof PriceTableSchema>;
-export type LlmPrice = z.infer<typeof llmPrice>;
 
 export interface PriceIssue {
   line: number;
@@ -81,16 +80,10 @@ export function parsePriceTable(text: string, file: string): PriceTable {
 }
 
 export async function readPriceTable(file: string): Promise<PriceTable> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read the price file ${file} (${(error as NodeJS.ErrnoException).code ?? error}); ` +
-        'start from deploy/prices.example.yaml',
-    );
-  }
-  return parsePriceTable(text, file);
+  return parsePriceTable(
+    await readInputFile(file, 'price file', 'start from deploy/prices.example.yaml'),
+    file,
+  );
 }
 
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
