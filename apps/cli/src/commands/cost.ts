@@ -156,6 +156,9 @@ async function readStoredUsage(
   progress: (l: string) => void,
 ) {
   const config: StorageConfig = dataDir ? { dataDir } : {};
+  // Opening an embedded database that is not there would make an empty one.
+  if (!process.env.DATABASE_URL?.trim() && !existsSync(dataDir ?? './data'))
+    throw new InputError(`no embedded database in ${dataDir ?? './data'}: give the --data-dir a server used`);
   progress(`reading the stored sessions in ${storageLocation(config)}`);
   const { openConfiguredStorage } = await import('../storage-config.js');
   const { storedUsage } = await import('@visemo/storage');
