@@ -25,6 +25,7 @@ const profile: UsageProfile = {
   rssGiBPerSession: 0.02,
   idleRssGiB: 1.25,
   bytesSentPerTurn: 300_000,
+  replyAudioSecondsPerTurn: 9,
   storageBytesPerTurn: 1300,
   units: { llmInputTokens: 900, llmOutputTokens: 60, ttsCharacters: 150, asrSeconds: 1.5 },
   sources: [],

@@ -325,11 +325,18 @@ function formatReport(
     'Usage per turn',
     `  CPU ${profile.cpuSecondsPerTurn.toFixed(3)} s over ${profile.sessionSecondsPerTurn.toFixed(1)} s of session, ` +
       `memory ${(profile.rssGiBPerSession * 1024).toFixed(1)} MiB per session (${(profile.idleRssGiB * 1024).toFixed(0)} MiB idle server), ` +
-      `sent ${(profile.bytesSentPerTurn / 1000).toFixed(1)} kB, stored ${(profile.storageBytesPerTurn / 1000).toFixed(2)} kB`,
+      `sent ${(profile.bytesSentPerTurn / 1000).toFixed(1)} kB (${profile.replyAudioSecondsPerTurn.toFixed(1)} s of answer audio), stored ${(profile.storageBytesPerTurn / 1000).toFixed(2)} kB`,
     `  TTS ${u.ttsCharacters.toFixed(0)} characters, ASR ${u.asrSeconds.toFixed(1)} s of speech` +
       (u.llmInputTokens + u.llmOutputTokens > 0
         ? `, LLM ${u.llmInputTokens.toFixed(0)} in / ${u.llmOutputTokens.toFixed(0)} out tokens`
         : ''),
+    ...(profile.cpuSecondsByHop
+      ? [
+          `  CPU by hop, one session alone: ${Object.entries(profile.cpuSecondsByHop)
+            .map(([hop, s]) => `${hop} ${s.toFixed(4)} s`)
+            .join(', ')}`,
+        ]
+      : []),
     ...profile.sources.map((s) => `  from ${s}`),
   ];
   const rows = [

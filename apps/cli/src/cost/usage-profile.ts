@@ -19,6 +19,10 @@ export interface UsageProfile {
   /** A server process before any session: the memory every replica holds. */
   idleRssGiB: number;
   bytesSentPerTurn: number;
+  /** Seconds of answer audio behind those bytes (16 kHz PCM16 is 32 kB a second). */
+  replyAudioSecondsPerTurn: number;
+  /** The CPU seconds of a turn by hop, from one session alone, when the benchmark measured them. */
+  cpuSecondsByHop?: Record<string, number>;
   storageBytesPerTurn: number;
   units: TurnUnits;
   /** Where each number came from, for the report. */
@@ -118,6 +122,8 @@ export function usageProfile(options: {
     rssGiBPerSession: Math.max(0, setup.rssMbPerSession) / 1024,
     idleRssGiB: setup.idleRssMb / 1024,
     bytesSentPerTurn: setup.bytesSentPerTurn,
+    replyAudioSecondsPerTurn: setup.replyAudioSecondsPerTurn,
+    ...(measured.cpuSecondsPerTurnByHop ? { cpuSecondsByHop: measured.cpuSecondsPerTurnByHop } : {}),
     storageBytesPerTurn,
     units,
     sources,
