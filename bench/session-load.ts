@@ -8,6 +8,7 @@ import type { PcmAudio } from '@visemo/core';
 import type { ServerEvent, TurnLatency, WaterfallSetup } from '@visemo/server';
 import WebSocket from 'ws';
 import { type BenchRow, percentile } from './table.js';
+import { type SetupUsage, setupUsage } from './usage-file.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const FRAME_MS = 20;
@@ -38,6 +39,18 @@ export interface CallerTurn {
    * includes the VAD's hangover, and any backlog the server's clock cannot see.
    */
   heardAfterMs?: number;
+  /** What the turn cost in traffic and provider units: the inputs of `visemo cost`. */
+  usage: TurnUsage;
+}
+
+export interface TurnUsage {
+  /** Bytes of every WebSocket message the server sent from this question to the next (audio and JSON). */
+  bytesSent: number;
+  /** Characters of the spoken reply, as TTS vendors bill them (code points). */
+  ttsCharacters: number;
+  replyAudioSeconds: number;
+  /** The question's speech: what a recognizer is given and bills. */
+  speechSeconds: number;
 }
 
 /** A `visemo serve` in its own process, and what a caller needs to open sessions on it. */
@@ -147,7 +160,9 @@ export async function simulateCaller(
   const events: ServerEvent[] = [];
   let notify: (() => void) | null = null;
   let firstAudioAt: number | undefined;
+  let bytesSent = 0;
   ws.on('message', (data, isBinary) => {
+    bytesSent += (data as Buffer).byteLength;
     if (isBinary) {
       firstAudioAt ??= performance.now();
       return;
@@ -185,6 +200,7 @@ export async function simulateCaller(
   };
   for (const [index, q] of questions.entries()) {
     events.length = 0;
+    bytesSent = 0;
     clock = performance.now();
     for (let i = 0; i < 15; i++) {
       sendFrame(silence);
@@ -204,8 +220,18 @@ export async function simulateCaller(
         while (performance.now() >= clock) sendFrame(silence);
       },
     ).catch(() => null)) as Extract<ServerEvent, { type: 'turn.end' }> | null;
+    const speechSeconds = q.audio.samples.length / q.audio.sampleRate;
     if (!end) {
-      records.push({ expected: q.intent, said: q.text, intent: null, latency: {}, errors: 1, lost: true });
+      const usage = { bytesSent, ttsCharacters: 0, replyAudioSeconds: 0, speechSeconds };
+      records.push({
+        expected: q.intent,
+        said: q.text,
+        intent: null,
+        latency: {},
+        errors: 1,
+        lost: true,
+        usage,
+      });
       continue;
     }
     const errors = events.filter((e) => e.type === 'error').length;
@@ -220,14 +246,21 @@ export async function simulateCaller(
       latency: end.latency,
       errors,
       lost: false,
+      usage: { bytesSent, ttsCharacters: 0, replyAudioSeconds: 0, speechSeconds },
     };
     if (final) record.heard = { text: final.text, understood: final.understood };
     if (firstAudioAt !== undefined) record.heardAfterMs = firstAudioAt - speechSentAt;
     records.push(record);
-    const spokenMs = events
-      .filter((e) => e.type === 'audio.chunk')
-      .reduce((n, e) => n + (e as Extract<ServerEvent, { type: 'audio.chunk' }>).durationMs, 0);
+    const chunks = events.filter((e) => e.type === 'audio.chunk') as Extract<
+      ServerEvent,
+      { type: 'audio.chunk' }
+    >[];
+    const spokenMs = chunks.reduce((n, e) => n + e.durationMs, 0);
     if (index < questions.length - 1) await sleep(Math.min(spokenMs, 4000));
+    // Counted once the answer has been listened to: audio may still arrive after turn.end.
+    record.usage.bytesSent = bytesSent;
+    record.usage.ttsCharacters = chunks.reduce((n, e) => n + [...e.text].length, 0);
+    record.usage.replyAudioSeconds = spokenMs / 1000;
   }
   ws.close();
   return records;
@@ -246,8 +279,9 @@ export interface SessionLoad {
 export async function benchSessions(
   { agentDir, questions, concurrency, serveArgs, label }: SessionLoad,
   onProgress: (message: string) => void,
-): Promise<{ rows: BenchRow[]; waterfall: WaterfallSetup[] }> {
+): Promise<{ rows: BenchRow[]; waterfall: WaterfallSetup[]; usage: SetupUsage[] }> {
   const rows: BenchRow[] = [];
+  const usage: SetupUsage[] = [];
   const waterfall: WaterfallSetup[] = [];
   for (const n of concurrency) {
     const server = await startServer(agentDir, serveArgs);
@@ -258,15 +292,21 @@ export async function benchSessions(
       const setup = `${n} ${n === 1 ? 'session' : 'sessions'}${label}`;
       onProgress(`${setup}: streaming ${questions.length} questions each…`);
       const started = performance.now();
+      let sessionMs = 0;
       const callers = Array.from({ length: n }, (_, i) =>
-        sleep((i * 1000) / n).then(() => simulateCaller(server, `caller-${i}`, rotate(questions, i))),
+        sleep((i * 1000) / n).then(async () => {
+          const opened = performance.now();
+          const turns = await simulateCaller(server, `caller-${i}`, rotate(questions, i));
+          sessionMs += performance.now() - opened;
+          return turns;
+        }),
       );
       let peakRss = idle.rssMb;
       const sampler = setInterval(() => {
         peakRss = Math.max(peakRss, processUsage(pid).rssMb);
       }, 200);
-      const records = (await Promise.all(callers)).flat();
-      clearInterval(sampler);
+      // Stopped however the callers end: a sampler left running outlives the server it reads.
+      const records = (await Promise.all(callers).finally(() => clearInterval(sampler))).flat();
       const busy = processUsage(pid);
       const wallMs = performance.now() - started;
       const hop = (name: keyof TurnLatency) =>
@@ -294,6 +334,20 @@ export async function benchSessions(
         total: stat('speech end → first audio', hop('speechEndToFirstAudioMs')),
         callerP50: percentile(heard, 50),
       });
+      usage.push(
+        setupUsage({
+          setup,
+          concurrent: n,
+          servedAsDefault: !serveArgs.includes('--tts-cache-mb'),
+          records,
+          cpuSeconds: (busy.cpuMs - idle.cpuMs) / 1000,
+          wallSeconds: wallMs / 1000,
+          sessionSeconds: sessionMs / 1000,
+          rssMbPerSession: (peakRss - idle.rssMb) / n,
+          idleRssMb: idle.rssMb,
+          hopsMsP50: Object.fromEntries(HOPS.map(([, key]) => [key, percentile(hop(key), 50)])),
+        }),
+      );
       for (const [name, key] of HOPS) add(name, hop(key), 'ms');
       const e2e = hop('speechEndToFirstAudioMs');
       add('caller: last speech frame → first audio', heard, 'ms');
@@ -338,7 +392,7 @@ export async function benchSessions(
       await stopServer(server.process);
     }
   }
-  return { rows, waterfall };
+  return { rows, waterfall, usage };
 }
 
 /** The hops of a turn in the order they happen, as the waterfall shows them. */

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Storage, TurnInput } from '@visemo/storage';
 import { onBothDatabases } from './both-databases.js';
 import { type BenchRow, formatTable, percentile } from './table.js';
+import { recordUsage } from './usage-file.js';
 
 const TURN_TABLES = ['turns', 'turn_telemetry'];
 
@@ -88,6 +89,15 @@ export async function benchStorage(quick = false): Promise<BenchRow[]> {
       unit: 'ms',
     })),
   );
+  const bytes = (backend: string) => rows.find((r) => r.name.startsWith(`${backend}: bytes per turn`))?.value;
+  const pglite = bytes('PGlite');
+  const postgres = bytes('PostgreSQL');
+  recordUsage({
+    storageBytesPerTurn: {
+      ...(pglite !== undefined ? { pglite } : {}),
+      ...(postgres !== undefined ? { postgres } : {}),
+    },
+  });
   return rows;
 }
 

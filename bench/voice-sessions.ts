@@ -4,6 +4,7 @@ import { renderWaterfall } from '@visemo/server';
 import { FliteSynthesizer } from '@visemo/speech';
 import { benchSessions, type SpokenQuestion } from './session-load.js';
 import type { BenchRow } from './table.js';
+import { recordUsage, type SetupUsage } from './usage-file.js';
 
 const agentDir = fileURLToPath(new URL('../examples/support-agent', import.meta.url));
 
@@ -63,5 +64,25 @@ export async function benchVoiceSessions(quick: boolean): Promise<BenchRow[]> {
     }),
   );
   progress(`latency waterfall written to ${WATERFALL_FILE}`);
+  recordUsage({
+    sessions: [...alone.usage, ...together.usage, ...cached.usage],
+    cpuSecondsPerTurnByHop: hopCpu(alone.usage[0]),
+  });
   return [...alone.rows, ...together.rows, ...cached.rows];
+}
+
+/**
+ * One session alone: the embedded hops compute without waiting, so each hop's median wall time is
+ * its CPU time; `rest` is what is left of the turn's CPU (the VAD and the recognizer on incoming
+ * audio, the sentences synthesized after the first, the protocol, storage writes).
+ */
+function hopCpu(alone: SetupUsage | undefined): Record<string, number> | undefined {
+  if (!alone) return undefined;
+  const hops = Object.fromEntries(
+    Object.entries(alone.hopsMsP50)
+      .filter(([, ms]) => Number.isFinite(ms))
+      .map(([hop, ms]) => [hop.replace(/Ms$/, ''), ms / 1000]),
+  );
+  const inHops = Object.values(hops).reduce((n, s) => n + s, 0);
+  return { ...hops, rest: Math.max(0, alone.cpuSecondsPerTurn - inHops) };
 }

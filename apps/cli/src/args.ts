@@ -5,6 +5,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A file or value the command was given is wrong: printed alone (the usage would not help), exit code 1. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,

@@ -1,5 +1,5 @@
 import { AgentDefinitionError, VisemoError } from '@visemo/core';
-import { UsageError } from './args.js';
+import { InputError, UsageError } from './args.js';
 
 const USAGE = `visemo — real-time AI avatars
 
@@ -15,6 +15,8 @@ Usage:
   visemo models list|promote|rollback …               the model registry: versions, promotions
   visemo curate export|train --agent DIR …            retrain the NLU from reviewed transcripts
   visemo drift --agent DIR [--window 24h] [--by-flag F]  drift of user signals against a baseline
+  visemo cost --prices FILE [--usage FILE] [--sessions-per-day N] [--peak-concurrent N] [--svg OUT]
+                                                      monthly cost and the capacity for a peak
 
 Run "visemo COMMAND --help" for a command's options.`;
 
@@ -32,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./commands/models.js')).modelsCommand,
   curate: async () => (await import('./commands/curate.js')).curateCommand,
   drift: async () => (await import('./commands/drift.js')).driftCommand,
+  cost: async () => (await import('./commands/cost.js')).costCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -52,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`visemo ${name}: ${error.message}\n\n${USAGE}\n`);
       return 2;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`visemo ${name}: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof AgentDefinitionError) {
       process.stderr.write(`visemo ${name}: the agent definition has errors:\n${error.message}\n`);

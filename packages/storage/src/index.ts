@@ -57,6 +57,7 @@ export {
 } from './retention-policy.js';
 export type { SessionStore, StartSessionInput } from './sessions.js';
 export { openStorage, Storage, type StorageOptions } from './storage.js';
+export { type StoredUsage, storedUsage } from './stored-usage.js';
 export type {
   ExportedAudio,
   ExportedAuditEntry,
