@@ -98,13 +98,12 @@ function rms(x: ArrayLike<number>): number {
 }
 
 /** `speech` with room noise before and after, and `noise` under it all at `snrDb` (speech RMS over noise RMS). */
-function mix(speech: Int16Array, noise: Float64Array, offset: number, snrDb: number): Int16Array {
+function mix(speech: Int16Array, noise: Float64Array | null, offset: number, snrDb: number): Int16Array {
   const out = new Int16Array(speech.length + 2 * PAD_SAMPLES);
-  const slice = Float64Array.from(
-    { length: out.length },
-    (_, i) => noise[(offset + i) % noise.length] as number,
+  const slice = Float64Array.from({ length: out.length }, (_, i) =>
+    noise ? (noise[(offset + i) % noise.length] as number) : 0,
   );
-  const gain = rms(speech) / (rms(slice) * 10 ** (snrDb / 20));
+  const gain = noise ? rms(speech) / (rms(slice) * 10 ** (snrDb / 20)) : 0;
   for (let i = 0; i < out.length; i++) {
     const s = i >= PAD_SAMPLES && i < PAD_SAMPLES + speech.length ? (speech[i - PAD_SAMPLES] as number) : 0;
     out[i] = Math.max(-32768, Math.min(32767, Math.round(s + (slice[i] as number) * gain)));
@@ -143,7 +142,7 @@ export async function benchNoise(quick: boolean): Promise<BenchRow[]> {
   const sets: { name: string; clips: Clip[] }[] = [];
   const flite = new FliteSynthesizer();
   const fliteClips: Clip[] = [];
-  for (const voice of quick ? ['slt', 'rms'] : ['slt', 'rms', 'awb', 'kal'])
+  for (const voice of quick ? ['slt'] : ['slt', 'rms'])
     for (const text of IN_GRAMMAR)
       fliteClips.push({
         samples: (await flite.synthesize({ text, voice })).audio.samples,
@@ -177,7 +176,7 @@ export async function benchNoise(quick: boolean): Promise<BenchRow[]> {
   };
   try {
     for (const set of sets) {
-      const pad = (s: Int16Array) => mix(s, new Float64Array(1), 0, Number.POSITIVE_INFINITY);
+      const pad = (s: Int16Array) => mix(s, null, 0, 0);
       const clean = await score(set.clips, async (s) => pad(s));
       const cleanDenoised = await score(set.clips, async (s) => denoise(pad(s)));
       rows.push(
@@ -215,7 +214,7 @@ export async function benchNoise(quick: boolean): Promise<BenchRow[]> {
   }
   rows.push({
     name: 'RNNoise time per second of audio (with 16↔48 kHz resampling)',
-    value: cleanedMs / (cleanedSamples / 16),
+    value: cleanedMs / (cleanedSamples / 16000),
     unit: 'ms/s',
   });
   return rows;

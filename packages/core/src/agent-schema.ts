@@ -22,7 +22,10 @@ export const PersonaSchema = z.strictObject({
    * `{slot}` placeholder has a remembered value, e.g. "Welcome back! Still about order {order_number}?".
    */
   returningGreeting: nonEmptyText.optional(),
-  /** Embedded Flite voices: slt, rms, awb, kal. */
+  /**
+   * Embedded Flite voices: slt, rms, awb, kal. A `providers.tts` hop names its own voice instead
+   * (`type: pico` with `voice: en-GB`, docs/voices.md).
+   */
   voice: z.string().default('slt'),
   language: z.string().default('en-US'),
   expression: Expression.default('happy'),
@@ -125,6 +128,12 @@ export const SpeechConfigSchema = z.strictObject({
    * for word only, for the most concurrent speakers per core.
    */
   paraphrases: z.boolean().default(true),
+  /**
+   * Runs the microphone audio through RNNoise before the VAD and the recognizer. For noisy rooms:
+   * at 10 dB SNR it turns most misses of the embedded recognizer into hits, for about 0.1 ms of
+   * CPU per second of audio and 12 ms of delay (docs/voices.md, "Noisy rooms").
+   */
+  noiseSuppression: z.boolean().default(false),
   endOfTurn: EndOfTurnSchema.prefault({}),
 });
 

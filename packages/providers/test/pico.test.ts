@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasPicoLingware } from '@visemo/speech';
 import { describe, expect, it } from 'vitest';
-import { createProviders, ProvidersConfigSchema, type ProviderEvent } from '../src/index.js';
+import { createProviders, type ProviderEvent, ProvidersConfigSchema } from '../src/index.js';
 
 describe('pico in agent.yaml', () => {
   it('accepts only Pico voices', () => {

@@ -48,9 +48,12 @@ export class NoiseSuppressor {
 
   /** A suppressor for 16 kHz audio (RNNoise's 48 kHz is three times the pipeline's rate). */
   static async create(): Promise<NoiseSuppressor> {
-    const m = await loadRNNoise();
-    const state = m._rnnoise_create(0);
-    return new NoiseSuppressor(m, state, m._malloc(FRAME * 4), m._malloc(FRAME * 4));
+    return (await loadNoiseSuppression())();
+  }
+
+  /** @internal One suppressor on a loaded module; `loadNoiseSuppression` hands this out. */
+  static on(m: RNNoiseModule): NoiseSuppressor {
+    return new NoiseSuppressor(m, m._rnnoise_create(0), m._malloc(FRAME * 4), m._malloc(FRAME * 4));
   }
 
   /** Cleans the next chunk; returns whatever cleaned audio is ready (may be empty). */
@@ -100,6 +103,15 @@ export class NoiseSuppressor {
     this.module._free(this.input);
     this.module._free(this.output);
   }
+}
+
+/**
+ * Loads RNNoise once and gives a factory that makes a suppressor at once: a session's listening
+ * stage is built synchronously, so the module must be there before it.
+ */
+export async function loadNoiseSuppression(): Promise<() => NoiseSuppressor> {
+  const m = await loadRNNoise();
+  return () => NoiseSuppressor.on(m);
 }
 
 /** `samples` through a fresh suppressor, whole: the same length out as in. */
