@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '@visemo/core';
 import { FliteSynthesizer, GrammarRecognizer, suppressNoise } from '@visemo/speech';
 import { IN_GRAMMAR, SUPPORT_DOMAIN } from '../../packages/speech/test/support/customer-support-domain.js';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../packages/speech/test/support/speech-fixtures.js';
 import type { BenchRow } from '../table.js';
 import { benchSentences } from './alignment.js';
+import { transcribe } from './asr.js';
 
 /**
  * Recognition in noisy rooms, with and without RNNoise in front of the grammar recognizer:
@@ -21,24 +23,12 @@ const SNRS = [20, 10, 5, 0] as const;
 /** Room noise before and after the speech, as a voice activity detector would pass it on. */
 const PAD_SAMPLES = 16000 * 0.3;
 
-/** A small deterministic PRNG (mulberry32), so every run mixes the same noise. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
 }
 
 function white(length: number, seed: number): Float64Array {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Float64Array.from({ length }, () => gaussian(next));
 }
 
@@ -117,18 +107,12 @@ interface Clip {
   recognizer: GrammarRecognizer;
 }
 
-async function recognize(recognizer: GrammarRecognizer, samples: Int16Array) {
-  const stream = recognizer.start();
-  for (let i = 0; i < samples.length; i += 320) stream.write(samples.subarray(i, i + 320));
-  return stream.finish();
-}
-
 async function score(clips: Clip[], prepare: (samples: Int16Array, k: number) => Promise<Int16Array>) {
   let exact = 0;
   let errors = 0;
   let words = 0;
   for (const [k, c] of clips.entries()) {
-    const t = await recognize(c.recognizer, await prepare(c.samples, k));
+    const t = await transcribe(c.recognizer, await prepare(c.samples, k));
     if (t.understood && t.text === c.text) exact++;
     errors += wordErrors(c.text, t.understood ? t.text : '');
     words += c.text.split(' ').length;

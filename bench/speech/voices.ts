@@ -19,6 +19,7 @@ import {
 } from '../../packages/speech/test/support/speech-onsets.js';
 import { type BenchRow, percentile } from '../table.js';
 import { benchSentences } from './alignment.js';
+import { transcribe } from './asr.js';
 import { pitchStatistics, pitchTrack } from './pitch.js';
 
 /**
@@ -41,13 +42,6 @@ const REPLIES = [
   'We ship to France, Germany and Spain. Shipping is free over fifty euros.',
   'Your refund is on its way. It can take five working days to show.',
 ];
-
-async function recognize(recognizer: GrammarRecognizer, result: SynthesisResult) {
-  const stream = recognizer.start();
-  const { samples } = result.audio;
-  for (let i = 0; i < samples.length; i += 320) stream.write(samples.subarray(i, i + 320));
-  return stream.finish();
-}
 
 const seconds = (r: SynthesisResult) => r.audio.samples.length / r.audio.sampleRate;
 
@@ -83,13 +77,13 @@ async function measureVoice(
   let exact = 0;
   let understood = 0;
   for (const text of IN_GRAMMAR) {
-    const t = await recognize(recognizer, await say(text));
+    const t = await transcribe(recognizer, (await say(text)).audio.samples);
     if (t.text === text) exact++;
     if (t.understood) understood++;
   }
   let rejected = 0;
   for (const text of OUT_OF_GRAMMAR)
-    if (!(await recognize(recognizer, await say(text))).understood) rejected++;
+    if (!(await transcribe(recognizer, (await say(text)).audio.samples)).understood) rejected++;
   const pitch = pitchStatistics(tracks);
   const abs = offsets.map(Math.abs);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

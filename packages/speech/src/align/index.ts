@@ -13,4 +13,4 @@ export {
   speakableWords,
   spokenNumber,
 } from './letters.js';
-export { soundStartMs, startAtSound } from './opening-silence.js';
+export { frameRms, soundStartMs, startAtSound } from './opening-silence.js';

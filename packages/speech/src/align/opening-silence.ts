@@ -5,15 +5,21 @@ import type { Alignment } from './forced-aligner.js';
 const SILENCE_DB = -40;
 const FRAME_MS = 10;
 
-/** Where sound starts in `audio`, ms: the first 10 ms frame within 40 dB of the loudest. */
-export function soundStartMs(audio: PcmAudio): number {
-  const hop = Math.round((audio.sampleRate * FRAME_MS) / 1000);
+/** RMS of each `frameMs` frame of `audio` (a last partial frame left out). */
+export function frameRms(audio: PcmAudio, frameMs = FRAME_MS): number[] {
+  const hop = Math.round((audio.sampleRate * frameMs) / 1000);
   const rms: number[] = [];
   for (let i = 0; i + hop <= audio.samples.length; i += hop) {
     let sum = 0;
     for (let j = i; j < i + hop; j++) sum += (audio.samples[j] as number) ** 2;
     rms.push(Math.sqrt(sum / hop));
   }
+  return rms;
+}
+
+/** Where sound starts in `audio`, ms: the first 10 ms frame within 40 dB of the loudest. */
+export function soundStartMs(audio: PcmAudio): number {
+  const rms = frameRms(audio);
   const bar = Math.max(...rms, 0) * 10 ** (SILENCE_DB / 20);
   const first = rms.findIndex((value) => value > 0 && value >= bar);
   return first < 0 ? 0 : first * FRAME_MS;

@@ -1,4 +1,5 @@
 import type { PcmAudio, VisemeCue } from '@visemo/core';
+import { frameRms } from '../../src/align/opening-silence.js';
 
 /**
  * Where speech starts after a pause, seen two ways: in the audio (frame energy) and in a viseme
@@ -14,13 +15,7 @@ const MIN_PAUSE_MS = 120;
  * frame (at least 25 RMS), after at least `MIN_PAUSE_MS` of quieter frames or the start.
  */
 export function energyOnsets(audio: PcmAudio): number[] {
-  const hop = Math.round((audio.sampleRate * FRAME_MS) / 1000);
-  const rms: number[] = [];
-  for (let i = 0; i + hop <= audio.samples.length; i += hop) {
-    let sum = 0;
-    for (let j = i; j < i + hop; j++) sum += (audio.samples[j] as number) ** 2;
-    rms.push(Math.sqrt(sum / hop));
-  }
+  const rms = frameRms(audio, FRAME_MS);
   const threshold = Math.max(25, Math.max(...rms, 0) * 10 ** (-40 / 20));
   const onsets: number[] = [];
   let quiet = MIN_PAUSE_MS;
