@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { VISEMES, VisemoError } from '@visemo/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GrammarRecognizer } from '../src/asr/grammar-recognizer.js';
-import { hasPicoLingware, PicoEngine } from '../src/pico/pico-engine.js';
+import { defaultPicoLingwareDir, hasPicoLingware, PicoEngine } from '../src/pico/pico-engine.js';
 import { PicoSynthesizer } from '../src/pico/pico-synthesizer.js';
 import { SUPPORT_DOMAIN } from './support/customer-support-domain.js';
 import { energyOnsets, onsetOffsets, visemeOnsets } from './support/speech-onsets.js';
@@ -33,7 +33,7 @@ describe('SVOX Pico without its lingware', () => {
 const lingware = hasPicoLingware('en-US');
 if (!lingware) {
   console.warn(
-    'skipping SVOX Pico speech tests: no lingware in /usr/share/pico/lang ' +
+    `skipping SVOX Pico speech tests: no en-US lingware in ${defaultPicoLingwareDir()} ` +
       '(apt-get install libttspico-data from Debian non-free, or set VISEMO_PICO_LINGWARE)',
   );
 }
