@@ -39,7 +39,10 @@ export interface PicoSynthesizerOptions {
 /** The aligner's acoustic model is US English: it times English voices only. */
 const ALIGNED_VOICES: readonly PicoVoice[] = ['en-US', 'en-GB'];
 
-/** Peak Pico reaches: its output touches full scale, so it is turned down 3 dB to leave headroom. */
+/**
+ * Gain on Pico's output, −3 dB: Pico speaks at full scale (a loud vowel clips inside the engine),
+ * which leaves no headroom for the client's mixing.
+ */
 const OUTPUT_GAIN = 0.7;
 
 /**
