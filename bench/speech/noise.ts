@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '@visemo/core';
-import { FliteSynthesizer, GrammarRecognizer, suppressNoise } from '@visemo/speech';
+import { concatSamples, FliteSynthesizer, GrammarRecognizer, suppressNoise } from '@visemo/speech';
 import { IN_GRAMMAR, SUPPORT_DOMAIN } from '../../packages/speech/test/support/customer-support-domain.js';
 import {
   cardsRecordings,
@@ -66,13 +66,7 @@ async function babbleSource(): Promise<Float64Array> {
       const parts: Int16Array[] = [];
       for (let i = k; i < texts.length; i += talkers.length)
         parts.push((await flite.synthesize({ text: texts[i] as string, voice })).audio.samples);
-      const all = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        all.set(p, at);
-        at += p.length;
-      }
-      tracks.push(all);
+      tracks.push(concatSamples(parts));
     }
     const length = Math.min(...tracks.map((t) => t.length));
     return Float64Array.from({ length }, (_, i) => tracks.reduce((s, t) => s + (t[i] as number), 0));

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { concatSamples } from '../src/audio/concat-samples.js';
 import { NoiseSuppressor, suppressNoise } from '../src/audio/noise-suppressor.js';
 import { FliteSynthesizer } from '../src/flite/flite-synthesizer.js';
 
@@ -52,12 +53,7 @@ describe('NoiseSuppressor (RNNoise)', () => {
     for (let i = 0; i < input.length; i += 333) parts.push(suppressor.push(input.subarray(i, i + 333)));
     parts.push(suppressor.flush());
     suppressor.close();
-    const streamed = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      streamed.set(p, at);
-      at += p.length;
-    }
+    const streamed = concatSamples(parts);
     expect(streamed.length).toBeGreaterThanOrEqual(input.length);
     expect(Array.from(streamed.subarray(0, input.length))).toEqual(Array.from(whole));
     expect(() => suppressor.push(input)).toThrow(/closed/);

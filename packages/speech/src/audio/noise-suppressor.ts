@@ -1,4 +1,5 @@
 import { ErrorCode, VisemoError } from '@visemo/core';
+import { concatSamples } from './concat-samples.js';
 
 /** The part of RNNoise's Emscripten module this file uses. */
 interface RNNoiseModule {
@@ -88,11 +89,7 @@ export class NoiseSuppressor {
     this.pending = joined.slice(Math.min(at, joined.length));
     const down = this.down.push(cleaned.subarray(0, Math.min(at, joined.length)));
     if (!last) return down;
-    const rest = this.down.flush();
-    const all = new Int16Array(down.length + rest.length);
-    all.set(down);
-    all.set(rest, down.length);
-    return all;
+    return concatSamples([down, this.down.flush()]);
   }
 
   /** Frees RNNoise's state; calls after this fail. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, VisemoError } from '@visemo/core';
+import { concatSamples } from '../audio/concat-samples.js';
 
 /**
  * SVOX Pico (`@echogarden/svoxpico-wasm`, Apache-2.0) driven through its C API, in this thread.
@@ -185,13 +186,7 @@ export class PicoEngine {
     } finally {
       m._free(input);
     }
-    const samples = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      samples.set(c, at);
-      at += c.length;
-    }
-    return samples;
+    return concatSamples(chunks);
   }
 
   private failed(what: string): VisemoError {
