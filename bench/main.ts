@@ -66,6 +66,16 @@ const groups: Group[] = [
     run: async () => (await import('./speech/alignment.js')).benchAlignment(),
   },
   {
+    name: 'voices',
+    title: 'Embedded voices: Flite and SVOX Pico — speed, pitch contour, intelligibility, lip-sync',
+    run: async (quick) => (await import('./speech/voices.js')).benchVoices(quick),
+  },
+  {
+    name: 'noise',
+    title: 'Noisy rooms: grammar recognition of speech mixed with noise, with and without RNNoise',
+    run: async (quick) => (await import('./speech/noise.js')).benchNoise(quick),
+  },
+  {
     name: 'providers',
     title: 'Streaming LLM → sentence chunker → TTS, and fallback latency (local vendor-format servers)',
     run: async () => (await import('./providers.js')).benchProviders(),

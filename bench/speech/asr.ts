@@ -50,7 +50,8 @@ export interface AsrMeasurement {
   decoderCreateMs: number;
 }
 
-async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array) {
+/** One utterance through `recognizer` in 20 ms chunks, as a server feeds it. */
+export async function transcribe(recognizer: GrammarRecognizer, samples: Int16Array) {
   const stream = recognizer.start();
   for (let i = 0; i < samples.length; i += 320) stream.write(samples.subarray(i, i + 320));
   return stream.finish();

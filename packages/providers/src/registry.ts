@@ -5,6 +5,7 @@ import { elevenlabs } from './elevenlabs/vendor.js';
 import { embedded } from './embedded/vendor.js';
 import { flite } from './flite/vendor.js';
 import { openai } from './openai/vendor.js';
+import { pico } from './pico/vendor.js';
 import type { ProviderKind } from './reliability/events.js';
 import type { HopDefinition, Vendor } from './vendor.js';
 
@@ -19,6 +20,7 @@ export const VENDORS = [
   elevenlabs,
   deepgram,
   flite,
+  pico,
   embedded,
 ] as const satisfies readonly Vendor[];
 

@@ -99,6 +99,7 @@ describe('the vendor registry', () => {
       'azure-speech',
       'elevenlabs',
       'flite',
+      'pico',
       'embedded',
     ]);
   });

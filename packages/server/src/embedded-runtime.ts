@@ -11,6 +11,7 @@ import {
   GrammarRecognizer,
   type GrammarRecognizerOptions,
   type GrammarSlot,
+  loadNoiseSuppression,
   RecognizerThreads,
 } from '@visemo/speech';
 import { type ConfiguredAgent, loadConfiguredAgent } from './configured-agent.js';
@@ -119,6 +120,7 @@ export async function createEmbeddedRuntime(
   const llmTimeoutMs = Math.max(100, Math.min(spec.llm?.timeoutMs ?? 6000, timeouts.dialogueMs - 1000));
   const knowledge = KnowledgeIndex.fromAgent(agent);
 
+  const makeSuppressor = spec.speech.noiseSuppression && recognizer ? await loadNoiseSuppression() : null;
   const cacheBytes = options.synthesisCacheBytes ?? DEFAULT_SYNTHESIS_CACHE_BYTES;
   const speaker = providers?.synthesizer ?? synthesizer;
   const runtime: AgentRuntime = {
@@ -134,6 +136,7 @@ export async function createEmbeddedRuntime(
     llm,
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
+    ...(makeSuppressor ? { createNoiseSuppressor: makeSuppressor } : {}),
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),
     createDialogue: (context, choice) =>
       llm && choice?.llm !== false

@@ -85,8 +85,9 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       synthesizer = built.tts;
       const first = config.tts[0];
       // The chain gives the requested voice to its first hop: it must be a voice of that provider.
-      if (first && first.type !== 'embedded' && first.type !== 'flite') voice = built.tts.voices[0] ?? null;
-      else if (first?.type === 'flite' && first.voice) voice = first.voice;
+      if (first?.type === 'flite') voice = first.voice ?? null;
+      else if (first?.type === 'pico') voice = first.voice ?? built.tts.voices[0] ?? null;
+      else if (first && first.type !== 'embedded') voice = built.tts.voices[0] ?? null;
     }
     if (built.asr) recognizer = built.asr;
     if (built.llm) llm = { model: built.llm, source: { name: built.llm.name, source: 'providers' } };

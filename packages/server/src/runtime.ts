@@ -10,6 +10,13 @@ import type {
   VoiceActivityDetector,
 } from '@visemo/core';
 
+/** A stage on a session's 16 kHz microphone audio before the VAD (RNNoise's `NoiseSuppressor`). */
+export interface AudioFilter {
+  /** The filtered audio ready so far; it may lag the input by a few ms. */
+  push(samples: Int16Array): Int16Array;
+  close(): void;
+}
+
 /** Per-hop time limits in milliseconds. */
 export interface HopTimeouts {
   asrMs: number;
@@ -56,6 +63,11 @@ export interface AgentRuntime {
    * Absent: the VAD's hangover always.
    */
   readonly afterPhraseMs?: number;
+  /**
+   * A noise suppressor for one session's microphone audio (`speech.noiseSuppression`); absent:
+   * the audio goes to the VAD and the recognizer as it came.
+   */
+  createNoiseSuppressor?(): AudioFilter;
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   /**

@@ -189,6 +189,23 @@ describe('the listening stage', () => {
     expect(cancelled).toBe(true);
   });
 
+  it("gives the VAD and the recognizer the input filter's audio, and closes the filter with the stage", () => {
+    let closed = false;
+    // A filter that silences everything: the VAD must then hear no speech at all.
+    const mute = {
+      push: (samples: Int16Array) => new Int16Array(samples.length),
+      close: () => (closed = true),
+    };
+    const s = stage({ inputFilter: mute });
+    expect(s.feed(concat(audio(200, false), audio(1000, true), audio(300, false)))).toEqual([]);
+    const passing = { push: (samples: Int16Array) => samples, close: () => {} };
+    const t = stage({ inputFilter: passing });
+    t.recognizer.expect('go');
+    expect(t.feed(audio(300, true)).slice(0, 2)).toEqual(['vad speech-start 20', 'barge-in']);
+    s.listening.close();
+    expect(closed).toBe(true);
+  });
+
   it('cancels the utterance being recognized when closed', () => {
     const s = stage();
     s.feed(audio(100, true));

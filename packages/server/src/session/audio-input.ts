@@ -1,5 +1,6 @@
 import { PIPELINE_SAMPLE_RATE } from '@visemo/core';
 import { StreamingResampler } from '@visemo/speech';
+import type { AudioFilter } from '../runtime.js';
 
 /**
  * Audio that must reach the recognizer before the VAD has decided that speech started: its decision
@@ -9,7 +10,7 @@ const PREROLL_MS = 500;
 /** Bound on audio kept for a push-to-talk commit that the VAD never saw start (30 s). */
 const MAX_UNCOMMITTED_MS = 30_000;
 
-/** A session's microphone input: resampling to 16 kHz, pre-roll, and utterance bookkeeping. */
+/** A session's microphone input: resampling to 16 kHz, an optional filter, pre-roll, and utterance bookkeeping. */
 export class AudioInput {
   private readonly resampler: StreamingResampler | null;
   private readonly prerollSamples = (PREROLL_MS / 1000) * PIPELINE_SAMPLE_RATE;
@@ -19,7 +20,10 @@ export class AudioInput {
   private uncommittedLength = 0;
   private utteranceSamples: number | null = null;
 
-  constructor(inputRate: number) {
+  constructor(
+    inputRate: number,
+    private readonly filter?: AudioFilter,
+  ) {
     this.resampler =
       inputRate === PIPELINE_SAMPLE_RATE ? null : new StreamingResampler(inputRate, PIPELINE_SAMPLE_RATE);
   }
@@ -30,7 +34,9 @@ export class AudioInput {
     const view = new DataView(copy.buffer);
     const raw = new Int16Array(copy.byteLength / 2);
     for (let i = 0; i < raw.length; i++) raw[i] = view.getInt16(i * 2, true);
-    const samples = this.resampler ? this.resampler.push(raw) : raw;
+    const resampled = this.resampler ? this.resampler.push(raw) : raw;
+    // Filtered before everything else, so the VAD, the pre-roll and the recognizer hear the same.
+    const samples = this.filter ? this.filter.push(resampled) : resampled;
     this.remember(samples);
     if (this.utteranceSamples !== null) this.utteranceSamples += samples.length;
     return samples;

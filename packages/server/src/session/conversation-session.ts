@@ -291,6 +291,7 @@ export class ConversationSession {
       vad,
       recognizer,
       inputSampleRate: message.sampleRate,
+      inputFilter: this.runtime.createNoiseSuppressor?.(),
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
       ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),

@@ -6,6 +6,7 @@ import {
   type VoiceActivityDetector,
   withDeadline,
 } from '@visemo/core';
+import type { AudioFilter } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
 
 /** Longest utterance the recognizer takes before the turn is closed for it. */
@@ -38,6 +39,8 @@ export interface ListeningOptions {
   recognizer: SpeechRecognizer;
   /** The client's microphone rate; audio is resampled to the pipeline's 16 kHz. */
   inputSampleRate: number;
+  /** Runs on the 16 kHz audio before the VAD (noise suppression); closed with the stage. */
+  inputFilter?: AudioFilter;
   /** The recognizer's time limit for its final transcript, in ms. */
   asrTimeoutMs: number;
   /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
@@ -72,7 +75,7 @@ export class ListeningStage {
   private utterance: OpenUtterance | null = null;
 
   constructor(private readonly options: ListeningOptions) {
-    this.input = new AudioInput(options.inputSampleRate);
+    this.input = new AudioInput(options.inputSampleRate, options.inputFilter);
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -125,6 +128,7 @@ export class ListeningStage {
   close(): void {
     this.utterance?.stream.cancel();
     this.utterance = null;
+    this.options.inputFilter?.close();
   }
 
   /**

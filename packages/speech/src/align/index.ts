@@ -13,3 +13,4 @@ export {
   speakableWords,
   spokenNumber,
 } from './letters.js';
+export { frameRms, soundStartMs, startAtSound } from './opening-silence.js';
