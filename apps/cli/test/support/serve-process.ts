@@ -19,7 +19,7 @@ export interface ServeProcess {
  */
 export function startServe(
   args: string[],
-  options: { command?: string[]; timeoutMs?: number } = {},
+  options: { command?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<ServeProcess> {
   const command = options.command ?? ['--disable-warning=ExperimentalWarning', 'apps/cli/bin/visemo.js'];
   // A data directory of its own: the embedded database belongs to one process.
@@ -29,7 +29,7 @@ export function startServe(
     [...command, 'serve', '--port', '0', '--data-dir', dataDir, ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
