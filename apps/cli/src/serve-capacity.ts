@@ -14,6 +14,7 @@ import { parseCount, UsageError } from './args.js';
 export const CAPACITY_FLAGS = {
   'max-sessions': { type: 'string' },
   'max-unstarted': { type: 'string' },
+  'cluster-max-sessions': { type: 'string' },
   'connections-per-ip': { type: 'string' },
   'connections-per-subject': { type: 'string' },
   'connects-per-minute': { type: 'string' },
@@ -33,6 +34,8 @@ export const CAPACITY_HELP = `Capacity and timeouts (docs/operations.md):
   --max-sessions N          sessions at once (default ${DEFAULT_CAPACITY.maxSessions})
   --max-unstarted N         connections waiting for their session.start (default ${DEFAULT_CAPACITY.maxUnstarted});
                             when full, the one waiting longest gives way
+  --cluster-max-sessions N  sessions at once across the replicas that share REDIS_URL (default: no
+                            limit beyond each one's --max-sessions; docs/deployment.md)
   --connections-per-ip N    open sockets per address (default ${DEFAULT_CONNECTION_LIMITS.connectionsPerIp}), and
   --connections-per-subject N  per token subject (default ${DEFAULT_CONNECTION_LIMITS.connectionsPerSubject}), and
   --connects-per-minute N   connection attempts per address (default ${DEFAULT_CONNECTION_LIMITS.connectsPerMinute}): with session tokens
@@ -48,7 +51,10 @@ export const CAPACITY_HELP = `Capacity and timeouts (docs/operations.md):
 type CapacityValues = { [K in keyof typeof CAPACITY_FLAGS]?: string | undefined };
 
 export interface ServeCapacity {
-  server: Pick<ServerOptions, 'maxSessions' | 'maxUnstarted' | 'timeouts' | 'frameCeilingBytes'>;
+  server: Pick<
+    ServerOptions,
+    'maxSessions' | 'maxUnstarted' | 'clusterMaxSessions' | 'timeouts' | 'frameCeilingBytes'
+  >;
   /** Connection limits given on the command line; they apply where sessions need tokens. */
   connectionLimits: ConnectionLimits;
   drainDeadlineMs: number;
@@ -77,6 +83,9 @@ export function parseCapacity(values: CapacityValues): ServeCapacity {
     server: {
       maxSessions: count('max-sessions', DEFAULT_CAPACITY.maxSessions, 1),
       maxUnstarted: count('max-unstarted', DEFAULT_CAPACITY.maxUnstarted, 1),
+      ...(values['cluster-max-sessions'] !== undefined
+        ? { clusterMaxSessions: count('cluster-max-sessions', 0, 1) }
+        : {}),
       timeouts: {
         startMs: ms('start-timeout', DEFAULT_SESSION_TIMEOUTS.startMs),
         idleMs: ms('idle-timeout', DEFAULT_SESSION_TIMEOUTS.idleMs),

@@ -14,6 +14,7 @@ export {
   SessionTokens,
 } from './auth/session-tokens.js';
 export { PROTOCOL_V1, TOKEN_PROTOCOL_PREFIX } from './auth/subprotocol.js';
+export { type CoordinationOptions, RedisCoordination } from './cluster/redis-coordination.js';
 export {
   type ConfiguredAgent,
   type ConfiguredAgentOptions,

@@ -4,6 +4,7 @@ import {
   createServer,
   DEFAULT_DRIFT_INTERVAL_MS,
   drainServer,
+  RedisCoordination,
   readTlsCredentials,
   securityFromEnvironment,
   windowDurationMs,
@@ -95,6 +96,21 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const storage = values['no-storage']
     ? null
     : await openServeStorage(runtime, values['data-dir'], (line) => process.stderr.write(`${line}\n`));
+  // Replicas of one service share Redis (docs/deployment.md); without it this is the only one.
+  const redisUrl = process.env.REDIS_URL?.trim();
+  const coordination = redisUrl
+    ? await RedisCoordination.connect({
+        url: redisUrl,
+        ...(process.env.VISEMO_REDIS_PREFIX ? { prefix: process.env.VISEMO_REDIS_PREFIX } : {}),
+      })
+    : null;
+  if (coordination) {
+    process.stderr.write(`… replica ${coordination.replicaId}, sharing sessions through Redis\n`);
+    if (!process.env.DATABASE_URL)
+      process.stderr.write(
+        'warning: REDIS_URL without DATABASE_URL: each replica keeps its own database, so a session resumes only where it began\n',
+      );
+  }
   const ops = await startOperations({
     agentDir,
     spec: agent.spec,
@@ -119,6 +135,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     tracing: ops.tracing,
     flags: ops.flags,
     ...(ops.models ? { models: ops.models } : {}),
+    ...(coordination ? { coordination } : {}),
   });
   const address = await app.listen({ port, host });
   process.stderr.write(
@@ -131,6 +148,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       process.stderr.write('stopping: finishing the live turns…\n');
       void drainServer(app, { deadlineMs: capacity.drainDeadlineMs })
         .then(() => ops.close())
+        .then(() => coordination?.close())
         .then(() => storage?.close())
         .then(close)
         .then(resolve);

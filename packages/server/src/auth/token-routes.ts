@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import { ErrorCode } from '@visemo/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SharedRateLimits } from '../http/security.js';
 import { refuse } from './admin-key.js';
 import { addressKey } from './keyed-limits.js';
 import { isLoopbackAddress, isLoopbackHostHeader } from './loopback.js';
@@ -18,6 +19,8 @@ export interface TokenRouteOptions {
   tokensPerMinute?: number;
   /** Requests per address and minute without a valid API key, and for dev tokens. Default 30. */
   attemptsPerMinute?: number;
+  /** Counted in Redis, so the limits hold for all replicas together; in memory otherwise. */
+  shared?: SharedRateLimits;
 }
 
 const TOKEN_BODY = {
@@ -40,6 +43,7 @@ export async function tokenRoutes(app: FastifyInstance, options: TokenRouteOptio
 
   await app.register(rateLimit, {
     global: false,
+    ...(options.shared ? { redis: options.shared.redis, nameSpace: options.shared.prefix } : {}),
     // One back end asks for all of its users: its key gets the budget; a caller without a valid
     // key is counted by address, so guessing keys is slow.
     keyGenerator: (request) => {

@@ -8,9 +8,17 @@ export interface CapacityLimits {
    * all taken, the one waiting longest is closed to admit the newcomer.
    */
   maxUnstarted?: number;
+  /**
+   * Sessions held at once by all replicas together (with `othersSessions`, the session census of
+   * the replicas that share Redis). Default: no limit beyond each replica's `maxSessions`.
+   */
+  clusterMaxSessions?: number;
 }
 
-export const DEFAULT_CAPACITY: Required<CapacityLimits> = { maxSessions: 200, maxUnstarted: 100 };
+export const DEFAULT_CAPACITY: { maxSessions: number; maxUnstarted: number } = {
+  maxSessions: 200,
+  maxUnstarted: 100,
+};
 
 /** One connection's place: waiting for its `session.start`, then a session. */
 export interface AdmittedConnection {
@@ -29,13 +37,22 @@ export interface AdmittedConnection {
  * the rest.
  */
 export class ConnectionAdmission {
-  private readonly limits: Required<CapacityLimits>;
+  private readonly limits: CapacityLimits & typeof DEFAULT_CAPACITY;
   /** In arrival order: the first is the one waiting longest. */
   private readonly waiting = new Set<{ evict(): void }>();
   private started = 0;
 
-  constructor(limits: CapacityLimits = {}) {
-    this.limits = { ...DEFAULT_CAPACITY, ...limits };
+  /** `othersSessions`: sessions held by the other replicas, as last counted. */
+  constructor(
+    limits: CapacityLimits = {},
+    private readonly othersSessions: () => number = () => 0,
+  ) {
+    this.limits = {
+      ...DEFAULT_CAPACITY,
+      ...(limits.maxSessions !== undefined ? { maxSessions: limits.maxSessions } : {}),
+      ...(limits.maxUnstarted !== undefined ? { maxUnstarted: limits.maxUnstarted } : {}),
+      ...(limits.clusterMaxSessions !== undefined ? { clusterMaxSessions: limits.clusterMaxSessions } : {}),
+    };
     if (this.limits.maxUnstarted < 1) throw new RangeError('maxUnstarted must be at least 1');
   }
 
@@ -73,6 +90,13 @@ export class ConnectionAdmission {
           return new VisemoError(
             ErrorCode.SessionLimit,
             `the server holds its maximum of ${this.limits.maxSessions} sessions`,
+          );
+        }
+        const clusterMax = this.limits.clusterMaxSessions;
+        if (clusterMax !== undefined && this.started + this.othersSessions() >= clusterMax) {
+          return new VisemoError(
+            ErrorCode.SessionLimit,
+            `the service holds its maximum of ${clusterMax} sessions across its replicas`,
           );
         }
         this.waiting.delete(place);

@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import { loggerRedaction, withoutQuery } from '@visemo/privacy';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { WebSocket } from 'ws';
 import { type AdminGuard, requireAdminKey } from '../auth/admin-key.js';
 import { ConnectionGate, type ConnectionLimits } from '../auth/connection-gate.js';
@@ -61,10 +62,20 @@ export interface ServerSecurity {
 /** ws options of the WebSocket server: the subprotocol the token travels beside. */
 export const websocketSecurity = { handleProtocols: selectProtocol };
 
-/** Headers, token routes and the WebSocket gate, registered on the root instance. */
+/** Where rate limits are counted when replicas share them. */
+export interface SharedRateLimits {
+  redis: Redis;
+  prefix: string;
+}
+
+/**
+ * Headers, token routes and the WebSocket gate, registered on the root instance; the token
+ * routes' limits counted in `shared` when given.
+ */
 export async function registerSecurity(
   app: FastifyInstance,
   options: ServerSecurityOptions,
+  shared?: SharedRateLimits,
 ): Promise<ServerSecurity> {
   if (options.securityHeaders !== false) await app.register(helmet, helmetOptions(options.securityHeaders));
   const requireAdmin = requireAdminKey(options.adminKey);
@@ -94,6 +105,7 @@ export async function registerSecurity(
     tokens,
     apiKeys: auth.apiKeys ?? [],
     devTokens: auth.devTokens ?? false,
+    ...(shared ? { shared } : {}),
     ...(auth.limits?.tokensPerMinute !== undefined ? { tokensPerMinute: auth.limits.tokensPerMinute } : {}),
     ...(auth.limits?.tokenAttemptsPerMinute !== undefined
       ? { attemptsPerMinute: auth.limits.tokenAttemptsPerMinute }

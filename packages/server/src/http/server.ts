@@ -6,6 +6,8 @@ import type { CircuitReport } from '@visemo/providers';
 import type { Storage } from '@visemo/storage';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { RedisCoordination } from '../cluster/redis-coordination.js';
+import type { SessionCensus } from '../cluster/session-census.js';
 import { registerData } from '../data/server-data.js';
 import { storedAgent } from '../data/subject-privacy.js';
 import { type DriftJobOptions, startDriftJob } from '../drift/drift-job.js';
@@ -74,6 +76,11 @@ export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
    * `visemo_drift_*` (docs/operations.md). Absent: no drift job.
    */
   drift?: DriftJobOptions;
+  /**
+   * Replicas sharing Redis (REDIS_URL): each session leased to the replica it is live on, sessions
+   * admitted against `clusterMaxSessions` across replicas, token rate limits shared.
+   */
+  coordination?: RedisCoordination;
 }
 
 /**
@@ -91,7 +98,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   }) as unknown as FastifyInstance;
   const sessions = new Set<ConversationSession>();
   const metrics = new ServerMetrics();
-  const admission = new ConnectionAdmission(options);
+  const { coordination } = options;
+  let census: SessionCensus | undefined;
+  const admission = new ConnectionAdmission(options, () => census?.others ?? 0);
+  census = coordination?.startCensus(() => admission.sessions);
   const timeouts = { ...DEFAULT_SESSION_TIMEOUTS, ...options.timeouts };
   const frameCeilingBytes = options.frameCeilingBytes ?? DEFAULT_FRAME_CEILING_BYTES;
   if (frameCeilingBytes < Math.max(MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES))
@@ -109,7 +119,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     },
   });
   const drain = registerDrain(app);
-  const security = await registerSecurity(app, options);
+  const security = await registerSecurity(
+    app,
+    options,
+    coordination ? { redis: coordination.redis, prefix: `${coordination.prefix}rate:` } : undefined,
+  );
   const data = await registerData(app, { storage: options.storage, runtime: options.runtime, security });
 
   // Call timings and usage are for the operator's metrics; the rest tells the turn's client.
@@ -123,6 +137,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     sessions: admission.sessions,
     unstarted: admission.unstarted,
     providers: (options.breakers ?? []).map((breaker) => breaker.report()),
+    ...(coordination ? { replica: coordination.replicaId, otherSessions: census?.others ?? 0 } : {}),
   }));
 
   const { modelFile } = options.runtime.persona;
@@ -180,7 +195,19 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       { ...(claims ? { claims } : {}), ...(origin ? { origin } : {}) },
     );
     const sessionOptions = ops.options(data.sessionOptions(claims, ops.stored));
-    const session = new ConversationSession(ops.runtime, socketTransport(socket, metrics), {
+    let leased: string | undefined;
+    // Live here from its start: a replica still holding it from before lets it go.
+    const onStarted = (sessionId: string) => {
+      if (!coordination) return;
+      leased = sessionId;
+      coordination.leases
+        .claim(sessionId, () => {
+          app.log.info({ sessionId }, 'session taken over by another replica');
+          socket.terminate();
+        })
+        .catch((error: unknown) => app.log.warn({ sessionId, err: error }, 'session lease not claimed'));
+    };
+    const session = new ConversationSession(ops.runtime, socketTransport(socket, metrics, onStarted), {
       ...sessionOptions,
       timeouts,
       admitStart: () => place?.start(),
@@ -201,6 +228,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     socket.on('close', () => {
       session.close();
       place?.release();
+      if (leased) void coordination?.leases.release(leased).catch(() => undefined);
       sessions.delete(session);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
@@ -234,10 +262,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   return app;
 }
 
-function socketTransport(socket: WebSocket, metrics: ServerMetrics): SessionTransport {
+function socketTransport(
+  socket: WebSocket,
+  metrics: ServerMetrics,
+  onStarted: (sessionId: string) => void,
+): SessionTransport {
   return {
     sendEvent: (event) => {
-      if (event.type === 'turn.end') metrics.recordTurn(event.latency, event.interrupted);
+      if (event.type === 'session.started') onStarted(event.sessionId);
+      else if (event.type === 'turn.end') metrics.recordTurn(event.latency, event.interrupted);
       else if (event.type === 'error') metrics.recordError(event.code);
       send(socket, event);
     },
