@@ -329,6 +329,9 @@ export class ConversationSession {
         this.beginTurn(this.turns.nextId(), message.text, 'text', typed, now, now);
         break;
       }
+      case 'audio.hold':
+        for (const frame of this.requireListening().hold()) this.onListening(frame);
+        break;
       case 'audio.commit':
         this.refuseNewTurnWhileShuttingDown();
         for (const frame of this.requireListening().commit()) this.onListening(frame);

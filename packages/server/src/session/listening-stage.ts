@@ -73,6 +73,8 @@ export class ListeningStage {
   private readonly input: AudioInput;
   private readonly now: () => number;
   private utterance: OpenUtterance | null = null;
+  /** Push-to-talk is held: the VAD only finds where speech starts; the release ends the utterance. */
+  private held = false;
 
   constructor(private readonly options: ListeningOptions) {
     this.input = new AudioInput(options.inputSampleRate, options.inputFilter);
@@ -84,6 +86,11 @@ export class ListeningStage {
     const { vad } = this.options;
     const samples = this.input.push(bytes);
     for (const event of vad.push(samples)) {
+      if (this.held) {
+        // A pause while the key is down is part of the utterance; only its first speech opens it.
+        if (event.type === 'speech-start' && !this.utterance) this.open(this.input.preroll());
+        continue;
+      }
       yield { type: 'vad', event };
       if (event.type === 'speech-start') {
         yield { type: 'barge-in' };
@@ -100,7 +107,7 @@ export class ListeningStage {
       yield this.endUtterance();
       return;
     }
-    this.adjustEndOfTurn(utterance);
+    if (!this.held) this.adjustEndOfTurn(utterance);
     const now = this.now();
     if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       utterance.lastPartialAt = now;
@@ -112,8 +119,33 @@ export class ListeningStage {
     }
   }
 
-  /** Push-to-talk released: the utterance ends now, even if the VAD heard no end (or no start). */
+  /**
+   * Push-to-talk pressed: whatever the agent says stops, and until `commit` a pause ends nothing.
+   * Audio from before the press belongs to no utterance.
+   */
+  *hold(): Generator<ListeningFrame> {
+    if (this.held) return;
+    this.held = true;
+    yield { type: 'barge-in' };
+    if (!this.utterance) {
+      this.options.vad.reset();
+      this.input.endUtterance();
+    }
+  }
+
+  /**
+   * Push-to-talk released: the utterance ends now, even if the VAD heard no end. After a `hold`,
+   * a press in which the VAD heard no speech ends nothing (a tap in silence is not a turn); without
+   * one, the audio since the last turn is recognized even if the VAD never heard it start.
+   */
   *commit(): Generator<ListeningFrame> {
+    if (this.held) {
+      this.held = false;
+      this.options.vad.reset();
+      if (this.utterance) yield this.endUtterance();
+      else this.input.endUtterance();
+      return;
+    }
     if (!this.utterance) {
       const heard = this.input.sinceLastTurn();
       if (heard.length === 0) return;
