@@ -14,6 +14,8 @@ export const MAX_UTTERANCE_MS = 20_000;
 /** How often a partial transcript is sent while the person speaks. */
 export const PARTIAL_INTERVAL_MS = 250;
 
+export type UtteranceEnd = 'pause' | 'release' | 'limit';
+
 /** What listening produces, in the order the session must act on it. */
 export type ListeningFrame =
   /** The VAD heard speech start or end; `atMs` counts from the first sample of the session. */
@@ -29,6 +31,8 @@ export type ListeningFrame =
   | {
       type: 'utterance';
       endedAt: number;
+      /** What ended it: a pause the VAD heard, the push-to-talk release, or MAX_UTTERANCE_MS. */
+      endedBy: UtteranceEnd;
       transcript: Promise<Transcript>;
       /** With `keepAudio`: the utterance as the recognizer heard it, pre-roll included (16 kHz). */
       audio?: Int16Array;
@@ -96,7 +100,7 @@ export class ListeningStage {
         yield { type: 'barge-in' };
         this.open(this.input.preroll());
       } else if (this.utterance) {
-        yield this.endUtterance();
+        yield this.endUtterance('pause');
       }
     }
     const utterance = this.utterance;
@@ -104,7 +108,7 @@ export class ListeningStage {
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
-      yield this.endUtterance();
+      yield this.endUtterance('limit');
       return;
     }
     if (!this.held) this.adjustEndOfTurn(utterance);
@@ -142,7 +146,7 @@ export class ListeningStage {
     if (this.held) {
       this.held = false;
       this.options.vad.reset();
-      if (this.utterance) yield this.endUtterance();
+      if (this.utterance) yield this.endUtterance('release');
       else this.input.endUtterance();
       return;
     }
@@ -153,7 +157,7 @@ export class ListeningStage {
       this.open(heard);
     }
     this.options.vad.reset();
-    yield this.endUtterance();
+    yield this.endUtterance('release');
   }
 
   /** The session ended: the utterance being recognized is dropped. */
@@ -192,7 +196,7 @@ export class ListeningStage {
     this.input.startUtterance();
   }
 
-  private endUtterance(): ListeningFrame {
+  private endUtterance(endedBy: UtteranceEnd): ListeningFrame {
     const utterance = this.utterance as OpenUtterance;
     const endedAt = this.now();
     this.utterance = null;
@@ -203,8 +207,8 @@ export class ListeningStage {
       utterance.stream.finish(),
     );
     transcript.catch(() => utterance.stream.cancel());
-    if (!utterance.heard) return { type: 'utterance', endedAt, transcript };
-    return { type: 'utterance', endedAt, transcript, audio: joinSamples(utterance.heard) };
+    if (!utterance.heard) return { type: 'utterance', endedAt, endedBy, transcript };
+    return { type: 'utterance', endedAt, endedBy, transcript, audio: joinSamples(utterance.heard) };
   }
 }
 
