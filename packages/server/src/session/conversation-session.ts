@@ -297,7 +297,7 @@ export class ConversationSession {
   }
 
   private listen(vad: VoiceActivityDetector, message: SessionStartMessage): void {
-    const { recognizer, timeouts, afterPhraseMs } = this.runtime;
+    const { recognizer, timeouts, afterPhraseMs, unfinishedMs } = this.runtime;
     if (!recognizer) return;
     this.listening = new ListeningStage({
       vad,
@@ -306,6 +306,7 @@ export class ConversationSession {
       inputFilter: this.runtime.createNoiseSuppressor?.(),
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+      ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
       ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
       speaker: this.id,
     });

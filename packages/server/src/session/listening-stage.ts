@@ -1,4 +1,5 @@
 import {
+  PIPELINE_SAMPLE_RATE,
   type RecognitionStream,
   type SpeechRecognizer,
   type Transcript,
@@ -6,11 +7,21 @@ import {
   type VoiceActivityDetector,
   withDeadline,
 } from '@visemo/core';
+import { IntonationTracker } from '@visemo/speech';
 import type { AudioFilter } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
+import { endOfTurnPause } from './end-of-turn.js';
 
 /** Longest utterance the recognizer takes before the turn is closed for it. */
 export const MAX_UTTERANCE_MS = 20_000;
+/**
+ * Into a pause, the recognizer's hypothesis drifts (silence decoded as the phone loop's noise), so
+ * the end-of-turn decision is taken from what was heard up to this far into the quiet.
+ */
+const DECISION_SETTLES_MS = 200;
+/** A frame quieter than this share of the utterance's loudest is part of a pause. */
+const QUIET_SHARE = 0.1;
+
 /** How often a partial transcript is sent while the person speaks. */
 export const PARTIAL_INTERVAL_MS = 250;
 
@@ -49,6 +60,13 @@ export interface ListeningOptions {
   asrTimeoutMs: number;
   /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
   afterPhraseMs?: number;
+  /**
+   * The end-of-turn pause after the beginning of a longer sentence (AgentRuntime.unfinishedMs);
+   * without it such a pause gets the VAD's own hangover.
+   */
+  unfinishedMs?: number;
+  /** The end-of-turn rule; `endOfTurnPause` by default (another one for comparisons). */
+  endOfTurn?: typeof endOfTurnPause;
   /** Hand each utterance's audio over with it (for recordings the person consented to). */
   keepAudio?: boolean;
   /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
@@ -62,8 +80,13 @@ interface OpenUtterance {
   stream: RecognitionStream;
   lastPartial: string;
   lastPartialAt: number;
-  /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
-  complete: boolean;
+  /** The end-of-turn pause set for it (end-of-turn.ts); null for the VAD's own. */
+  pause: number | null;
+  /** Its pitch, for the fall at the end of a sentence. */
+  intonation: IntonationTracker;
+  /** The loudest frame's RMS so far, and how long it has been quiet since the last loud frame. */
+  loudest: number;
+  quietMs: number;
   /** What the recognizer was given, with `keepAudio` (bounded by MAX_UTTERANCE_MS). */
   heard: Int16Array[] | null;
 }
@@ -107,11 +130,13 @@ export class ListeningStage {
     if (!utterance) return;
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
+    utterance.intonation.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
       yield this.endUtterance('limit');
       return;
     }
-    if (!this.held) this.adjustEndOfTurn(utterance);
+    this.measureQuiet(utterance, samples);
+    if (!this.held && utterance.quietMs <= DECISION_SETTLES_MS) this.adjustEndOfTurn(utterance);
     const now = this.now();
     if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       utterance.lastPartialAt = now;
@@ -168,16 +193,39 @@ export class ListeningStage {
   }
 
   /**
-   * End of turn: once the recognizer has heard a whole sentence the person has most likely
-   * finished, so the VAD ends the turn after `afterPhraseMs` of silence instead of its hangover.
+   * End of turn beyond a silence timer (end-of-turn.ts): once the recognizer has heard a whole
+   * sentence that the voice let fall, the person has most likely finished and the VAD ends the
+   * turn after `afterPhraseMs` of silence; after the beginning of a longer sentence, only after
+   * `unfinishedMs`; otherwise after its own hangover.
    */
   private adjustEndOfTurn(utterance: OpenUtterance): void {
-    const { vad, afterPhraseMs } = this.options;
+    const { vad, afterPhraseMs, unfinishedMs } = this.options;
     if (afterPhraseMs === undefined || !vad.setHangover) return;
-    const complete = utterance.stream.complete?.() ?? false;
-    if (complete === utterance.complete) return;
-    utterance.complete = complete;
-    vad.setHangover(complete ? afterPhraseMs : null);
+    const { stream } = utterance;
+    const rule = this.options.endOfTurn ?? endOfTurnPause;
+    const pause = rule(
+      {
+        complete: stream.complete?.(),
+        continues: stream.continues?.(),
+        falls: utterance.intonation.fallsAtEnd(),
+      },
+      unfinishedMs === undefined ? { afterPhraseMs } : { afterPhraseMs, unfinishedMs },
+    );
+    if (pause === utterance.pause) return;
+    utterance.pause = pause;
+    vad.setHangover(pause);
+  }
+
+  private measureQuiet(utterance: OpenUtterance, samples: Int16Array): void {
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    const rms = Math.sqrt(sum / Math.max(1, samples.length));
+    if (rms < utterance.loudest * QUIET_SHARE) {
+      utterance.quietMs += (samples.length / PIPELINE_SAMPLE_RATE) * 1000;
+      return;
+    }
+    utterance.loudest = Math.max(utterance.loudest, rms);
+    utterance.quietMs = 0;
   }
 
   private open(preroll: Int16Array): void {
@@ -185,11 +233,16 @@ export class ListeningStage {
     const { speaker } = this.options;
     const stream = this.options.recognizer.start(speaker === undefined ? {} : { speaker });
     if (preroll.length > 0) stream.write(preroll);
+    const intonation = new IntonationTracker();
+    intonation.push(preroll);
     this.utterance = {
       stream,
       lastPartial: '',
       lastPartialAt: this.now(),
-      complete: false,
+      pause: null,
+      intonation,
+      loudest: 0,
+      quietMs: 0,
       heard: this.options.keepAudio ? [preroll] : null,
     };
     this.options.vad.setHangover?.(null);

@@ -499,6 +499,11 @@ export class GrammarRecognizer implements SpeechRecognizer {
     return countJoins(words, this.joins.pairs) === 0;
   }
 
+  /** @internal Whether `words` begin one of the domain's phrases that has more words to come. */
+  continues(words: readonly string[]): boolean {
+    return words.length > 0 && (this.phrases?.continues(words) ?? false);
+  }
+
   /**
    * @internal Whether a hypothesis of an utterance still being said is likely enough to show:
    * words the phrases say in that order (no join, so no stitched nonsense such as "please please
@@ -563,6 +568,7 @@ class GrammarStream implements RecognitionStream {
   private samples = 0;
   private lastPartial = '';
   private lastComplete = false;
+  private lastContinues = false;
   /** The audio decoded, for a second decode of a miss; null once past MAX_KEPT_SAMPLES or unwanted. */
   private kept: Int16Array[] | null;
   /** The cepstral mean the decoder started this utterance from. */
@@ -638,6 +644,12 @@ class GrammarStream implements RecognitionStream {
     return this.lastComplete;
   }
 
+  continues(): boolean {
+    if (this.state !== 'decoding' || !this.decoder) return false;
+    this.readHypothesis(this.decoder);
+    return this.lastContinues;
+  }
+
   /** Reads the decoder's hypothesis again only after it decoded a new block. */
   private readHypothesis(decoder: NativeDecoder): void {
     if (!this.partialStale) return;
@@ -645,6 +657,7 @@ class GrammarStream implements RecognitionStream {
     const likely = !garbage && this.recognizer.isLikelyPartial(decoder, words, this.samples);
     this.lastPartial = likely ? words.join(' ') : '';
     this.lastComplete = !garbage && this.recognizer.isComplete(words);
+    this.lastContinues = !garbage && this.recognizer.continues(words);
     this.partialStale = false;
   }
 
