@@ -1,7 +1,7 @@
 import { cssColour, mixHex, type Palette } from '../look.js';
 import { hexRgb } from './head.js';
 import { LAYOUT } from './layout.js';
-import { lerp, smoothstep } from './math.js';
+import { lerp, mixRgb, smoothstep } from './math.js';
 
 /** Lid edge elevations (radians above the eye's centre line) at the middle of the eye. */
 export interface LidParams {
@@ -9,11 +9,12 @@ export interface LidParams {
   lower: number;
 }
 
-export const LID_REST: Readonly<LidParams> = { upper: 0.5, lower: -0.56 };
+/** At rest the upper lid covers the top of the iris and the lower lid meets its bottom, as in adults. */
+export const LID_REST: Readonly<LidParams> = { upper: 0.36, lower: -0.44 };
 export const LID_BLINK: Readonly<LidParams> = { upper: -0.3, lower: -0.28 };
-export const LID_WIDE: Readonly<LidParams> = { upper: 0.72, lower: -0.64 };
-export const LID_SQUINT: Readonly<LidParams> = { upper: 0.36, lower: -0.34 };
-export const LID_CHEEK: Readonly<LidParams> = { upper: 0.46, lower: -0.42 };
+export const LID_WIDE: Readonly<LidParams> = { upper: 0.7, lower: -0.56 };
+export const LID_SQUINT: Readonly<LidParams> = { upper: 0.16, lower: -0.2 };
+export const LID_CHEEK: Readonly<LidParams> = { upper: 0.3, lower: -0.24 };
 
 /** Azimuth half-range of the lids (radians around the eye). */
 const SPAN = 1.3;
@@ -75,14 +76,6 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
     }
   }
   return { index, colors, count: LID_VERTICES_PER_EYE * 2 };
-}
-
-function mixRgb(
-  a: [number, number, number],
-  b: [number, number, number],
-  t: number,
-): [number, number, number] {
-  return [lerp(a[0], b[0], t), lerp(a[1], b[1], t), lerp(a[2], b[2], t)];
 }
 
 /** Eye centre in head space for side +1 (the character's left) or -1. */
@@ -168,8 +161,8 @@ export function drawEyeTexture(canvas: HTMLCanvasElement, palette: Palette): voi
   const g = canvas.getContext('2d');
   if (!g) return;
   const rowOf = (angle: number) => (angle / Math.PI) * h;
-  const pupil = rowOf(0.22);
-  const iris = rowOf(0.56);
+  const pupil = rowOf(0.2);
+  const iris = rowOf(0.5);
   g.fillStyle = '#fbfaf7';
   g.fillRect(0, 0, w, h);
   const sclera = g.createLinearGradient(0, iris, 0, h);
