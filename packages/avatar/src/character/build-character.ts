@@ -71,8 +71,15 @@ function faceShapes(lipZ: number): Map<string, FaceShape> {
   for (const v of VISEMES) shapes.set(`viseme_${v}`, { ...REST_SHAPE, ...withMouth(VISEME_MOUTH[v]) });
   for (const [name, change] of Object.entries(CHANNEL_MOUTH)) {
     const shape: FaceShape = { ...REST_SHAPE, ...withMouth(change) };
-    if (name === 'mouthSmileLeft') shape.head = { ...shape.head, cheekL: 1 };
-    if (name === 'mouthSmileRight') shape.head = { ...shape.head, cheekR: 1 };
+    // A smile raises the cheeks, which push the lower lids up: the eyes smile too.
+    if (name === 'mouthSmileLeft') {
+      shape.head = { ...shape.head, cheekL: 1 };
+      shape.lidL = lidLerp(LID_REST, LID_CHEEK, 0.45);
+    }
+    if (name === 'mouthSmileRight') {
+      shape.head = { ...shape.head, cheekR: 1 };
+      shape.lidR = lidLerp(LID_REST, LID_CHEEK, 0.45);
+    }
     shapes.set(name, shape);
   }
   for (const [suffix, side] of [
@@ -92,16 +99,20 @@ function faceShapes(lipZ: number): Map<string, FaceShape> {
       [lid]: LID_CHEEK,
       head: { ...REST_SHAPE.head, [`cheek${side}`]: 0.6 },
     });
-    shapes.set(`browOuterUp${suffix}`, { ...REST_SHAPE, [brow]: { ...BROW_REST, outer: 0.095 } });
+    shapes.set(`browOuterUp${suffix}`, {
+      ...REST_SHAPE,
+      [brow]: { ...BROW_REST, outer: 0.12, inner: 0.03 },
+    });
     shapes.set(`browDown${suffix}`, {
       ...REST_SHAPE,
-      [brow]: { ...BROW_REST, down: 0.055, inner: -0.05, pull: 0.03 },
+      [brow]: { ...BROW_REST, down: 0.07, inner: -0.06, pull: 0.045 },
     });
   }
+  // Inner ends up and drawn together: the oblique brows of concern and sadness.
   shapes.set('browInnerUp', {
     ...REST_SHAPE,
-    browL: { ...BROW_REST, inner: 0.1 },
-    browR: { ...BROW_REST, inner: 0.1 },
+    browL: { ...BROW_REST, inner: 0.14, pull: 0.02 },
+    browR: { ...BROW_REST, inner: 0.14, pull: 0.02 },
   });
   return shapes;
 }
