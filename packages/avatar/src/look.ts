@@ -89,7 +89,7 @@ const THEO: AvatarLook = {
   browWeight: 1.35,
   stubble: 0.55,
   lashes: false,
-  body: { shoulders: 2.2, neck: 0.39, jaw: 0.85 },
+  body: { shoulders: 2.2, neck: 0.39, jaw: 0.65 },
   clothing: 'shirt',
   palette: {
     ...MAYA.palette,

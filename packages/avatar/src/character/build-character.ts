@@ -376,17 +376,17 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   // ---- neck, shoulders, jacket
   const { neck: neckRadius } = look.body;
   const neck = new Mesh(
-    new CylinderGeometry(neckRadius, neckRadius * 1.12, 0.95, 48, 1, true),
+    new CylinderGeometry(neckRadius, neckRadius * 1.12, 1.05, 48, 1, true),
     track(skinMaterial({ vertexColors: false, colour: mixHex(palette.skin, palette.skinShadow, 0.25) })),
   );
-  neck.position.set(0, -1.08, -0.1);
+  neck.position.set(0, -1.15, -0.1);
   neck.scale.z = 0.88;
   neck.name = 'neck';
   root.add(neck);
 
   const chest = new Group();
   chest.name = 'chest';
-  chest.position.set(0, -1.5 - NECKLINE_Y + 0.4, -0.1);
+  chest.position.set(0, -1.22 - NECKLINE_Y, -0.1);
   const body = torsoData(look);
   let clothesTexture: CanvasTexture | undefined;
   if (canvas) {
@@ -432,7 +432,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     chest.add(collar);
   }
   const badgeSurface = new FrontSurface(body.rest, body.index, -2.6, 2.6, 160);
-  const badgeAt = { x: 0.95, y: -0.55 };
+  const badgeAt = { x: 1.0, y: -0.32 };
   const badge = new Mesh(
     new BoxGeometry(0.3, 0.17, 0.02),
     track(new MeshStandardMaterial({ color: palette.badge, roughness: 0.4 })),
@@ -456,7 +456,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     eyes: { left: eyePivots[0] as Object3D, right: eyePivots[1] as Object3D },
     chest,
     morphMeshes,
-    framing: { target: [0, -0.62, 0], distance: 8.2 },
+    framing: { target: [0, -0.48, 0], distance: 8.8 },
     dispose() {
       root.traverse((o) => {
         if (o instanceof Mesh) o.geometry.dispose();
