@@ -298,14 +298,16 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   }
 
   const lids = lidTopology(palette, look.lashes);
+  // Without drawn lashes the wing is only a short lash line, not a flick of eyeliner.
+  const wing = look.lashes ? 1 : 0.2;
   const lidMaterial = track(skinMaterial({ vertexColors: true, colour: palette.skin }));
   lidMaterial.side = DoubleSide;
   const lidMesh = meshOf(
     'eyelids',
     morphGeometry(
       lids.index,
-      lidPositions(LID_REST, LID_REST, centres),
-      targetsOf((s) => lidPositions(s.lidL, s.lidR, centres)),
+      lidPositions(LID_REST, LID_REST, centres, wing),
+      targetsOf((s) => lidPositions(s.lidL, s.lidR, centres, wing)),
       {
         colors: lids.colors,
       },
@@ -317,7 +319,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
 
   // ---- brows
   const brows = browTopology();
-  const browMaterial = track(new MeshStandardMaterial({ color: palette.brow, roughness: 0.8 }));
+  const browMaterial = track(new MeshStandardMaterial({ color: palette.brow, roughness: 0.95 }));
   const browMesh = meshOf(
     'brows',
     morphGeometry(

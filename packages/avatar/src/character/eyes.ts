@@ -100,6 +100,8 @@ export function lidPositions(
   left: LidParams,
   right: LidParams,
   centres: { left: [number, number, number]; right: [number, number, number] },
+  /** Length of the lash wing at the outer corner (1 = drawn lashes, near 0 = none). */
+  wing = 1,
 ): Float32Array {
   const out = new Float32Array(LID_VERTICES_PER_EYE * 2 * 3);
   const re = LAYOUT.eye.radius;
@@ -133,7 +135,7 @@ export function lidPositions(
         out.set(q, (base + (UPPER_ROWS + 1 + r) * COLS + i) * 3);
       }
       // Lash wing: grows from the upper edge towards the outer corner, flicking up and out.
-      const grow = smoothstep(0.15, 0.9, n) * (1 - smoothstep(0.97, 1, n) * 0.6);
+      const grow = wing * smoothstep(0.15, 0.9, n) * (1 - smoothstep(0.97, 1, n) * 0.6);
       const root = point(c, re * UPPER_RADIUS, a, up, side);
       const tip = point(c, re * (UPPER_RADIUS + 0.32 * grow), a + 0.12 * grow, up + 0.05 + 0.08 * grow, side);
       const rowRoot = UPPER_ROWS + 1 + LOWER_ROWS + 1;

@@ -54,10 +54,14 @@ const SHORT_EDGE: readonly [number, number][] = [
 ];
 
 /** Per style: where the hair ends, and how thick it is against the bob's volume. */
-const STYLES: Record<HairStyle, { edge: readonly [number, number][]; volume: number; crown: number }> = {
-  bob: { edge: BOB_EDGE, volume: 1, crown: 0.04 },
-  // Short hair still stands up a little above the forehead; without it the cut reads as a cap.
-  short: { edge: SHORT_EDGE, volume: 0.75, crown: 0.1 },
+const STYLES: Record<
+  HairStyle,
+  { edge: readonly [number, number][]; volume: number; crown: number; taper: number }
+> = {
+  bob: { edge: BOB_EDGE, volume: 1, crown: 0.04, taper: 0 },
+  // Short hair stands up a little above the forehead and thins out towards the nape and the
+  // sides (a tapered cut); without both it reads as a cap.
+  short: { edge: SHORT_EDGE, volume: 0.75, crown: 0.1, taper: 0.7 },
 };
 
 function edgeAt(edges: readonly [number, number][], az: number): number {
@@ -82,7 +86,7 @@ export function hairGeometryData(
   style: HairStyle = 'bob',
   jaw = 0.5,
 ): { positions: Float32Array; colors: Float32Array; uvs: Float32Array; index: number[] } {
-  const { edge: edges, volume, crown } = STYLES[style];
+  const { edge: edges, volume, crown, taper } = STYLES[style];
   const uvs = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 2);
   const positions = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
   const colors = new Float32Array((COLUMNS + 1) * (ROWS + 1) * 3);
@@ -115,6 +119,7 @@ export function hairGeometryData(
         (1 - smoothstep(0.7, 0.95, s));
       // The rim rounds off but stays clear of the skin: sinking into it would leave a jagged line.
       thick += crown * Math.exp(-(((el - 62 * DEG) / (24 * DEG)) ** 2)) * (0.35 + 0.65 * front);
+      thick *= 1 - taper * smoothstep(0.45, 1, s) * (1 - front ** 2);
       thick = Math.max(0.02, volume * thick * (Math.cos((past * Math.PI) / 2) * 0.6 + 0.4));
       // Tucked behind the ears, so they show.
       const nearEar = Math.exp(-(((Math.abs(azDeg) - 98) / 16) ** 2)) * smoothstep(25 * DEG, 5 * DEG, el);

@@ -54,8 +54,8 @@ function face(x: number, y: number): number {
   const along = smoothstep(0.16, tipY + 0.02, y) * smoothstep(tipY - 0.12, tipY - 0.02, y);
   const width = lerp(0.04, 0.07, smoothstep(0.1, tipY, y));
   z += 0.25 * along ** 1.4 * gauss(x, 0, width, 1);
-  z += 0.055 * gauss(x, y - tipY, 0.06, 0.045);
-  z += 0.06 * gauss(ax - 0.09, y - tipY + 0.055, 0.04, 0.035);
+  z += 0.065 * gauss(x, y - tipY, 0.065, 0.05);
+  z += 0.06 * gauss(ax - 0.1, y - tipY + 0.05, 0.045, 0.04);
   // Upper lip and its groove (philtrum), the fullness of the mouth, the crease above the chin.
   z += 0.05 * gauss(x, y - LAYOUT.mouthY, 0.3, 0.12);
   z -= 0.012 * gauss(x, y - LAYOUT.mouthY - 0.09, 0.025, 0.05);
@@ -118,7 +118,7 @@ export function headTopology(
       const dark =
         0.35 * gauss(ax - LAYOUT.eye.x - 0.04, y - LAYOUT.eye.y - 0.07, 0.12, 0.06) * front +
         0.4 * smoothstep(-0.75, -1, y) +
-        0.3 * gauss(ax - 0.08, y - LAYOUT.noseY + 0.075, 0.03, 0.02) +
+        0.2 * gauss(ax - 0.07, y - LAYOUT.noseY + 0.08, 0.025, 0.015) +
         // Where light reaches less: beside the nose, the eyes' inner corners, under the lower lip.
         0.25 * gauss(ax - 0.12, y - 0.02, 0.05, 0.09) * front +
         0.2 * gauss(x, y - LAYOUT.mouthY + 0.16, 0.14, 0.035) +
