@@ -117,7 +117,7 @@ export function headTopology(
         0.25 * gauss(ax - 0.75, y + 0.05, 0.08, 0.25) * (1 - front);
       const dark =
         0.35 * gauss(ax - LAYOUT.eye.x - 0.04, y - LAYOUT.eye.y - 0.07, 0.12, 0.06) * front +
-        0.4 * smoothstep(-0.75, -1, y) +
+        0.3 * smoothstep(-0.85, -1.05, y) * (1 - 0.8 * front) +
         0.2 * gauss(ax - 0.07, y - LAYOUT.noseY + 0.08, 0.025, 0.015) +
         // Where light reaches less: beside the nose, the eyes' inner corners, under the lower lip.
         0.25 * gauss(ax - 0.12, y - 0.02, 0.05, 0.09) * front +
