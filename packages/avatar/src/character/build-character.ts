@@ -420,7 +420,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
       new CylinderGeometry(
         neckRadius + 0.03,
         neckRadius + 0.06,
-        0.2,
+        0.15,
         48,
         1,
         true,
