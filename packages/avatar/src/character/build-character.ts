@@ -258,7 +258,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     drawEyeTexture(canvas, palette);
     eyeTexture = new CanvasTexture(canvas);
     eyeTexture.colorSpace = SRGBColorSpace;
-    eyeTexture.anisotropy = 4;
+    eyeTexture.anisotropy = 1;
   }
   const eyeMaterial = track(
     new MeshPhysicalMaterial({
@@ -361,7 +361,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     const hairCanvas = document.createElement('canvas');
     drawHairTexture(hairCanvas);
     hairTexture = new CanvasTexture(hairCanvas);
-    hairTexture.anisotropy = 4;
+    hairTexture.anisotropy = 1;
   }
   const hairMaterial = track(
     new MeshStandardMaterial({
@@ -373,6 +373,9 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   );
   const hairMesh = new Mesh(hairGeometry, hairMaterial);
   hairMesh.name = 'hair';
+  // Drawn before the head it covers, so the depth test rejects the skin under it before shading:
+  // on software GL fill rate is the frame's cost.
+  hairMesh.renderOrder = -1;
   headGroup.add(hairMesh);
 
   // ---- neck, shoulders, jacket
@@ -396,7 +399,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     drawClothes(clothesCanvas, look);
     clothesTexture = new CanvasTexture(clothesCanvas);
     clothesTexture.colorSpace = SRGBColorSpace;
-    clothesTexture.anisotropy = 4;
+    clothesTexture.anisotropy = 1;
   }
   const torso = meshOf(
     'torso',

@@ -76,8 +76,8 @@ function edgeAt(edges: readonly [number, number][], az: number): number {
   return -40;
 }
 
-const COLUMNS = 200;
-const ROWS = 56;
+const COLUMNS = 160;
+const ROWS = 48;
 /** Rows past the edge curl back towards the head, giving the hair a rounded, thick rim. */
 const RIM = 1.18;
 

@@ -85,8 +85,8 @@ export function headTopology(
   stubble = 0,
   /** 0 a narrow jaw and pointed chin .. 1 a broad, square jaw. */
   jaw = 0.5,
-  widthSegments = 160,
-  heightSegments = 120,
+  widthSegments = 144,
+  heightSegments = 108,
 ): HeadTopology {
   const count = (widthSegments + 1) * (heightSegments + 1);
   const rest = new Float32Array(count * 3);

@@ -28,7 +28,7 @@ function torsoProfile(look: AvatarLook): Vector2[] {
     [shoulders * 0.95, -2.7],
   ].map(([x, y]) => new Vector2(x as number, y as number));
   // LatheGeometry faces outwards when the profile runs bottom to top.
-  return new SplineCurve(control).getPoints(56).reverse();
+  return new SplineCurve(control).getPoints(40).reverse();
 }
 
 /**
@@ -45,7 +45,7 @@ export function torsoData(look: AvatarLook): {
   uvs: Float32Array;
 } {
   const { shoulders, neck } = look.body;
-  const lathe = new LatheGeometry(torsoProfile(look), 120, Math.PI);
+  const lathe = new LatheGeometry(torsoProfile(look), 80, Math.PI);
   const positions = lathe.getAttribute('position');
   const count = positions.count;
   const rest = new Float32Array(count * 3);
