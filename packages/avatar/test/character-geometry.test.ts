@@ -23,6 +23,20 @@ function morphed(mesh: Mesh): Float32Array {
   return out;
 }
 
+/** Lowest point of the upper lip minus highest point of the lower lip near x = 0, morphs applied. */
+function lipGapAtCentre(lips: Mesh): number {
+  const p = morphed(lips);
+  const half = p.length / 2;
+  let upper = Number.POSITIVE_INFINITY;
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < p.length; k += 3) {
+    if (Math.abs(p[k] as number) > 0.01) continue;
+    if (k < half) upper = Math.min(upper, p[k + 1] as number);
+    else lower = Math.max(lower, p[k + 1] as number);
+  }
+  return upper - lower;
+}
+
 describe('built-in character geometry', () => {
   const character = buildCharacter();
   const rig = new MeshMorphRig(character.root);
@@ -51,22 +65,9 @@ describe('built-in character geometry', () => {
 
   it('closes the lips for PP and opens them for aa, wider than for ou', () => {
     const lips = mesh('lips');
-    const gapAtCentre = () => {
-      const p = morphed(lips);
-      // Lowest point of the upper lip minus highest point of the lower lip near x = 0.
-      const half = p.length / 2;
-      let upper = Number.POSITIVE_INFINITY;
-      let lower = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < p.length; k += 3) {
-        if (Math.abs(p[k] as number) > 0.01) continue;
-        if (k < half) upper = Math.min(upper, p[k + 1] as number);
-        else lower = Math.max(lower, p[k + 1] as number);
-      }
-      return upper - lower;
-    };
     const shape = (v: string) => {
       rig.apply({ viseme_PP: 0, viseme_aa: 0, viseme_ou: 0, [`viseme_${v}`]: 1 });
-      return gapAtCentre();
+      return lipGapAtCentre(lips);
     };
     const pp = shape('PP');
     const aa = shape('aa');
@@ -173,16 +174,7 @@ describe('built-in character: detail, morph targets that move the right region, 
       const v = { ...zeroVisemeWeights(), ...visemes };
       const expressions = { neutral: 0, happy: 0, sad: 0, surprised: 1, concerned: 0, angry: 0 };
       rig.apply(faceToChannels({ visemes: v, expressions, pose }, vocabulary, available));
-      const p = morphed(mesh('lips'));
-      const half = p.length / 2;
-      let upper = Number.POSITIVE_INFINITY;
-      let lower = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < p.length; k += 3) {
-        if (Math.abs(p[k] as number) > 0.01) continue;
-        if (k < half) upper = Math.min(upper, p[k + 1] as number);
-        else lower = Math.max(lower, p[k + 1] as number);
-      }
-      return upper - lower;
+      return lipGapAtCentre(mesh('lips'));
     };
     expect(gap({ sil: 1 })).toBeGreaterThan(0.05);
     expect(Math.abs(gap({ PP: 1 }))).toBeLessThan(0.008);

@@ -117,6 +117,16 @@ function faceShapes(lipZ: number): Map<string, FaceShape> {
   return shapes;
 }
 
+/** A texture drawn in code at start-up; none without a DOM (the geometry tests run in Node). */
+function drawnTexture(draw: (canvas: HTMLCanvasElement) => void, srgb = true): CanvasTexture | undefined {
+  if (typeof document === 'undefined') return undefined;
+  const canvas = document.createElement('canvas');
+  draw(canvas);
+  const texture = new CanvasTexture(canvas);
+  if (srgb) texture.colorSpace = SRGBColorSpace;
+  return texture;
+}
+
 /** The built-in character, with handles for what the renderer animates. */
 export interface BuiltInCharacter {
   root: Group;
@@ -252,14 +262,9 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     left: eyeCentre(1, surface.z(LAYOUT.eye.x, LAYOUT.eye.y)),
     right: eyeCentre(-1, surface.z(-LAYOUT.eye.x, LAYOUT.eye.y)),
   };
-  const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : undefined;
-  let eyeTexture: CanvasTexture | undefined;
-  if (canvas) {
-    drawEyeTexture(canvas, palette);
-    eyeTexture = new CanvasTexture(canvas);
-    eyeTexture.colorSpace = SRGBColorSpace;
-    eyeTexture.anisotropy = 1;
-  }
+  const eyeTexture = drawnTexture((canvas) => drawEyeTexture(canvas, palette));
+  // Sharp at the eyes' curvature; the eyes are small on screen, so this costs little fill rate.
+  if (eyeTexture) eyeTexture.anisotropy = 4;
   const eyeMaterial = track(
     new MeshPhysicalMaterial({
       map: eyeTexture ?? null,
@@ -356,13 +361,8 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     colors: hair.colors,
     uvs: hair.uvs,
   });
-  let hairTexture: CanvasTexture | undefined;
-  if (canvas) {
-    const hairCanvas = document.createElement('canvas');
-    drawHairTexture(hairCanvas);
-    hairTexture = new CanvasTexture(hairCanvas);
-    hairTexture.anisotropy = 1;
-  }
+  // Grey strands multiply the vertex colours: linear values, not an sRGB picture.
+  const hairTexture = drawnTexture(drawHairTexture, false);
   const hairMaterial = track(
     new MeshStandardMaterial({
       vertexColors: true,
@@ -393,14 +393,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   chest.name = 'chest';
   chest.position.set(0, -1.22 - NECKLINE_Y, -0.1);
   const body = torsoData(look);
-  let clothesTexture: CanvasTexture | undefined;
-  if (canvas) {
-    const clothesCanvas = document.createElement('canvas');
-    drawClothes(clothesCanvas, look);
-    clothesTexture = new CanvasTexture(clothesCanvas);
-    clothesTexture.colorSpace = SRGBColorSpace;
-    clothesTexture.anisotropy = 1;
-  }
+  const clothesTexture = drawnTexture((canvas) => drawClothes(canvas, look));
   const torso = meshOf(
     'torso',
     morphGeometry(body.index, body.rest, new Map([['shoulderShrug', body.shrug]]), {

@@ -1,4 +1,5 @@
 import { cssColour, mixHex, type Palette } from '../look.js';
+import { textureContext } from './canvas.js';
 import { hexRgb } from './head.js';
 import { LAYOUT } from './layout.js';
 import { lerp, mixRgb, smoothstep } from './math.js';
@@ -158,9 +159,7 @@ export function lidLerp(a: LidParams, b: LidParams, t: number): LidParams {
 export function drawEyeTexture(canvas: HTMLCanvasElement, palette: Palette): void {
   const w = 256;
   const h = 512;
-  canvas.width = w;
-  canvas.height = h;
-  const g = canvas.getContext('2d');
+  const g = textureContext(canvas, w, h);
   if (!g) return;
   const rowOf = (angle: number) => (angle / Math.PI) * h;
   const pupil = rowOf(0.2);

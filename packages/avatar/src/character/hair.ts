@@ -1,4 +1,5 @@
 import type { HairStyle, Palette } from '../look.js';
+import { textureContext } from './canvas.js';
 import { headPoint, hexRgb } from './head.js';
 import { lerp, smoothstep } from './math.js';
 
@@ -164,9 +165,7 @@ export function hairGeometryData(
 export function drawHairTexture(canvas: HTMLCanvasElement): void {
   const w = 1024;
   const h = 256;
-  canvas.width = w;
-  canvas.height = h;
-  const g = canvas.getContext('2d');
+  const g = textureContext(canvas, w, h);
   if (!g) return;
   g.fillStyle = '#d8d8d8';
   g.fillRect(0, 0, w, h);

@@ -1,5 +1,6 @@
 import { LatheGeometry, SplineCurve, Vector2 } from 'three';
 import { type AvatarLook, cssColour, mixHex } from '../look.js';
+import { textureContext } from './canvas.js';
 import { lerp, smoothstep } from './math.js';
 
 /** Height (in the chest's frame) of the neckline, and how deep the jacket's V opens below it. */
@@ -77,9 +78,7 @@ export function torsoData(look: AvatarLook): {
 export function drawClothes(canvas: HTMLCanvasElement, look: AvatarLook): void {
   const w = 1024;
   const h = 512;
-  canvas.width = w;
-  canvas.height = h;
-  const g = canvas.getContext('2d');
+  const g = textureContext(canvas, w, h);
   if (!g) return;
   const { palette } = look;
   const profile = torsoProfile(look);
