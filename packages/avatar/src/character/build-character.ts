@@ -274,6 +274,15 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
       clearcoatRoughness: 0.04,
     }),
   );
+  // The upper lid shades the top of the eyeball (the normal is in view space, and the face looks at
+  // the camera): without that shadow the eyes look stuck onto the face.
+  eyeMaterial.onBeforeCompile = (shader) => {
+    shader.fragmentShader = shader.fragmentShader.replace(
+      '#include <normal_fragment_maps>',
+      '#include <normal_fragment_maps>\n  diffuseColor.rgb *= 1.0 - 0.55 * smoothstep( -0.2, 0.32, normal.y );',
+    );
+  };
+  eyeMaterial.customProgramCacheKey = () => 'visemo-eye';
   const eyeGeometry = new SphereGeometry(LAYOUT.eye.radius, 48, 32);
   // Turn the sphere's pole (the iris in the texture) to face forward.
   eyeGeometry.rotateX(Math.PI / 2);

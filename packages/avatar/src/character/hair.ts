@@ -121,6 +121,8 @@ export function hairGeometryData(
       // The rim rounds off but stays clear of the skin: sinking into it would leave a jagged line.
       thick += crown * Math.exp(-(((el - 62 * DEG) / (24 * DEG)) ** 2)) * (0.35 + 0.65 * front);
       thick *= 1 - taper * smoothstep(0.45, 1, s) * (1 - front ** 2);
+      // Broad lumps of hair break the outline, which a smooth shell would draw as a helmet.
+      thick += 0.014 * volume * Math.sin(az * 5 + 1.3) * Math.sin(el * 3 + 0.4) * Math.min(1, s * 2);
       thick = Math.max(0.02, volume * thick * (Math.cos((past * Math.PI) / 2) * 0.6 + 0.4));
       // Tucked behind the ears, so they show.
       const nearEar = Math.exp(-(((Math.abs(azDeg) - 98) / 16) ** 2)) * smoothstep(25 * DEG, 5 * DEG, el);
