@@ -41,6 +41,8 @@ export interface AvatarLook {
   stubble: number;
   /** Lash line drawn above the eyes. */
   lashes: boolean;
+  /** Eye shadow on the upper lids, 0..1 (the 3D character). */
+  makeup: number;
   /** Build, in face units (the head's half-width is about 0.8): shoulder half-width, neck radius;
    * `jaw` from 0 (narrow, a pointed chin) to 1 (broad and square). */
   body: { shoulders: number; neck: number; jaw: number };
@@ -55,6 +57,7 @@ const MAYA: AvatarLook = {
   browWeight: 1,
   stubble: 0,
   lashes: true,
+  makeup: 1,
   body: { shoulders: 1.95, neck: 0.33, jaw: 0.25 },
   clothing: 'open',
   palette: {
@@ -89,6 +92,7 @@ const THEO: AvatarLook = {
   browWeight: 1.35,
   stubble: 0.55,
   lashes: false,
+  makeup: 0,
   body: { shoulders: 2.2, neck: 0.39, jaw: 0.65 },
   clothing: 'shirt',
   palette: {

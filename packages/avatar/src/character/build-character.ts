@@ -311,7 +311,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     headGroup.add(glint);
   }
 
-  const lids = lidTopology(palette, look.lashes);
+  const lids = lidTopology(palette, look.lashes, look.makeup);
   // Without drawn lashes the wing is only a short lash line, not a flick of eyeliner.
   const wing = look.lashes ? 1 : 0.2;
   const lidMaterial = track(skinMaterial({ vertexColors: true, colour: palette.skin }));

@@ -37,7 +37,12 @@ export interface LidTopology {
 }
 
 /** Both eyes' lids in one mesh: left eye's vertices first, then the right eye's. */
-export function lidTopology(palette: Palette, lashes = true): LidTopology {
+export function lidTopology(
+  palette: Palette,
+  lashes = true,
+  /** Eye shadow on the upper lids, 0..1. */
+  makeup = 0,
+): LidTopology {
   const index: number[] = [];
   const colors = new Float32Array(LID_VERTICES_PER_EYE * 2 * 3);
   const skin = hexRgb(palette.skin);
@@ -45,6 +50,7 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
   // Without a lash line the lid's edge is only a little darker than the skin.
   const lash = lashes ? hexRgb(palette.lash) : mixRgb(skin, hexRgb(palette.lash), 0.55);
   const pink = mixRgb(skin, hexRgb(0xe39a92), 0.6);
+  const eyeShadow = hexRgb(mixHex(palette.skinShadow, 0x6e4a58, 0.55));
   for (let eye = 0; eye < 2; eye++) {
     const base = eye * LID_VERTICES_PER_EYE;
     const strip = (row0: number, rows: number, flip: boolean) => {
@@ -68,6 +74,7 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
           const t = r / UPPER_ROWS;
           // A dark lash line along the upper lid's edge, and a soft crease shadow above it.
           c = t > 0.8 ? lash : mixRgb(skin, shadow, smoothstep(0.3, 0.75, t) * 0.5);
+          if (t <= 0.8) c = mixRgb(c, eyeShadow, makeup * 0.6 * smoothstep(0.15, 0.8, t));
         } else if (r < UPPER_ROWS + 1 + LOWER_ROWS + 1) {
           const t = (r - UPPER_ROWS - 1) / LOWER_ROWS;
           c = t > 0.85 ? pink : mixRgb(skin, shadow, smoothstep(0.5, 0.85, t) * 0.35);
