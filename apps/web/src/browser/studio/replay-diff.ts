@@ -39,11 +39,11 @@ export function showReplay(replay: TurnReplay): void {
   byId('diff').hidden = false;
   const count = replay.differences.length;
   const summary = byId('replay-summary');
-  const how = replay.from === 'audio' ? 'The recording, heard again,' : 'The words, replayed,';
+  const how = replay.from === 'audio' ? 'The recording, heard again, comes' : 'The words, replayed, come';
   summary.textContent =
     count === 0
-      ? `${how} come out as recorded.`
-      : `${how} come out differently in ${count} ${count === 1 ? 'field' : 'fields'}: ${replay.differences
+      ? `${how} out as recorded.`
+      : `${how} out differently in ${count} ${count === 1 ? 'field' : 'fields'}: ${replay.differences
           .map((d) => FIELDS.find((f) => f.field === d.field)?.label.toLowerCase() ?? d.field)
           .join(', ')}.`;
   summary.classList.toggle('differs', count > 0);
