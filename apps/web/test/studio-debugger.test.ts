@@ -28,6 +28,8 @@ const SUPPORT_AGENT = resolve(import.meta.dirname, '../../../examples/support-ag
 const ADMIN_KEY = 'a-studio-admin-key-for-the-debugger-test';
 const OLD_ANSWER = 'response: I found order {order_number}. {record.update}';
 const NEW_ANSWER = 'response: Order {order_number} is with us. {record.update}';
+const OLD_HOURS = 'Saturdays from 9 am to 4 pm';
+const NEW_HOURS = 'Saturdays from 10 am to 2 pm';
 
 let built: Awaited<ReturnType<typeof buildOnce>>;
 let storage: Storage;
@@ -98,7 +100,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
 
     const spec = readFileSync(join(agentDir, 'agent.yaml'), 'utf8');
     expect(spec).toContain(OLD_ANSWER);
-    writeFileSync(join(agentDir, 'agent.yaml'), spec.replace(OLD_ANSWER, NEW_ANSWER));
+    expect(spec).toContain(OLD_HOURS);
+    writeFileSync(
+      join(agentDir, 'agent.yaml'),
+      spec.replace(OLD_ANSWER, NEW_ANSWER).replace(OLD_HOURS, NEW_HOURS),
+    );
     ({ app: server, url } = await serve(agentDir));
     browser = await launchChromium();
   }, 180_000);
@@ -174,7 +180,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
     await page.locator('#replay-audio').click();
     await expect
       .poll(() => page.textContent('#replay-summary'), { timeout: 20_000 })
-      .toBe('The recording, heard again, comes out as recorded.');
+      .toBe('The recording, heard again, comes out differently in 1 field: reply.');
+    expect(await page.locator('#diff-rows tr').first().locator('td').allTextContents()).toEqual([
+      'what are your opening hours',
+      'what are your opening hours',
+    ]);
+    expect(await page.locator('#diff-rows tr.changed td').last().textContent()).toContain(NEW_HOURS);
     await expect.poll(() => page.locator('#reply-audio').isVisible(), { timeout: 15_000 }).toBe(true);
     found.spoken = await axeViolations(page);
     await page.screenshot({ path: screenshotPath('studio-debugger'), fullPage: true });

@@ -112,6 +112,7 @@ function showTurn(t: DebugTurn, moveFocus: boolean): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('.turn-pick'))
     button.setAttribute('aria-pressed', String(button.dataset.turn === String(t.turnIndex)));
   byId('turn-detail').hidden = false;
+  say('');
   showTurnRecord(t);
   clearReplay();
   byId('replay-text').hidden = t.input !== 'greeting' && t.userText === null;
@@ -133,7 +134,7 @@ async function showHeard(t: DebugTurn, token: number): Promise<void> {
   if (!t.audio) return;
   const wav = await api.recording(t.audio.id);
   if (token !== shown) return;
-  heardCanvas.show(await heardPlayer.load(wav), [], t.audio.durationMs);
+  heardCanvas.show(loudest(await heardPlayer.load(wav)), [], t.audio.durationMs);
   byId('heard-note').textContent = `${(t.audio.durationMs / 1000).toFixed(2)} s as the recognizer heard it.`;
   box.hidden = false;
 }
@@ -156,6 +157,14 @@ async function showReply(t: DebugTurn, token: number): Promise<void> {
     ? 'The track as sent; the waveform is the part that was heard, spoken again.'
     : `Recorded track over the reply spoken again (${(replyPlayer.durationMs / 1000).toFixed(2)} s).`;
   box.hidden = false;
+}
+
+/** The samples scaled so the loudest is full scale: a quiet microphone still shows its shape. */
+function loudest(samples: Float32Array): Float32Array {
+  let peak = 0;
+  for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+  if (peak === 0) return samples;
+  return samples.map((sample) => sample / peak);
 }
 
 async function replay(from: 'text' | 'audio'): Promise<void> {
