@@ -2,12 +2,11 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createEmbeddedRuntime, createServer } from '@visemo/server';
-import { FliteSynthesizer } from '@visemo/speech';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestCaller, withLeadingSilence } from '../../../packages/server/test/support/test-caller.js';
+import { recordConversation } from '../../../packages/server/test/support/recorded-conversation.js';
 import {
   type AxeViolation,
   axeViolations,
@@ -49,29 +48,6 @@ async function serve(agentDir: string): Promise<{ app: FastifyInstance; url: str
     adminKey: ADMIN_KEY,
   });
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
-}
-
-/** A conversation as a page has it: greeting, consent, two typed turns into a flow, one spoken. */
-async function recordConversation(wsUrl: string): Promise<void> {
-  const caller = await TestCaller.start(wsUrl, { greet: true });
-  const mark = caller.mark();
-  caller.send({ type: 'consent.set', transcripts: true, audio: true, memory: false });
-  await caller.waitFor('consent', () => true, { after: mark });
-  for (const text of ['where is my order', '482913']) {
-    const before = caller.mark();
-    caller.send({ type: 'text', text });
-    await caller.waitFor('turn.end', () => true, { after: before });
-  }
-  const { audio } = await new FliteSynthesizer().synthesize({
-    text: 'what are your opening hours',
-    voice: 'rms',
-  });
-  const before = caller.mark();
-  await caller.speak(withLeadingSilence(audio.samples));
-  await caller.waitFor('turn.end', () => true, { after: before });
-  caller.send({ type: 'session.end' });
-  await caller.waitFor('session.ended');
-  caller.close();
 }
 
 async function openDebugger(query = `?key=${ADMIN_KEY}`): Promise<{ page: Page; errors: string[] }> {

@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { FliteSynthesizer } from '@visemo/speech';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
 import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
-import { TestCaller, withLeadingSilence } from './support/test-caller.js';
+import { recordConversation } from './support/recorded-conversation.js';
 
 /**
  * The conversation debugger's routes on a real server with storage: a session recorded over the
@@ -47,12 +46,6 @@ let app: FastifyInstance;
 let closeRuntime: () => Promise<void>;
 let sessionId: string;
 
-async function ask(caller: TestCaller, text: string): Promise<void> {
-  const mark = caller.mark();
-  caller.send({ type: 'text', text });
-  await caller.waitFor('turn.end', () => true, { after: mark });
-}
-
 const get = (url: string, headers: Record<string, string> = admin) =>
   app.inject({ method: 'GET', url, headers });
 const replay = (
@@ -75,23 +68,7 @@ describe('the studio’s conversation debugger routes', () => {
     app = await createServer({ runtime: embedded.runtime, storage, adminKey: ADMIN_KEY });
     const ws = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
 
-    const caller = await TestCaller.start(ws, { greet: true });
-    sessionId = caller.of('session.started')[0]?.sessionId as string;
-    const mark = caller.mark();
-    caller.send({ type: 'consent.set', transcripts: true, audio: true, memory: false });
-    await caller.waitFor('consent', () => true, { after: mark });
-    await ask(caller, 'where is my order');
-    await ask(caller, '482913');
-    const { audio } = await new FliteSynthesizer().synthesize({
-      text: 'what are your opening hours',
-      voice: 'rms',
-    });
-    const spoken = caller.mark();
-    await caller.speak(withLeadingSilence(audio.samples));
-    await caller.waitFor('turn.end', () => true, { after: spoken });
-    caller.send({ type: 'session.end' });
-    await caller.waitFor('session.ended');
-    caller.close();
+    sessionId = await recordConversation(ws);
     await app.storageSettled();
   }, 120_000);
 
