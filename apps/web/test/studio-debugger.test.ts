@@ -1,7 +1,14 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createEmbeddedRuntime, createServer } from '@visemo/server';
+import {
+  createEmbeddedRuntime,
+  createServer,
+  ModelSelection,
+  nluArtifact,
+  nluFromTraining,
+  nluTraining,
+} from '@visemo/server';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
@@ -37,15 +44,36 @@ let url: string;
 let browser: Browser;
 let dir: string;
 const runtimes: (() => Promise<void>)[] = [];
+let models: ModelSelection | undefined;
 
-async function serve(agentDir: string): Promise<{ app: FastifyInstance; url: string }> {
+/** The agent served with the built app and the storage; with `registry`, its model registry too. */
+async function serve(agentDir: string, registry = false): Promise<{ app: FastifyInstance; url: string }> {
   const embedded = await createEmbeddedRuntime(agentDir, { synthesisCacheBytes: 0 });
   runtimes.push(embedded.close);
+  const { spec } = embedded.agent;
+  if (registry) {
+    models = await ModelSelection.start({
+      registry: storage.models,
+      agent: 'support-agent',
+      spec,
+      runtime: embedded.runtime,
+      pollMs: 0,
+    });
+    // A retrained NLU that is not promoted: one without the order intent.
+    const training = nluTraining(spec);
+    training.intents = training.intents.filter((i) => i.name !== 'order_status');
+    await storage.models.register({
+      agent: 'support-agent',
+      ...nluArtifact(training, nluFromTraining(spec, training)),
+      actor: 'ci:retrain',
+    });
+  }
   const app = await createServer({
     runtime: embedded.runtime,
     webRoot: built.outDir,
     storage,
     adminKey: ADMIN_KEY,
+    ...(models ? { models } : {}),
   });
   return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }
@@ -81,12 +109,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
       join(agentDir, 'agent.yaml'),
       spec.replace(OLD_ANSWER, NEW_ANSWER).replace(OLD_HOURS, NEW_HOURS),
     );
-    ({ app: server, url } = await serve(agentDir));
+    ({ app: server, url } = await serve(agentDir, true));
     browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
+    models?.close();
     await server?.close();
     for (const close of runtimes) await close();
     await storage?.close();
@@ -139,7 +168,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
     await page.locator('#replay-text').click();
     await expect
       .poll(() => page.textContent('#replay-summary'), { timeout: 15_000 })
-      .toBe('The words, replayed, come out differently in 1 field: reply.');
+      .toBe('The words, replayed with NLU version 1, come out differently in 1 field: reply.');
     const changed = page.locator('#diff-rows tr.changed');
     expect(await changed.count()).toBe(1);
     expect(await changed.locator('td').allTextContents()).toEqual([
@@ -147,6 +176,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
       expect.stringContaining('Order 482913 is with us.'),
     ]);
     found.replay = await axeViolations(page);
+
+    // With the retrained NLU version that has no order intent, the first words find another one.
+    await turnButton(page, 1).click();
+    await page.selectOption('#nlu-version', '2');
+    await page.locator('#replay-text').click();
+    await expect
+      .poll(() => page.textContent('#replay-summary'), { timeout: 15_000 })
+      .toMatch(/^The words, replayed with NLU version 2, come out differently in \d fields: intent, /);
+    await page.selectOption('#nlu-version', '');
 
     // The spoken turn: what the recognizer heard, its recording, and a replay through it.
     await turnButton(page, 3).click();
@@ -156,7 +194,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the studio’s conversation debugger in 
     await page.locator('#replay-audio').click();
     await expect
       .poll(() => page.textContent('#replay-summary'), { timeout: 20_000 })
-      .toBe('The recording, heard again, comes out differently in 1 field: reply.');
+      .toBe('The recording, heard again with NLU version 1, comes out differently in 1 field: reply.');
     expect(await page.locator('#diff-rows tr').first().locator('td').allTextContents()).toEqual([
       'what are your opening hours',
       'what are your opening hours',

@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import type { AgentSpec } from '@visemo/core';
+import { createNlu } from '@visemo/nlu';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
+import { nluArtifact, nluTraining } from '../src/models/agent-artifacts.js';
+import { ModelSelection } from '../src/models/model-selection.js';
 import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
 import { recordConversation } from './support/recorded-conversation.js';
 
@@ -44,6 +48,8 @@ interface Replay {
 let storage: Storage;
 let app: FastifyInstance;
 let closeRuntime: () => Promise<void>;
+let models: ModelSelection;
+let spec: AgentSpec;
 let sessionId: string;
 
 const get = (url: string, headers: Record<string, string> = admin) =>
@@ -65,7 +71,15 @@ describe('the studio’s conversation debugger routes', () => {
     const embedded = await createEmbeddedRuntime(SUPPORT, { synthesisCacheBytes: 0 });
     closeRuntime = embedded.close;
     storage = await openStorage({ dataDir: 'memory://', masterKey: generateMasterKey() });
-    app = await createServer({ runtime: embedded.runtime, storage, adminKey: ADMIN_KEY });
+    spec = embedded.agent.spec;
+    models = await ModelSelection.start({
+      registry: storage.models,
+      agent: 'support-agent',
+      spec,
+      runtime: embedded.runtime,
+      pollMs: 0,
+    });
+    app = await createServer({ runtime: embedded.runtime, storage, models, adminKey: ADMIN_KEY });
     const ws = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
 
     sessionId = await recordConversation(ws);
@@ -73,6 +87,7 @@ describe('the studio’s conversation debugger routes', () => {
   }, 120_000);
 
   afterAll(async () => {
+    models?.close();
     await app?.close();
     await storage?.close();
     await closeRuntime?.();
@@ -155,6 +170,31 @@ describe('the studio’s conversation debugger routes', () => {
     expect(result.replayed.userText).toBe('what are your opening hours');
     expect(result.replayed.asr?.understood).toBe(true);
     expect(result.differences).toEqual([]);
+  });
+
+  it('replays with another registered NLU version, and says which one ran', async () => {
+    const current = (await replay(1)).json() as Replay & { nluVersion: number };
+    expect(current.nluVersion).toBe(1);
+    // A version trained without the order intent: the same words find another one.
+    const training = nluTraining(spec);
+    training.intents = training.intents.filter((i) => i.name !== 'order_status');
+    const model = createNlu({ ...spec, intents: training.intents as unknown as AgentSpec['intents'] });
+    const { version } = await storage.models.register({
+      agent: 'support-agent',
+      ...nluArtifact(training, model),
+      actor: 'ci:retrain',
+    });
+    const response = await replay(1, { from: 'text', nluVersion: version.version });
+    expect(response.statusCode).toBe(200);
+    const result = response.json() as Replay & { nluVersion: number };
+    expect(result.nluVersion).toBe(version.version);
+    expect(result.recorded.intent).toBe('order_status');
+    expect(result.replayed.intent).not.toBe('order_status');
+    expect(result.differences.map((d) => d.field)).toContain('intent');
+    expect((await replay(1, { nluVersion: 99 })).json()).toMatchObject({
+      statusCode: 404,
+      code: 'unknown_model_version',
+    });
   });
 
   it('stores nothing when it replays', async () => {

@@ -27,6 +27,8 @@ const ERROR_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.BadAudio]: 400,
   [ErrorCode.NoSession]: 404,
   [ErrorCode.UnknownTurn]: 404,
+  [ErrorCode.UnknownModelVersion]: 404,
+  [ErrorCode.ModelUnavailable]: 409,
   [ErrorCode.StorageUnavailable]: 503,
 };
 
@@ -76,6 +78,17 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
     if (!stored || stored.agent !== agent)
       throw new VisemoError(ErrorCode.NoSession, `no stored session ${id}`);
     return stored;
+  };
+
+  /** The NLU a replay runs: a registered version asked for, else the one new sessions get. */
+  const replayNlu = async (version: number | undefined) => {
+    const { models } = options;
+    if (version !== undefined) {
+      if (!models) throw new VisemoError(ErrorCode.BadMessage, 'this server runs no model registry');
+      return { nlu: await models.nluOf(version), nluVersion: version };
+    }
+    const current = models?.current();
+    return { nlu: current?.nlu ?? runtime.nlu, nluVersion: current?.versions.nlu?.version ?? null };
   };
 
   app.get<{ Querystring: { limit?: number } }>(
@@ -142,7 +155,10 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
     },
   );
 
-  app.post<{ Params: { id: string; turn: number }; Body: { from?: 'text' | 'audio' } | undefined }>(
+  app.post<{
+    Params: { id: string; turn: number };
+    Body: { from?: 'text' | 'audio'; nluVersion?: number } | undefined;
+  }>(
     '/v1/studio/sessions/:id/turns/:turn/replay',
     {
       ...guarded,
@@ -157,7 +173,10 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
         },
         body: {
           type: ['object', 'null'],
-          properties: { from: { type: 'string', enum: ['text', 'audio'] } },
+          properties: {
+            from: { type: 'string', enum: ['text', 'audio'] },
+            nluVersion: { type: 'integer', minimum: 1 },
+          },
           additionalProperties: false,
         },
       },
@@ -176,7 +195,7 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
         if (!recording) throw new VisemoError(ErrorCode.BadMessage, 'no recording of this turn is stored');
         audio = recording.pcm;
       }
-      const nlu = options.models?.current().nlu ?? runtime.nlu;
+      const { nlu, nluVersion } = await replayNlu(request.body?.nluVersion);
       const replay = await replayTurn(runtime, nlu, turns, turn.turnIndex, {
         from,
         ...(audio ? { audio } : {}),
@@ -185,6 +204,7 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
       return {
         turn: turn.turnIndex,
         from: replay.from,
+        nluVersion,
         recorded,
         replayed: replay.outcome,
         latency: replay.latency,

@@ -74,6 +74,8 @@ export interface TurnOutcome {
 export interface TurnReplay {
   turn: number;
   from: 'text' | 'audio';
+  /** The NLU version the replay ran, when the server runs the model registry. */
+  nluVersion: number | null;
   recorded: TurnOutcome;
   replayed: TurnOutcome;
   latency: { asrMs?: number; nluMs?: number; dialogueMs?: number };
@@ -97,11 +99,26 @@ export class DebuggerApi extends StudioApi {
     ).arrayBuffer();
   }
 
-  replay(sessionId: string, turn: number, from: 'text' | 'audio'): Promise<TurnReplay> {
+  /** The agent's registered NLU versions, and the one new sessions run; 404 without a registry. */
+  async nluVersions(): Promise<{
+    running: number | null;
+    versions: { version: number; registeredAt: string }[];
+  }> {
+    const answer = await this.call<{
+      running: { nlu?: { version: number } };
+      versions: { kind: string; version: number; registeredAt: string }[];
+    }>('/v1/admin/models', { method: 'GET' });
+    return {
+      running: answer.running.nlu?.version ?? null,
+      versions: answer.versions.filter((v) => v.kind === 'nlu'),
+    };
+  }
+
+  replay(sessionId: string, turn: number, from: 'text' | 'audio', nluVersion?: number): Promise<TurnReplay> {
     return this.call(`/v1/studio/sessions/${encodeURIComponent(sessionId)}/turns/${turn}/replay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ from }),
+      body: JSON.stringify(nluVersion === undefined ? { from } : { from, nluVersion }),
     });
   }
 }

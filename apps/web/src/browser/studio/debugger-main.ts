@@ -53,6 +53,29 @@ async function loadSessions(): Promise<void> {
   if (sessions.length === 0) list.append(element('li', 'muted', `No stored session of ${agent} yet.`));
   for (const session of sessions) list.append(sessionItem(session));
   say(`${sessions.length} stored ${sessions.length === 1 ? 'session' : 'sessions'} of ${agent}.`);
+  void loadNluVersions();
+}
+
+/** The registered NLU versions a replay may run; the choice stays hidden without a registry. */
+async function loadNluVersions(): Promise<void> {
+  const field = byId('nlu-field');
+  const select = byId<HTMLSelectElement>('nlu-version');
+  try {
+    const { running, versions } = await api.nluVersions();
+    select.replaceChildren(new Option('as new sessions get it', ''));
+    for (const v of [...versions].reverse()) {
+      const when = new Date(v.registeredAt).toLocaleDateString();
+      select.append(
+        new Option(
+          `version ${v.version}${v.version === running ? ' (running)' : ''} · ${when}`,
+          String(v.version),
+        ),
+      );
+    }
+    field.hidden = versions.length < 2;
+  } catch {
+    field.hidden = true;
+  }
 }
 
 function sessionItem(session: SessionSummary): HTMLLIElement {
@@ -172,7 +195,13 @@ async function replay(from: 'text' | 'audio'): Promise<void> {
   const token = shown;
   clearReplay();
   byId('replay-summary').textContent = from === 'audio' ? 'Recognizing the recording again…' : 'Replaying…';
-  const result = await api.replay(current.session.id, turn.turnIndex, from);
+  const chosen = byId<HTMLSelectElement>('nlu-version').value;
+  const result = await api.replay(
+    current.session.id,
+    turn.turnIndex,
+    from,
+    chosen ? Number(chosen) : undefined,
+  );
   if (token !== shown) return;
   showReplay(result);
 }

@@ -39,7 +39,9 @@ export function showReplay(replay: TurnReplay): void {
   byId('diff').hidden = false;
   const count = replay.differences.length;
   const summary = byId('replay-summary');
-  const how = replay.from === 'audio' ? 'The recording, heard again, comes' : 'The words, replayed, come';
+  const nlu = replay.nluVersion === null ? '' : ` with NLU version ${replay.nluVersion}`;
+  const how =
+    replay.from === 'audio' ? `The recording, heard again${nlu}, comes` : `The words, replayed${nlu}, come`;
   summary.textContent =
     count === 0
       ? `${how} out as recorded.`
