@@ -206,7 +206,9 @@ async function drain(frames: AsyncGenerator<TurnFrame>): Promise<void> {
 async function recognize(runtime: AgentRuntime, audio: Int16Array): Promise<Transcript> {
   const { recognizer } = runtime;
   if (!recognizer) throw new VisemoError(ErrorCode.BadMessage, 'this agent has no speech recognizer');
-  const stream = recognizer.start({ speaker: 'studio-replay' });
+  // No speaker: each replay starts from the recognizer's own defaults, not from what it adapted to
+  // in earlier replays (or in the live session's earlier utterances).
+  const stream = recognizer.start();
   const piece = recognizer.sampleRate / 10;
   for (let i = 0; i < audio.length; i += piece) stream.write(audio.subarray(i, i + piece));
   return stream.finish();
