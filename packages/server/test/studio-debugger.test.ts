@@ -220,6 +220,13 @@ describe('the studio’s conversation debugger routes', () => {
       message: 'no recording of this turn is stored',
     });
     expect((await replay(1, {}, {})).statusCode).toBe(401);
+    // No body at all: the words are replayed.
+    const bare = await app.inject({
+      method: 'POST',
+      url: `/v1/studio/sessions/${sessionId}/turns/1/replay`,
+      headers: admin,
+    });
+    expect(bare.json()).toMatchObject({ from: 'text', differences: [] });
     expect((await get('/v1/studio/sessions')).statusCode).toBe(200);
   });
 
