@@ -1,19 +1,15 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  createEmbeddedRuntime,
-  createServer,
-  ModelSelection,
-  nluArtifact,
-  nluFromTraining,
-  nluTraining,
-} from '@visemo/server';
+import { createEmbeddedRuntime, createServer, type ModelSelection } from '@visemo/server';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordConversation } from '../../../packages/server/test/support/recorded-conversation.js';
+import {
+  recordConversation,
+  registryWithRetrainedNlu,
+} from '../../../packages/server/test/support/recorded-conversation.js';
 import {
   type AxeViolation,
   axeViolations,
@@ -50,24 +46,7 @@ let models: ModelSelection | undefined;
 async function serve(agentDir: string, registry = false): Promise<{ app: FastifyInstance; url: string }> {
   const embedded = await createEmbeddedRuntime(agentDir, { synthesisCacheBytes: 0 });
   runtimes.push(embedded.close);
-  const { spec } = embedded.agent;
-  if (registry) {
-    models = await ModelSelection.start({
-      registry: storage.models,
-      agent: 'support-agent',
-      spec,
-      runtime: embedded.runtime,
-      pollMs: 0,
-    });
-    // A retrained NLU that is not promoted: one without the order intent.
-    const training = nluTraining(spec);
-    training.intents = training.intents.filter((i) => i.name !== 'order_status');
-    await storage.models.register({
-      agent: 'support-agent',
-      ...nluArtifact(training, nluFromTraining(spec, training)),
-      actor: 'ci:retrain',
-    });
-  }
+  if (registry) ({ models } = await registryWithRetrainedNlu(storage, embedded.agent.spec, embedded.runtime));
   const app = await createServer({
     runtime: embedded.runtime,
     webRoot: built.outDir,

@@ -1,15 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import type { AgentSpec } from '@visemo/core';
-import { createNlu } from '@visemo/nlu';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
-import { nluArtifact, nluTraining } from '../src/models/agent-artifacts.js';
-import { ModelSelection } from '../src/models/model-selection.js';
+import type { ModelSelection } from '../src/models/model-selection.js';
 import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
-import { recordConversation } from './support/recorded-conversation.js';
+import { recordConversation, registryWithRetrainedNlu } from './support/recorded-conversation.js';
 
 /**
  * The conversation debugger's routes on a real server with storage: a session recorded over the
@@ -49,7 +46,7 @@ let storage: Storage;
 let app: FastifyInstance;
 let closeRuntime: () => Promise<void>;
 let models: ModelSelection;
-let spec: AgentSpec;
+let retrained: number;
 let sessionId: string;
 
 const get = (url: string, headers: Record<string, string> = admin) =>
@@ -71,14 +68,8 @@ describe('the studio’s conversation debugger routes', () => {
     const embedded = await createEmbeddedRuntime(SUPPORT, { synthesisCacheBytes: 0 });
     closeRuntime = embedded.close;
     storage = await openStorage({ dataDir: 'memory://', masterKey: generateMasterKey() });
-    spec = embedded.agent.spec;
-    models = await ModelSelection.start({
-      registry: storage.models,
-      agent: 'support-agent',
-      spec,
-      runtime: embedded.runtime,
-      pollMs: 0,
-    });
+    const { spec } = embedded.agent;
+    ({ models, retrained } = await registryWithRetrainedNlu(storage, spec, embedded.runtime));
     app = await createServer({ runtime: embedded.runtime, storage, models, adminKey: ADMIN_KEY });
     const ws = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
 
@@ -176,18 +167,10 @@ describe('the studio’s conversation debugger routes', () => {
     const current = (await replay(1)).json() as Replay & { nluVersion: number };
     expect(current.nluVersion).toBe(1);
     // A version trained without the order intent: the same words find another one.
-    const training = nluTraining(spec);
-    training.intents = training.intents.filter((i) => i.name !== 'order_status');
-    const model = createNlu({ ...spec, intents: training.intents as unknown as AgentSpec['intents'] });
-    const { version } = await storage.models.register({
-      agent: 'support-agent',
-      ...nluArtifact(training, model),
-      actor: 'ci:retrain',
-    });
-    const response = await replay(1, { from: 'text', nluVersion: version.version });
+    const response = await replay(1, { from: 'text', nluVersion: retrained });
     expect(response.statusCode).toBe(200);
     const result = response.json() as Replay & { nluVersion: number };
-    expect(result.nluVersion).toBe(version.version);
+    expect(result.nluVersion).toBe(retrained);
     expect(result.recorded.intent).toBe('order_status');
     expect(result.replayed.intent).not.toBe('order_status');
     expect(result.differences.map((d) => d.field)).toContain('intent');

@@ -1,4 +1,9 @@
+import type { AgentSpec } from '@visemo/core';
 import { FliteSynthesizer } from '@visemo/speech';
+import type { Storage } from '@visemo/storage';
+import { nluArtifact, nluFromTraining, nluTraining } from '../../src/models/agent-artifacts.js';
+import { ModelSelection } from '../../src/models/model-selection.js';
+import type { AgentRuntime } from '../../src/runtime.js';
 import { TestCaller, withLeadingSilence } from './test-caller.js';
 
 /** What `recordConversation` says to the support agent, in order after its greeting. */
@@ -29,4 +34,31 @@ export async function recordConversation(wsUrl: string): Promise<string> {
   await caller.waitFor('session.ended');
   caller.close();
   return sessionId;
+}
+
+/**
+ * The support agent's model registry on `storage`, with one more NLU version registered and not
+ * promoted: one trained without the order intent, so the order questions find another. Answers
+ * the selection and that version's number.
+ */
+export async function registryWithRetrainedNlu(
+  storage: Storage,
+  spec: AgentSpec,
+  runtime: AgentRuntime,
+): Promise<{ models: ModelSelection; retrained: number }> {
+  const models = await ModelSelection.start({
+    registry: storage.models,
+    agent: 'support-agent',
+    spec,
+    runtime,
+    pollMs: 0,
+  });
+  const training = nluTraining(spec);
+  training.intents = training.intents.filter((i) => i.name !== 'order_status');
+  const { version } = await storage.models.register({
+    agent: 'support-agent',
+    ...nluArtifact(training, nluFromTraining(spec, training)),
+    actor: 'ci:retrain',
+  });
+  return { models, retrained: version.version };
 }
