@@ -55,6 +55,11 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/asr-sessions.js')).benchAsrSessions(quick),
   },
   {
+    name: 'asr-repeat',
+    title: 'Embedded speech: the same recording said again — does it get the same answer?',
+    run: async (quick) => (await import('./speech/asr-repeat.js')).benchAsrRepeat(quick),
+  },
+  {
     name: 'vad',
     set: 'speech',
     title: 'Embedded speech: VAD',
