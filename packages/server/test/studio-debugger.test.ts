@@ -7,6 +7,7 @@ import { createServer } from '../src/http/server.js';
 import type { ModelSelection } from '../src/models/model-selection.js';
 import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
 import { recordConversation, registryWithRetrainedNlu } from './support/recorded-conversation.js';
+import { TestCaller } from './support/test-caller.js';
 
 /**
  * The conversation debugger's routes on a real server with storage: a session recorded over the
@@ -48,6 +49,7 @@ let closeRuntime: () => Promise<void>;
 let models: ModelSelection;
 let retrained: number;
 let sessionId: string;
+let wsUrl: string;
 
 const get = (url: string, headers: Record<string, string> = admin) =>
   app.inject({ method: 'GET', url, headers });
@@ -72,6 +74,7 @@ describe('the studio’s conversation debugger routes', () => {
     ({ models, retrained } = await registryWithRetrainedNlu(storage, spec, embedded.runtime));
     app = await createServer({ runtime: embedded.runtime, storage, models, adminKey: ADMIN_KEY });
     const ws = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    wsUrl = ws;
 
     sessionId = await recordConversation(ws);
     await app.storageSettled();
@@ -178,6 +181,42 @@ describe('the studio’s conversation debugger routes', () => {
       statusCode: 404,
       code: 'unknown_model_version',
     });
+  });
+
+  it('replays the greeting as the agent greets now', async () => {
+    const result = (await replay(0)).json() as Replay;
+    expect(result.replayed).toMatchObject({ answeredBy: 'greeting', userText: null });
+    expect(result.differences).toEqual([]);
+  });
+
+  it('shows what is no longer kept as such, and cannot replay it', async () => {
+    // A person who did not consent to transcripts: the texts go when the session ends.
+    const caller = await TestCaller.start(wsUrl, { greet: false });
+    const unkept = caller.of('session.started')[0]?.sessionId as string;
+    const mark = caller.mark();
+    caller.send({ type: 'text', text: 'where is my order' });
+    await caller.waitFor('turn.end', () => true, { after: mark });
+    caller.send({ type: 'session.end' });
+    await caller.waitFor('session.ended');
+    caller.close();
+    await app.storageSettled();
+    const { turns } = (await get(`/v1/studio/sessions/${unkept}`)).json() as {
+      turns: (DebugTurn & { textsKept: boolean })[];
+    };
+    expect(turns[0]).toMatchObject({
+      textsKept: false,
+      userText: null,
+      nlu: { intent: 'order_status', ranking: [] },
+      path: { answeredBy: 'flow', flow: null },
+      reply: { text: null, visemes: [] },
+    });
+    const refused = await app.inject({
+      method: 'POST',
+      url: `/v1/studio/sessions/${unkept}/turns/${turns[0]?.turnIndex}/replay`,
+      headers: admin,
+      payload: { from: 'text' },
+    });
+    expect(refused.json()).toMatchObject({ statusCode: 400, message: 'the turn’s words are no longer kept' });
   });
 
   it('stores nothing when it replays', async () => {
