@@ -62,7 +62,7 @@ export async function replayTurn(
   const turn = turns[at];
   if (!turn) throw new VisemoError(ErrorCode.UnknownTurn, `the session has no turn ${turnIndex}`);
   const earlier = turns.slice(0, at).filter((t) => t.inputSource !== null);
-  if (earlier.some((t) => t.userText === null)) {
+  if (earlier.some((t) => t.userText === null && !t.asrRejected)) {
     throw new VisemoError(
       ErrorCode.BadMessage,
       'an earlier turn’s words are no longer kept, so the conversation cannot be brought to this turn',
@@ -83,7 +83,12 @@ export async function replayTurn(
   }
   // A greeting may move a dialogue on (a welcome back): when the session had one, so does the replay.
   if (turns.slice(0, at).some((t) => t.inputSource === null)) await drain(runGreetingTurn(options));
-  for (const before of earlier) await drain(runUserTurn(before.userText as string, options));
+  for (const before of earlier) {
+    // What the dialogue was given then: nothing for speech the recognizer could not match, and
+    // of a reply cut by a barge-in, what was heard of it.
+    await drain(runUserTurn(before.asrRejected ? '' : (before.userText as string), options));
+    if (before.interrupted && before.replyText !== null) dialogue.replyHeard?.(before.replyText);
+  }
 
   const latency: ReplayResult['latency'] = {};
   let userText: string;
