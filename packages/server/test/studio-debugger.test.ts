@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
 import type { ModelSelection } from '../src/models/model-selection.js';
+import { storedTurnWaterfallSvg } from '../src/studio/stored-turn-waterfall.js';
 import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
 import { recordConversation, registryWithRetrainedNlu } from './support/recorded-conversation.js';
 import { TestCaller } from './support/test-caller.js';
@@ -306,5 +307,28 @@ describe('the differences between a recorded and a replayed outcome', () => {
     expect(outcomeDifferences(outcome, misheard, { compareWords: true })).toMatchObject([
       { field: 'userText', recorded: 'where is order 482913', replayed: 'where is order 482914' },
     ]);
+  });
+});
+
+describe('a stored turn’s waterfall', () => {
+  it('draws the hops the turn had, the model’s when it answered, and nothing for none', () => {
+    const svg = storedTurnWaterfallSvg(
+      4,
+      { asrFinalMs: 40, nluMs: 1.5, dialogueMs: 300, ttsFirstAudioMs: 60, speechEndToFirstAudioMs: 405 },
+      'llm',
+    );
+    expect(svg).toMatch(/^<svg[^>]*role="img"/);
+    expect(svg).toContain("<title>Where turn 4's time went</title>");
+    for (const hop of [
+      'asr.final (recognizer)',
+      'nlu (intent)',
+      'llm.first_token (model)',
+      'tts.first_audio (voice)',
+    ])
+      expect(svg).toContain(hop);
+    expect(svg).toContain('405 ms');
+    expect(storedTurnWaterfallSvg(0, {})).toBeNull();
+    // A typed turn has no recognizer hop.
+    expect(storedTurnWaterfallSvg(1, { nluMs: 1, dialogueMs: 2 })).not.toContain('asr.final');
   });
 });
