@@ -130,6 +130,11 @@ const groups: Group[] = [
     title: 'Storage cost per turn (PGlite and PostgreSQL)',
     run: async (quick) => (await import('./storage.js')).benchStorage(quick),
   },
+  {
+    name: 'studio-debugger',
+    title: 'Studio conversation debugger: reading a stored session, replaying its turns',
+    run: async (quick) => (await import('./studio-debugger.js')).benchStudioDebugger(quick),
+  },
 ];
 
 const args = process.argv.slice(2);

@@ -667,6 +667,7 @@ describe('a conversation session', () => {
       marks: expect.any(Object),
       providers: { tts: 'scripted-tts', notices: [] },
       endedSession: false,
+      speech: { voice: expect.any(String), visemes: expect.any(Array) },
     });
     expect(records[1]).toEqual({
       sessionId: c.session.id,
@@ -677,6 +678,13 @@ describe('a conversation session', () => {
         intent: 'order_status',
         confidence: 0.91234,
         entities: [{ entity: 'order_number', value: '42', text: '42' }],
+        // The ranking as the record keeps it: rounded, the best first.
+        ranking: [
+          { intent: 'order_status', confidence: 0.912 },
+          { intent: 'other', confidence: 0.05 },
+          { intent: 'third', confidence: 0.02 },
+          { intent: 'fourth', confidence: 0.01 },
+        ],
       },
       answeredBy: 'flow',
       fullReplyText: 'Order 42 is on its way.',
@@ -686,6 +694,7 @@ describe('a conversation session', () => {
       marks: expect.any(Object),
       providers: { asr: 'scripted-asr', tts: 'scripted-tts', notices: [] },
       endedSession: false,
+      speech: { voice: expect.any(String), visemes: expect.any(Array) },
     });
     // The marks are the clock's times the latencies are differences of: what the spans are drawn from.
     const marks = records[1]?.marks;

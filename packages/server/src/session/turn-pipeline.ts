@@ -4,6 +4,7 @@ import {
   type DialoguePolicy,
   type DialogueReply,
   type Expression,
+  type FlowStep,
   type NluResult,
   type SynthesisResult,
   VisemoError,
@@ -19,10 +20,10 @@ import type { AgentRuntime } from '../runtime.js';
 /** What a turn produces, in the order the client should receive it. */
 export type TurnFrame =
   | { type: 'nlu'; result: NluResult }
-  | { type: 'reply'; answeredBy: AnsweredBy; source?: string }
+  | { type: 'reply'; answeredBy: AnsweredBy; source?: string; flow?: FlowStep }
   | { type: 'text'; text: string }
   | { type: 'expression'; expression: Expression; intensity: number }
-  | { type: 'audio'; text: string; synthesis: SynthesisResult }
+  | { type: 'audio'; text: string; voice?: string; synthesis: SynthesisResult }
   /** Speech synthesis failed for a sentence: its text still goes out as a caption. */
   | { type: 'tts-failed'; text: string; error: VisemoError }
   | { type: 'handoff'; reason: string }
@@ -62,6 +63,7 @@ export async function* runGreetingTurn(options: TurnOptions): AsyncGenerator<Tur
 export async function* speakReply(reply: DialogueReply, options: TurnOptions): AsyncGenerator<TurnFrame> {
   const reply_: TurnFrame = { type: 'reply', answeredBy: reply.answeredBy };
   if (reply.source !== undefined) reply_.source = reply.source;
+  if (reply.flow) reply_.flow = reply.flow;
   yield reply_;
 
   const side: TurnFrame[] = [];
@@ -102,7 +104,7 @@ async function synthesizeSentence(text: string, leading: boolean, options: TurnO
     const synthesis = await withDeadline(synthesizer.name, timeouts.ttsMs, options.signal, (signal) =>
       synthesizer.synthesize({ text, voice: options.voice, signal, leading }),
     );
-    return { type: 'audio', text, synthesis };
+    return { type: 'audio', text, voice: options.voice, synthesis };
   } catch (error) {
     if (options.signal.aborted) throw error;
     const failure =
