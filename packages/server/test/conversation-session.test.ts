@@ -368,6 +368,23 @@ describe('a conversation session', () => {
     ]);
   });
 
+  it('changes the face between sentences as the reply tags them, and neither says nor captions a tag', async () => {
+    const c = await converse(scriptedAgent());
+    await c.send({ type: 'text', text: 'my parcel is late' });
+    expect(c.transport.log.filter((l) => /^(expression|text|audio)/.test(l))).toEqual([
+      'expression 1 concerned 0.8',
+      'text 1 "I am sorry it is late." intent',
+      'audio 1#0 600ms words=6 "I am sorry it is late."',
+      'expression 1 happy 0.8',
+      'text 1 "It arrives today." intent',
+      'audio 1#1 300ms words=3 "It arrives today."',
+    ]);
+    expect(c.agent.synthesizer.requests.map((r) => r.text)).toEqual([
+      'I am sorry it is late.',
+      'It arrives today.',
+    ]);
+  });
+
   it('reports a failed recognizer and answers as for speech not understood', async () => {
     const c = await converse(scriptedAgent());
     c.agent.recognizer.expect('when are you open', { fail: true });

@@ -10,7 +10,11 @@ import {
   VisemoError,
   withDeadline,
 } from '@visemo/core';
+import { readExpressionTags } from '@visemo/dialogue';
 import type { AgentRuntime } from '../runtime.js';
+
+/** How strongly a face tagged in the reply's text shows. */
+const TAGGED_INTENSITY = 0.8;
 
 /*
  * The second half of the pipeline, after listening-stage.ts (audio → VAD → ASR → end of turn):
@@ -69,9 +73,13 @@ export async function* speakReply(reply: DialogueReply, options: TurnOptions): A
   const side: TurnFrame[] = [];
   const texts = textOf(reply.events, side);
   let leading = true;
-  for await (const sentence of options.runtime.chunkSentences(texts)) {
+  for await (const tagged of options.runtime.chunkSentences(texts)) {
     if (options.signal.aborted) return;
     yield* side.splice(0);
+    // "[concerned] I'm sorry it is late.": the face changes with the sentence; the tag is not said.
+    const { text: sentence, expression } = readExpressionTags(tagged);
+    if (expression) yield { type: 'expression', expression, intensity: TAGGED_INTENSITY };
+    if (!sentence) continue;
     yield { type: 'text', text: sentence };
     if (options.speak) yield await synthesizeSentence(sentence, leading, options);
     leading = false;
