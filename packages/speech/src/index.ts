@@ -7,7 +7,9 @@ export {
   type NativeDecoder,
   type SoundSwallowerRuntime,
 } from './asr/soundswallower.js';
+export * from './audio/clipping.js';
 export * from './audio/concat-samples.js';
+export * from './audio/loudness.js';
 export * from './audio/noise-suppressor.js';
 export * from './audio/resample.js';
 export * from './audio/wav.js';
