@@ -18,18 +18,18 @@ export function junitXml(agent: string, results: readonly ConversationResult[]):
 
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(`visemo test ${agent}`)}" ${counts(results)}>`,
+    `<testsuites name="${xmlAttr(`visemo test ${agent}`)}" ${counts(results)}>`,
   ];
   for (const [name, list] of groups) {
-    out.push(`  <testsuite name="${attr(name)}" ${counts(list)}>`);
+    out.push(`  <testsuite name="${xmlAttr(name)}" ${counts(list)}>`);
     for (const r of list) {
-      const open = `    <testcase name="${attr(r.conversation.name)}" classname="${attr(name)}" file="${attr(r.conversation.file)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
+      const open = `    <testcase name="${xmlAttr(r.conversation.name)}" classname="${xmlAttr(name)}" file="${xmlAttr(r.conversation.file)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
       if (r.status === 'passed') {
         out.push(`${open}/>`);
         continue;
       }
       out.push(`${open}>`);
-      if (r.status === 'skipped') out.push(`      <skipped message="${attr(r.skipReason ?? '')}"/>`);
+      if (r.status === 'skipped') out.push(`      <skipped message="${xmlAttr(r.skipReason ?? '')}"/>`);
       else {
         const first = r.steps.at(-1);
         const message = first
@@ -39,7 +39,7 @@ export function junitXml(agent: string, results: readonly ConversationResult[]):
             ].join('; ')
           : 'failed';
         out.push(
-          `      <failure message="${attr(message)}" type="expectation">${text(failureReport(r))}</failure>`,
+          `      <failure message="${xmlAttr(message)}" type="expectation">${xmlText(failureReport(r))}</failure>`,
         );
       }
       out.push('    </testcase>');
@@ -56,10 +56,10 @@ function clean(value: string): string {
   return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 }
 
-function text(value: string): string {
+export function xmlText(value: string): string {
   return clean(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function attr(value: string): string {
-  return text(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+export function xmlAttr(value: string): string {
+  return xmlText(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
 }
