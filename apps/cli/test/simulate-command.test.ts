@@ -73,6 +73,7 @@ describe('visemo simulate', () => {
       asExpected: 4,
       misunderstood: 0,
       lost: 0,
+      answeredMidSentence: 0,
       bargeIns: { tried: 1, honoured: 1 },
       handoffs: 1,
     });
