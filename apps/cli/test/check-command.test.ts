@@ -20,21 +20,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** `visemo check` of the two sentences with flite slt, and `flags`. */
+function checkSlt(...flags: string[]) {
+  return runVisemo(['check', '--voices', 'slt', '--sentences', sentences, ...flags]);
+}
+
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
 
 describe('visemo check', () => {
   it('measures two sentences spoken by flite slt within the default thresholds', async () => {
     const junit = path.join(dir, 'pass.xml');
-    const run = await runVisemo([
-      'check',
-      '--voices',
-      'slt',
-      '--sentences',
-      sentences,
-      '--json',
-      '--junit',
-      junit,
-    ]);
+    const run = await checkSlt('--json', '--junit', junit);
     expect(run.stderr).toContain('2 sentences × 1 voices');
     // The table is the progress on stderr, a row per utterance as it is measured.
     expect(run.stderr.match(/^✓ {2}flite slt/gm)).toHaveLength(2);
@@ -69,17 +65,7 @@ describe('visemo check', () => {
 
   it('fails, names the measure and exits 1 when a threshold is set beyond the voice', async () => {
     const junit = path.join(dir, 'fail.xml');
-    const run = await runVisemo([
-      'check',
-      '--voices',
-      'slt',
-      '--sentences',
-      sentences,
-      '--max-offset',
-      '1',
-      '--junit',
-      junit,
-    ]);
+    const run = await checkSlt('--max-offset', '1', '--junit', junit);
     expect(run.stdout.match(/^✗ {2}flite slt/gm)).toHaveLength(2);
     expect(run.stdout).toMatch(/^ {5}lip-sync offset \d+(\.\d)? ms mean > 1 ms$/m);
     expect(run.stdout).toContain('0 passed, 2 failed');

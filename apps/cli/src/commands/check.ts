@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ForcedAligner } from '@visemo/speech';
-import { InputError, parseCommandArgs } from '../args.js';
+import { InputError, parseCommandArgs, readInputFile } from '../args.js';
 import {
   type CheckReport,
   checkJunitXml,
@@ -124,15 +124,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
 }
 
 async function readSentences(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  const sentences = text
+  const sentences = (await readInputFile(file))
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'));

@@ -1,4 +1,4 @@
-import { xmlAttr, xmlText } from '../dialogue-tests/junit-report.js';
+import { type JunitCase, junitDocument } from '../junit-xml.js';
 import { type CheckVoice, voiceLabel } from './check-voices.js';
 import type { UtteranceMeasures } from './measure-utterance.js';
 import type { CheckThresholds } from './thresholds.js';
@@ -117,32 +117,26 @@ export function summaryTable(summaries: readonly VoiceSummary[]): string {
 
 /** JUnit XML: one `testsuite` per voice, one `testcase` per sentence, a `failure` listing what was beyond its threshold. */
 export function checkJunitXml(checks: readonly UtteranceCheck[]): string {
-  const byVoice = new Map<string, UtteranceCheck[]>();
-  for (const c of checks) byVoice.set(voiceLabel(c.voice), [...(byVoice.get(voiceLabel(c.voice)) ?? []), c]);
-  const counts = (list: readonly UtteranceCheck[]) =>
-    `tests="${list.length}" failures="${list.filter((c) => c.violations.length > 0).length}" errors="0" skipped="0" time="${(list.reduce((t, c) => t + c.elapsedMs, 0) / 1000).toFixed(3)}"`;
-  const out = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="visemo check" ${counts(checks)}>`,
-  ];
-  for (const [voice, list] of byVoice) {
-    out.push(`  <testsuite name="${xmlAttr(voice)}" ${counts(list)}>`);
-    for (const c of list) {
-      const open = `    <testcase name="${xmlAttr(c.measures.text)}" classname="${xmlAttr(`visemo check.${voice}`)}" time="${(c.elapsedMs / 1000).toFixed(3)}"`;
-      if (c.violations.length === 0) {
-        out.push(`${open}/>`);
-        continue;
-      }
-      out.push(`${open}>`);
-      out.push(
-        `      <failure message="${xmlAttr(c.violations.join('; '))}" type="threshold">${xmlText(JSON.stringify(c.measures, null, 2))}</failure>`,
-      );
-      out.push('    </testcase>');
-    }
-    out.push('  </testsuite>');
+  const byVoice = new Map<string, JunitCase[]>();
+  for (const c of checks) {
+    const voice = voiceLabel(c.voice);
+    const testCase: JunitCase = {
+      name: c.measures.text,
+      classname: `visemo check.${voice}`,
+      timeMs: c.elapsedMs,
+    };
+    if (c.violations.length > 0)
+      testCase.failure = {
+        message: c.violations.join('; '),
+        type: 'threshold',
+        text: JSON.stringify(c.measures, null, 2),
+      };
+    byVoice.set(voice, [...(byVoice.get(voice) ?? []), testCase]);
   }
-  out.push('</testsuites>', '');
-  return out.join('\n');
+  return junitDocument(
+    'visemo check',
+    [...byVoice].map(([name, cases]) => ({ name, cases })),
+  );
 }
 
 /** What `visemo check --json` prints. */

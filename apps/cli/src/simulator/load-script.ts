@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { type AgentIssue, parseYamlWithSchema } from '@visemo/core';
 import { FLITE_VOICES } from '@visemo/speech';
 import { parse } from 'yaml';
-import { InputError } from '../args.js';
+import { InputError, readInputFile } from '../args.js';
 import { DialogueSuiteSchema } from '../dialogue-tests/suite-schema.js';
 import { type CallerSpec, SimulationScriptSchema } from './script-schema.js';
 
@@ -12,14 +11,7 @@ import { type CallerSpec, SimulationScriptSchema } from './script-schema.js';
  * each line as the file's `spoken.says` gives it.
  */
 export async function loadCallerScript(file: string): Promise<CallerSpec[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(
-      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = await readInputFile(file);
   let top: unknown;
   try {
     top = parse(text);
