@@ -1,14 +1,17 @@
 import { type PcmAudio, PIPELINE_SAMPLE_RATE, seededRandom } from '@visemo/core';
-import { type FliteSynthesizer, frameRms } from '@visemo/speech';
+import { type FliteSynthesizer, frameRms, spokenForm } from '@visemo/speech';
 
-/** A line as the caller says it: 16 kHz speech, with a pause cut in where the script asks. */
+/**
+ * A line as the caller says it: 16 kHz speech, long numbers digit by digit as people read them
+ * (as `visemo test --spoken` says them), with a pause cut in where the script asks.
+ */
 export async function speakLine(
   synthesizer: FliteSynthesizer,
   text: string,
   voice: string,
   pause?: { afterWord: number; ms: number },
 ): Promise<Int16Array> {
-  const result = await synthesizer.synthesize({ text, voice });
+  const result = await synthesizer.synthesize({ text: spokenForm(text), voice });
   const samples = result.audio.samples;
   const word = pause ? result.words[Math.min(pause.afterWord, result.words.length) - 1] : undefined;
   if (!pause || !word || pause.afterWord >= result.words.length) return samples;
