@@ -181,7 +181,8 @@ function observeTurn(
   bargeIn: SimulatedTurn['bargeIn'],
 ): SimulatedTurn {
   const finals = caller.of('transcript.final', mark).filter((e) => e.event.source === 'speech');
-  const turnIds = finals.map((f) => f.event.turnId);
+  // Pieces of one stretch of speech may share a turn (and its id): count turns, not transcripts.
+  const turnIds = [...new Set(finals.map((f) => f.event.turnId))];
   const last = turnIds.at(-1);
   const inTurn = <T extends { event: { turnId?: number } }>(list: T[]) =>
     list.filter((e) => e.event.turnId !== undefined && turnIds.includes(e.event.turnId));
