@@ -328,6 +328,46 @@ describe('a conversation session', () => {
     expect(c.agent.recognizer.streams.map((s) => s.writtenSamples)).toEqual([320_640]);
   });
 
+  it('answers one apology for a stretch of speech not understood, however many pieces the pauses cut', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 300 });
+    // Nothing scripted: the recognizer understands none of the three pieces.
+    await c.speak(utterance(400));
+    await c.speak(utterance(400));
+    await c.speak(utterance(400));
+    expect(c.transport.of('turn.end')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await settle();
+    // One answer, under the first piece's turn id: the caption the client shows is one, too.
+    expect(c.transport.log.filter((l) => /^(final|text|turn\.end)/.test(l))).toEqual([
+      'final 1 "" 0.1 not-understood speech',
+      'text 1 "Sorry, could you say that again?" fallback',
+      expect.stringMatching(/^turn\.end 1 "Sorry, could you say that again\?"/),
+    ]);
+    expect(c.agent.recognizer.streams).toHaveLength(3);
+  });
+
+  it('answers a stretch whose last piece is understood, with no apology for the pieces before', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 10_000 });
+    await c.speak(utterance(400));
+    c.agent.recognizer.expect('where is order 42');
+    await c.speak(utterance(800));
+    expect(c.transport.log.filter((l) => /^(final|text)/.test(l))).toEqual([
+      'final 1 "where is order 42" 0.813 understood speech',
+      'text 1 "Order 42 is on its way." flow',
+    ]);
+  });
+
+  it('answers speech not understood at once after a push-to-talk release', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 10_000 });
+    await c.send({ type: 'audio.hold' });
+    await c.speak(utterance(400));
+    await c.send({ type: 'audio.commit' });
+    expect(c.transport.log.filter((l) => /^(final|text)/.test(l))).toEqual([
+      'final 1 "" 0.1 not-understood speech',
+      'text 1 "Sorry, could you say that again?" fallback',
+    ]);
+  });
+
   it('reports a failed recognizer and answers as for speech not understood', async () => {
     const c = await converse(scriptedAgent());
     c.agent.recognizer.expect('when are you open', { fail: true });

@@ -14,6 +14,8 @@ export const MAX_UTTERANCE_MS = 20_000;
 /** How often a partial transcript is sent while the person speaks. */
 export const PARTIAL_INTERVAL_MS = 250;
 
+export type UtteranceEnd = 'pause' | 'release' | 'limit';
+
 /** What listening produces, in the order the session must act on it. */
 export type ListeningFrame =
   /** The VAD heard speech start or end; `atMs` counts from the first sample of the session. */
@@ -29,6 +31,8 @@ export type ListeningFrame =
   | {
       type: 'utterance';
       endedAt: number;
+      /** What ended it: a pause the VAD heard, the push-to-talk release, or MAX_UTTERANCE_MS. */
+      endedBy: UtteranceEnd;
       transcript: Promise<Transcript>;
       /** With `keepAudio`: the utterance as the recognizer heard it, pre-roll included (16 kHz). */
       audio?: Int16Array;
@@ -73,6 +77,8 @@ export class ListeningStage {
   private readonly input: AudioInput;
   private readonly now: () => number;
   private utterance: OpenUtterance | null = null;
+  /** Push-to-talk is held: the VAD only finds where speech starts; the release ends the utterance. */
+  private held = false;
 
   constructor(private readonly options: ListeningOptions) {
     this.input = new AudioInput(options.inputSampleRate, options.inputFilter);
@@ -84,12 +90,17 @@ export class ListeningStage {
     const { vad } = this.options;
     const samples = this.input.push(bytes);
     for (const event of vad.push(samples)) {
+      if (this.held) {
+        // A pause while the key is down is part of the utterance; only its first speech opens it.
+        if (event.type === 'speech-start' && !this.utterance) this.open(this.input.preroll());
+        continue;
+      }
       yield { type: 'vad', event };
       if (event.type === 'speech-start') {
         yield { type: 'barge-in' };
         this.open(this.input.preroll());
       } else if (this.utterance) {
-        yield this.endUtterance();
+        yield this.endUtterance('pause');
       }
     }
     const utterance = this.utterance;
@@ -97,10 +108,10 @@ export class ListeningStage {
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
-      yield this.endUtterance();
+      yield this.endUtterance('limit');
       return;
     }
-    this.adjustEndOfTurn(utterance);
+    if (!this.held) this.adjustEndOfTurn(utterance);
     const now = this.now();
     if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       utterance.lastPartialAt = now;
@@ -112,8 +123,33 @@ export class ListeningStage {
     }
   }
 
-  /** Push-to-talk released: the utterance ends now, even if the VAD heard no end (or no start). */
+  /**
+   * Push-to-talk pressed: whatever the agent says stops, and until `commit` a pause ends nothing.
+   * Audio from before the press belongs to no utterance.
+   */
+  *hold(): Generator<ListeningFrame> {
+    if (this.held) return;
+    this.held = true;
+    yield { type: 'barge-in' };
+    if (!this.utterance) {
+      this.options.vad.reset();
+      this.input.endUtterance();
+    }
+  }
+
+  /**
+   * Push-to-talk released: the utterance ends now, even if the VAD heard no end. After a `hold`,
+   * a press in which the VAD heard no speech ends nothing (a tap in silence is not a turn); without
+   * one, the audio since the last turn is recognized even if the VAD never heard it start.
+   */
   *commit(): Generator<ListeningFrame> {
+    if (this.held) {
+      this.held = false;
+      this.options.vad.reset();
+      if (this.utterance) yield this.endUtterance('release');
+      else this.input.endUtterance();
+      return;
+    }
     if (!this.utterance) {
       const heard = this.input.sinceLastTurn();
       if (heard.length === 0) return;
@@ -121,7 +157,7 @@ export class ListeningStage {
       this.open(heard);
     }
     this.options.vad.reset();
-    yield this.endUtterance();
+    yield this.endUtterance('release');
   }
 
   /** The session ended: the utterance being recognized is dropped. */
@@ -160,7 +196,7 @@ export class ListeningStage {
     this.input.startUtterance();
   }
 
-  private endUtterance(): ListeningFrame {
+  private endUtterance(endedBy: UtteranceEnd): ListeningFrame {
     const utterance = this.utterance as OpenUtterance;
     const endedAt = this.now();
     this.utterance = null;
@@ -171,8 +207,8 @@ export class ListeningStage {
       utterance.stream.finish(),
     );
     transcript.catch(() => utterance.stream.cancel());
-    if (!utterance.heard) return { type: 'utterance', endedAt, transcript };
-    return { type: 'utterance', endedAt, transcript, audio: joinSamples(utterance.heard) };
+    if (!utterance.heard) return { type: 'utterance', endedAt, endedBy, transcript };
+    return { type: 'utterance', endedAt, endedBy, transcript, audio: joinSamples(utterance.heard) };
   }
 }
 

@@ -442,6 +442,18 @@ export class GrammarRecognizer implements SpeechRecognizer {
     return countJoins(words, this.joins.pairs) === 0;
   }
 
+  /**
+   * @internal Whether a hypothesis of an utterance still being said is likely enough to show:
+   * words the phrases say in that order (no join, so no stitched nonsense such as "please please
+   * to a can" from speech outside the domain) with an acoustic score a final result could have.
+   */
+  isLikelyPartial(decoder: NativeDecoder, words: readonly string[], samples: number): boolean {
+    if (words.length === 0) return false;
+    if (this.joins && countJoins(words, this.joins.pairs, true) > 0) return false;
+    const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
+    return pathScore(this.module, decoder) / frames >= this.minScorePerFrame;
+  }
+
   /** @internal Reads the final result of a stopped utterance of `samples` samples. */
   result(decoder: NativeDecoder, samples: number): Transcript {
     const { words, garbage } = this.hypothesis(decoder);
@@ -568,7 +580,8 @@ class GrammarStream implements RecognitionStream {
   private readHypothesis(decoder: NativeDecoder): void {
     if (!this.partialStale) return;
     const { words, garbage } = this.recognizer.hypothesis(decoder);
-    this.lastPartial = garbage ? '' : words.join(' ');
+    const likely = !garbage && this.recognizer.isLikelyPartial(decoder, words, this.samples);
+    this.lastPartial = likely ? words.join(' ') : '';
     this.lastComplete = !garbage && this.recognizer.isComplete(words);
     this.partialStale = false;
   }
