@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { loadAgent } from '@visemo/dialogue';
 import { FliteSynthesizer } from '@visemo/speech';
 import { InputError, parseCommandArgs, requireString, UsageError } from '../args.js';
@@ -27,6 +28,7 @@ misunderstood turns, barge-ins honoured, pauses waited for, hand-offs.
   --api-key KEY         get a session token per caller with POST /v1/tokens; --token T: use T;
                         neither: the server's dev token (GET /v1/dev-token), or none
   --json                print the callers' turns as JSON instead of the table
+  --events FILE         write every event each caller received as JSON lines (caller, atMs, event)
 
 Exit code 0 when every turn went as expected, 1 when one did not or a caller could not connect.`;
 
@@ -47,6 +49,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       'api-key': { type: 'string' },
       token: { type: 'string' },
       json: { type: 'boolean' },
+      events: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     false,
@@ -92,12 +95,21 @@ export async function simulateCommand(argv: string[]): Promise<number> {
           token,
           synthesizer,
           seed,
+          keepEvents: values.events !== undefined,
           onTurn: (spec, turn, index) => show(turnLine(spec.name, spec.voice ?? 'slt', turn, index)),
         }),
       ),
     );
   } finally {
     await synthesizer.close();
+  }
+  if (values.events) {
+    const lines = results.flatMap((r) =>
+      (r.events ?? []).map((e) => JSON.stringify({ caller: r.name, ...e })),
+    );
+    await writeFile(values.events, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+    for (const r of results) delete r.events;
+    log(`events: ${values.events}`);
   }
   for (const failed of results.filter((r) => r.failure)) log(`${failed.name}: ${failed.failure}`);
   const total = summarizeTurns(results.flatMap((r) => r.turns));

@@ -1,3 +1,4 @@
+import type { ServerEvent } from '@visemo/server';
 import type { FliteSynthesizer } from '@visemo/speech';
 import { checkTurn, type FieldMismatch } from '../dialogue-tests/expectations.js';
 import type { TurnObservation } from '../dialogue-tests/scripted-conversation.js';
@@ -48,6 +49,8 @@ export interface SimulatedCaller {
   turns: SimulatedTurn[];
   /** The caller could not run (no session), with why. */
   failure?: string;
+  /** Every event the server sent, ms from the session's start, with `keepEvents`. */
+  events?: { atMs: number; event: ServerEvent }[];
 }
 
 export interface CallerContext {
@@ -55,6 +58,8 @@ export interface CallerContext {
   token: (subject: string) => Promise<string | undefined>;
   synthesizer: FliteSynthesizer;
   seed: number;
+  /** Keep every event of the call in the result (`--events`). */
+  keepEvents?: boolean;
   onTurn: (caller: CallerSpec, turn: SimulatedTurn, index: number) => void;
 }
 
@@ -102,6 +107,10 @@ export async function runCaller(
     if (previous !== undefined) await finishListening(caller, previous);
   } finally {
     await caller.end();
+  }
+  if (context.keepEvents) {
+    const start = caller.events[0]?.at ?? 0;
+    result.events = caller.events.map((e) => ({ atMs: Math.round(e.at - start), event: e.event }));
   }
   return result;
 }
