@@ -32,7 +32,7 @@ const script = `callers:
     voice: slt
     snrDb: 60
     steps:
-      - says: talk to a human
+      - says: i want to talk to a human
         expect: { handoff: true }
       - says: can you sing me a song
         expect: { intent: null }
