@@ -52,6 +52,8 @@ export class ProtocolCaller {
       }
       this.wake?.();
     });
+    // An error after the socket opened is followed by its close, which ends the call.
+    socket.on('error', () => {});
     socket.on('close', () => {
       this.closed = true;
       this.stopMicrophone();
@@ -96,7 +98,10 @@ export class ProtocolCaller {
     if (!this.closed) this.socket.send(JSON.stringify(message));
   }
 
-  /** Queues `samples` on the microphone; resolves when their last frame is sent, with that time. */
+  /**
+   * Queues `samples` on the microphone; resolves when their last frame is sent, with that time.
+   * One line at a time: a caller awaits each before queuing the next.
+   */
   say(samples: Int16Array): Promise<number> {
     for (let at = 0; at < samples.length; at += FRAME_SAMPLES) {
       const frame = new Int16Array(FRAME_SAMPLES);
