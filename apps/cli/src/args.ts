@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** A command-line mistake: printed with the command's usage, exit code 2. */
@@ -42,4 +43,15 @@ export function parseCount(value: string | undefined, flag: string, fallback: nu
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(count))
     throw new UsageError(`${flag} must be a whole number ≥ 0, got "${value}"`);
   return count;
+}
+
+/** The text of a file the command was given; a file it cannot read is an InputError naming it. */
+export async function readInputFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
 }

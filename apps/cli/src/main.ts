@@ -9,6 +9,10 @@ Usage:
   visemo say TEXT -o OUT.wav [--visemes OUT.json] [--voice NAME]
                                                       synthesize speech with its viseme track
   visemo test --agent DIR [--spoken] [--junit OUT.xml] run the agent's dialogue tests (tests/*.yaml)
+  visemo check [--sentences FILE] [--voices LIST] [--junit OUT.xml] [--json]
+                                                      lip-sync, loudness, clipping and silence of every voice
+  visemo simulate --server URL (--script FILE | --agent DIR [--callers N])
+                                                      play spoken callers against a running server
   visemo transcribe FILE.wav --agent DIR [--json]     recognise a recording with the agent's grammar
   visemo data export|erase --subject ID | purge       export, erase or purge stored personal data
   visemo trace [--server URL | --file F] [--svg OUT]  per-turn latency waterfalls of recent traces
@@ -28,6 +32,8 @@ const commands: Record<string, () => Promise<Command>> = {
   chat: async () => (await import('./commands/chat.js')).chatCommand,
   say: async () => (await import('./commands/say.js')).sayCommand,
   test: async () => (await import('./commands/test.js')).testCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  simulate: async () => (await import('./commands/simulate.js')).simulateCommand,
   transcribe: async () => (await import('./commands/transcribe.js')).transcribeCommand,
   data: async () => (await import('./commands/data.js')).dataCommand,
   trace: async () => (await import('./commands/trace.js')).traceCommand,

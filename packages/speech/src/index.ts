@@ -7,8 +7,10 @@ export {
   type NativeDecoder,
   type SoundSwallowerRuntime,
 } from './asr/soundswallower.js';
+export * from './audio/clipping.js';
 export * from './audio/concat-samples.js';
 export * from './audio/intonation.js';
+export * from './audio/loudness.js';
 export * from './audio/noise-suppressor.js';
 export * from './audio/pitch.js';
 export * from './audio/resample.js';

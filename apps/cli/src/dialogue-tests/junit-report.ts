@@ -1,3 +1,4 @@
+import { type JunitCase, junitDocument } from '../junit-xml.js';
 import { type ConversationResult, modeName } from './run-conversations.js';
 import { failureReport } from './test-report.js';
 
@@ -6,60 +7,30 @@ import { failureReport } from './test-report.js';
  * one `testcase` per conversation, a `failure` with the readable diff, `skipped` with its reason.
  */
 export function junitXml(agent: string, results: readonly ConversationResult[]): string {
-  const groups = new Map<string, ConversationResult[]>();
+  const groups = new Map<string, JunitCase[]>();
   for (const r of results) {
     const key = `${agent}/${r.conversation.file} [${modeName(r.mode)}]`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  const seconds = (list: readonly ConversationResult[]) =>
-    (list.reduce((t, r) => t + r.durationMs, 0) / 1000).toFixed(3);
-  const counts = (list: readonly ConversationResult[]) =>
-    `tests="${list.length}" failures="${list.filter((r) => r.status === 'failed').length}" errors="0" skipped="${list.filter((r) => r.status === 'skipped').length}" time="${seconds(list)}"`;
-
-  const out = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(`visemo test ${agent}`)}" ${counts(results)}>`,
-  ];
-  for (const [name, list] of groups) {
-    out.push(`  <testsuite name="${attr(name)}" ${counts(list)}>`);
-    for (const r of list) {
-      const open = `    <testcase name="${attr(r.conversation.name)}" classname="${attr(name)}" file="${attr(r.conversation.file)}" time="${(r.durationMs / 1000).toFixed(3)}"`;
-      if (r.status === 'passed') {
-        out.push(`${open}/>`);
-        continue;
-      }
-      out.push(`${open}>`);
-      if (r.status === 'skipped') out.push(`      <skipped message="${attr(r.skipReason ?? '')}"/>`);
-      else {
-        const first = r.steps.at(-1);
-        const message = first
-          ? [
-              ...first.problems,
-              ...first.mismatches.map((m) => `${m.field}: expected ${m.expected}, actual ${m.actual}`),
-            ].join('; ')
-          : 'failed';
-        out.push(
-          `      <failure message="${attr(message)}" type="expectation">${text(failureReport(r))}</failure>`,
-        );
-      }
-      out.push('    </testcase>');
+    const testCase: JunitCase = {
+      name: r.conversation.name,
+      classname: key,
+      file: r.conversation.file,
+      timeMs: r.durationMs,
+    };
+    if (r.status === 'skipped') testCase.skipped = r.skipReason ?? '';
+    if (r.status === 'failed') {
+      const last = r.steps.at(-1);
+      const message = last
+        ? [
+            ...last.problems,
+            ...last.mismatches.map((m) => `${m.field}: expected ${m.expected}, actual ${m.actual}`),
+          ].join('; ')
+        : 'failed';
+      testCase.failure = { message, type: 'expectation', text: failureReport(r) };
     }
-    out.push('  </testsuite>');
+    groups.set(key, [...(groups.get(key) ?? []), testCase]);
   }
-  out.push('</testsuites>', '');
-  return out.join('\n');
-}
-
-/** XML 1.0 cannot carry most control characters, even escaped. */
-function clean(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters removed
-  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
-}
-
-function text(value: string): string {
-  return clean(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function attr(value: string): string {
-  return text(value).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+  return junitDocument(
+    `visemo test ${agent}`,
+    [...groups].map(([name, cases]) => ({ name, cases })),
+  );
 }

@@ -29,7 +29,7 @@ const FlowExpectation = z.union([
   }),
 ]);
 
-const Expectation = z.strictObject({
+export const ExpectationSchema = z.strictObject({
   /** The intent the NLU found; null: none (out of scope). */
   intent: z.optional(z.nullable(name)),
   /** Entities the NLU found, by entity name; others may be found too. */
@@ -51,7 +51,7 @@ const VoiceSkips = z.record(name, z.string().trim().min(10, 'give the reason (10
 
 const Step = z.strictObject({
   says: z.string().trim().min(1),
-  expect: z.optional(Expectation),
+  expect: z.optional(ExpectationSchema),
   spoken: z.optional(
     z.strictObject({
       /** What the voices say instead of `says` (by default `says`, long numbers digit by digit). */
@@ -80,5 +80,5 @@ export const DialogueSuiteSchema = z.strictObject({
 export type DialogueSuiteSpec = z.output<typeof DialogueSuiteSchema>;
 export type ConversationSpec = DialogueSuiteSpec['conversations'][number];
 export type StepSpec = ConversationSpec['steps'][number];
-export type Expectation = z.output<typeof Expectation>;
+export type Expectation = z.output<typeof ExpectationSchema>;
 export type ReplyExpectation = z.output<typeof ReplyExpectation>;

@@ -13,4 +13,5 @@ export {
   speakableWords,
   spokenNumber,
 } from './letters.js';
-export { frameRms, soundStartMs, startAtSound } from './opening-silence.js';
+export { frameRms, leadingSilenceMs, soundStartMs, startAtSound } from './opening-silence.js';
+export { matchPhones, phoneStartOffsets } from './phone-offsets.js';

@@ -26,6 +26,15 @@ export function soundStartMs(audio: PcmAudio): number {
 }
 
 /**
+ * Silence before the first sound, ms, with `soundStartMs`'s bar (40 dB under the loudest frame);
+ * all of `audio` when no frame in it is louder than digital silence.
+ */
+export function leadingSilenceMs(audio: PcmAudio): number {
+  if (!frameRms(audio).some((value) => value > 0)) return (audio.samples.length / audio.sampleRate) * 1000;
+  return soundStartMs(audio);
+}
+
+/**
  * An alignment whose first phone starts where the sound does. The aligner lets the first phone
  * absorb an opening silence shorter than its silence model's minimum (about 50–70 ms: Pico's), so
  * the mouth would open before anything is heard; the silence becomes a `pau` instead.

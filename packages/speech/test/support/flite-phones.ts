@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PcmAudio, PhoneTiming } from '@visemo/core';
+import { matchPhones } from '../../src/align/phone-offsets.js';
 import { readWav } from '../../src/audio/wav.js';
+
+export { matchPhones };
 
 /**
  * Speaks `text` with the Debian `flite` CLI (voice slt). `-psdur` prints `phone:end` pairs, end
@@ -20,48 +23,6 @@ export function fliteSample(text: string, dir: string): { audio: PcmAudio; truth
     start = endMs;
   }
   return { audio: readWav(new Uint8Array(readFileSync(wav))), truth };
-}
-
-/** Flite's lexicon writes the unstressed schwa `ax`; CMUdict writes `AH`. */
-function canonical(phone: string): string {
-  const p = phone.toLowerCase().replace(/\d/g, '');
-  return p === 'ax' ? 'ah' : p;
-}
-
-/**
- * Pairs the phones two timelines share, in order (longest common subsequence over phone names,
- * pauses left out), since Flite's lexicon and CMUdict disagree on some pronunciations.
- */
-export function matchPhones(
-  a: readonly PhoneTiming[],
-  b: readonly PhoneTiming[],
-): [PhoneTiming, PhoneTiming][] {
-  const x = a.filter((p) => p.phone !== 'pau');
-  const y = b.filter((p) => p.phone !== 'pau');
-  const n = x.length;
-  const m = y.length;
-  const dp = Array.from({ length: n + 1 }, () => new Int32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      const row = dp[i] as Int32Array;
-      row[j] =
-        canonical((x[i] as PhoneTiming).phone) === canonical((y[j] as PhoneTiming).phone)
-          ? ((dp[i + 1] as Int32Array)[j + 1] as number) + 1
-          : Math.max((dp[i + 1] as Int32Array)[j] as number, row[j + 1] as number);
-    }
-  }
-  const pairs: [PhoneTiming, PhoneTiming][] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n && j < m) {
-    if (canonical((x[i] as PhoneTiming).phone) === canonical((y[j] as PhoneTiming).phone)) {
-      pairs.push([x[i] as PhoneTiming, y[j] as PhoneTiming]);
-      i++;
-      j++;
-    } else if (((dp[i + 1] as Int32Array)[j] as number) >= ((dp[i] as Int32Array)[j + 1] as number)) i++;
-    else j++;
-  }
-  return pairs;
 }
 
 /** Absolute errors (ms) of the start of every shared phone and the end of the last one. */
