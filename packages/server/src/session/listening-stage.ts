@@ -8,6 +8,7 @@ import {
 } from '@visemo/core';
 import type { AudioFilter } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
+import { DECIDING_HANGOVER_MS, type SpeechOverPlayback } from './speech-over-playback.js';
 
 /** Longest utterance the recognizer takes before the turn is closed for it. */
 export const MAX_UTTERANCE_MS = 20_000;
@@ -20,6 +21,10 @@ export type ListeningFrame =
   | { type: 'vad'; event: VadEvent }
   /** The person speaks (or pushed to talk): whatever the agent says must stop now. */
   | { type: 'barge-in' }
+  /** The person speaks over the agent's voice (with `overlap`): turn it down while deciding. */
+  | { type: 'duck' }
+  /** What they said over it was a backchannel: the voice comes back, and it is no turn. */
+  | { type: 'backchannel' }
   /** The recognizer's best guess so far, when it changed. */
   | { type: 'partial'; text: string }
   /**
@@ -49,6 +54,8 @@ export interface ListeningOptions {
   keepAudio?: boolean;
   /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
   speaker?: string;
+  /** Speech over the agent's playback ducks it first, then barges in unless a backchannel. */
+  overlap?: SpeechOverPlayback;
   /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
   now?: () => number;
 }
@@ -81,19 +88,30 @@ export class ListeningStage {
 
   /** Takes a binary frame of PCM16 audio. */
   *push(bytes: Uint8Array): Generator<ListeningFrame> {
-    const { vad } = this.options;
+    const { vad, overlap } = this.options;
     const samples = this.input.push(bytes);
-    for (const event of vad.push(samples)) {
+    const events = vad.push(samples);
+    overlap?.advance((samples.length / 16) | 0);
+    for (const event of events) {
       yield { type: 'vad', event };
       if (event.type === 'speech-start') {
-        yield { type: 'barge-in' };
+        const reaction = overlap?.started(event.atMs) ?? 'barge-in';
+        yield { type: reaction };
         this.open(this.input.preroll());
+        if (reaction === 'duck') vad.setHangover?.(DECIDING_HANGOVER_MS);
       } else if (this.utterance) {
-        yield this.endUtterance();
+        if (overlap?.ended(event.atMs, this.utterance.stream.partial()) === 'backchannel') {
+          this.dropUtterance();
+          yield { type: 'backchannel' };
+        } else yield this.endUtterance();
       }
     }
     const utterance = this.utterance;
     if (!utterance) return;
+    if (overlap?.stopsReply(utterance.lastPartial)) {
+      vad.setHangover?.(null);
+      yield { type: 'barge-in' };
+    }
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
@@ -122,6 +140,14 @@ export class ListeningStage {
     }
     this.options.vad.reset();
     yield this.endUtterance();
+  }
+
+  /** Speech that was no turn (a backchannel): its recognition is dropped. */
+  private dropUtterance(): void {
+    this.utterance?.stream.cancel();
+    this.utterance = null;
+    this.options.vad.setHangover?.(null);
+    this.input.endUtterance();
   }
 
   /** The session ended: the utterance being recognized is dropped. */
