@@ -11,6 +11,11 @@ import type { PlaybackReference } from './playback-reference.js';
 export const RESIDUAL_TO_ECHO = 2;
 /** The span the ratio is taken over: about the VAD's own start decision (90 ms of speech + a frame). */
 const GATE_MS = 120;
+/**
+ * What is left must also be speech-loud (RMS 100, about −50 dBFS): the VAD, level-blind, still
+ * hears the faint remains of the echo as speech, and a pause in the reply predicts no echo at all.
+ */
+const MIN_RESIDUAL_POWER = 100 ** 2;
 
 /** The microphone less the agent's voice: the echo canceller fed what the agent plays. */
 export function echoFilter(
@@ -87,6 +92,9 @@ export class EchoGatedVad implements VoiceActivityDetector {
   }
 
   private notEcho(): boolean {
-    return this.canceller.residualToEcho(GATE_MS) > RESIDUAL_TO_ECHO;
+    return (
+      this.canceller.residualPower(GATE_MS) > MIN_RESIDUAL_POWER &&
+      this.canceller.residualToEcho(GATE_MS) > RESIDUAL_TO_ECHO
+    );
   }
 }

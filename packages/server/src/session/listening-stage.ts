@@ -108,7 +108,7 @@ export class ListeningStage {
     }
     const utterance = this.utterance;
     if (!utterance) return;
-    if (overlap?.stopsReply(utterance.lastPartial)) {
+    if (overlap?.judging && overlap.stopsReply(utterance.stream.partial())) {
       vad.setHangover?.(null);
       yield { type: 'barge-in' };
     }
@@ -120,7 +120,8 @@ export class ListeningStage {
     }
     this.adjustEndOfTurn(utterance);
     const now = this.now();
-    if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
+    // Words said over the agent are shown once they turn out to be a turn, not a backchannel.
+    if (!overlap?.judging && now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       utterance.lastPartialAt = now;
       const partial = utterance.stream.partial();
       if (partial && partial !== utterance.lastPartial) {

@@ -149,6 +149,12 @@ export class EchoCanceller {
     return residual / echo;
   }
 
+  /** Mean power per sample over the last `ms` of what is left after cancellation, in PCM16 units². */
+  residualPower(ms: number): number {
+    const recent = this.stats.slice(-Math.max(1, Math.round(ms / 10)));
+    return recent.reduce((sum, s) => sum + s.residual, 0) / Math.max(1, recent.length * BLOCK);
+  }
+
   reset(): void {
     this.estimator.reset();
     this.history.fill(0);

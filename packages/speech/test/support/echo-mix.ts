@@ -12,56 +12,88 @@ export interface EchoPath {
   levelDb: number;
 }
 
-function rms(x: ArrayLike<number>): number {
+export function rms(x: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += (x[i] as number) ** 2;
   return Math.sqrt(sum / Math.max(1, x.length));
 }
 
+/** The direct sound and two wall reflections, 3 ms and 11 ms later at −8 and −14 dB. */
+const REFLECTIONS = [
+  { at: 0, gain: 1 },
+  { at: 48, gain: 10 ** (-8 / 20) },
+  { at: 176, gain: 10 ** (-14 / 20) },
+];
+const SPAN = 177;
+
 /**
- * `played` as the microphone hears it through `path`: a small loudspeaker's roll-off (a one-pole
- * low-pass near 3 kHz), the direct sound and two wall reflections (3 ms and 11 ms later, −8 and
- * −14 dB), delayed and scaled to `levelDb`. The result is as long as `played` plus the delay.
+ * A loudspeaker and a room, as a stream: what is played goes in, what the microphone hears of it
+ * comes out, as many samples, `delayMs` later. A small speaker's roll-off (a one-pole low-pass near
+ * 3 kHz) and the reflections colour it; its level is set so that `calibration` (the reply, played
+ * in full) comes back at `levelDb`.
  */
-export function echoOf(played: Int16Array, path: EchoPath): Float64Array {
-  const delay = Math.round((path.delayMs / 1000) * RATE);
-  const rolled = new Float64Array(played.length);
-  let y = 0;
-  for (let i = 0; i < played.length; i++) {
-    y += 0.7 * ((played[i] as number) - y);
-    rolled[i] = y;
+export class EchoRoom {
+  private readonly line: Float64Array;
+  private at = 0;
+  private rolled = 0;
+  private readonly delay: number;
+  private readonly scale: number;
+
+  constructor(path: EchoPath, calibration: ArrayLike<number>) {
+    this.delay = Math.round((path.delayMs / 1000) * RATE);
+    this.line = new Float64Array(this.delay + SPAN + 1);
+    this.scale = 1;
+    if (calibration.length === 0) return;
+    const probe = new EchoRoom({ delayMs: 0, levelDb: 0 }, []);
+    const heard = probe.push(
+      Float64Array.from({ length: calibration.length + SPAN }, (_, i) => calibration[i] ?? 0),
+    );
+    this.scale = (rms(calibration) * 10 ** (path.levelDb / 20)) / Math.max(1e-9, rms(heard));
   }
-  const reflections = [
-    { at: 0, gain: 1 },
-    { at: 48, gain: 10 ** (-8 / 20) },
-    { at: 176, gain: 10 ** (-14 / 20) },
-  ];
-  const room = new Float64Array(played.length + 176);
-  for (const { at, gain } of reflections)
-    for (let i = 0; i < rolled.length; i++)
-      room[i + at] = (room[i + at] as number) + gain * (rolled[i] as number);
-  const scale = (rms(played) * 10 ** (path.levelDb / 20)) / Math.max(1e-9, rms(room));
-  const out = new Float64Array(played.length + delay);
-  for (let i = 0; i < played.length; i++) out[i + delay] = (room[i] as number) * scale;
-  return out;
+
+  push(played: ArrayLike<number>): Float64Array {
+    const n = this.line.length;
+    const out = new Float64Array(played.length);
+    for (let i = 0; i < played.length; i++) {
+      this.rolled += 0.7 * ((played[i] as number) - this.rolled);
+      this.line[this.at] = this.rolled;
+      let y = 0;
+      for (const { at, gain } of REFLECTIONS)
+        y += gain * (this.line[(this.at - this.delay - at + 2 * n) % n] as number);
+      out[i] = y * this.scale;
+      this.at = (this.at + 1) % n;
+    }
+    return out;
+  }
 }
 
-/** The microphone: every part added at its start sample, with a faint noise floor; PCM16. */
-export function microphone(
-  length: number,
-  parts: { samples: ArrayLike<number>; at: number; gainDb?: number }[],
-  seed = 1,
-): Int16Array {
-  const mix = new Float64Array(length);
+/** `played` as the microphone hears it through `path`, as long as `played` plus the delay. */
+export function echoOf(played: Int16Array, path: EchoPath): Float64Array {
+  const room = new EchoRoom(path, played);
+  const padded = new Float64Array(played.length + Math.round((path.delayMs / 1000) * RATE));
+  padded.set(played);
+  return room.push(padded);
+}
+
+/** A quiet room's noise floor and a decent microphone: about −67 dBFS, seeded. */
+export function roomNoise(length: number, seed = 1): Float64Array {
   let state = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
+  return Float64Array.from({ length }, () => {
     state = (state * 1664525 + 1013904223) >>> 0;
-    mix[i] = ((state / 2 ** 32) * 2 - 1) * 20; // about −67 dBFS: a quiet room and a decent mic
-  }
-  for (const { samples, at, gainDb = 0 } of parts) {
-    const g = 10 ** (gainDb / 20);
-    for (let i = 0; i < samples.length && at + i < length; i++)
-      if (at + i >= 0) mix[at + i] = (mix[at + i] as number) + g * (samples[i] as number);
-  }
-  return Int16Array.from(mix, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
+    return ((state / 2 ** 32) * 2 - 1) * 20;
+  });
+}
+
+/** `samples` scaled so that their RMS is `levelDb` relative to `reference`'s. */
+export function atLevel(
+  samples: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  levelDb: number,
+): Float64Array {
+  const g = (rms(reference) * 10 ** (levelDb / 20)) / Math.max(1e-9, rms(samples));
+  return Float64Array.from(samples, (v) => v * g);
+}
+
+export function toPcm16(x: ArrayLike<number>): Int16Array {
+  return Int16Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
 }
