@@ -11,6 +11,10 @@ import type { PlaybackReference } from './playback-reference.js';
 export const RESIDUAL_TO_ECHO = 2;
 /** The span the ratio is taken over: about the VAD's own start decision (90 ms of speech + a frame). */
 const GATE_MS = 120;
+/** The span that tells the person has stopped: short, so the end is not heard late. */
+const END_MS = 40;
+/** The hangover the gate ends echo-only speech with unless told another (the VADs' own default). */
+const DEFAULT_HANGOVER_MS = 400;
 /**
  * What is left must also be speech-loud (RMS 100, about −50 dBFS): the VAD, level-blind, still
  * hears the faint remains of the echo as speech, and a pause in the reply predicts no echo at all.
@@ -39,12 +43,16 @@ export function echoFilter(
  * the inner VAD's start counts once the residual-to-echo ratio is above RESIDUAL_TO_ECHO, at the
  * start or at any frame of the same speech after it (a person who starts talking during the
  * agent's loud syllable still gets through). Speech the gate never let through ends unheard.
+ * Speech it let through ends when only echo is left, or when the inner VAD says so.
  */
 export class EchoGatedVad implements VoiceActivityDetector {
   readonly name: string;
   private inSpeech = false;
   private passed = false;
   private fedMs = 0;
+  /** The last time what the VAD hears was more than echo, while passed. */
+  private lastVoiceMs = 0;
+  private hangoverMs: number | null = null;
 
   constructor(
     private readonly inner: VoiceActivityDetector,
@@ -75,12 +83,24 @@ export class EchoGatedVad implements VoiceActivityDetector {
     }
     if (this.inSpeech && !this.passed && this.notEcho()) {
       this.passed = true;
-      out.push({ type: 'speech-start', atMs: Math.round(this.fedMs - GATE_MS) });
+      this.lastVoiceMs = this.fedMs;
+      // The ratio rose above the gate within its last few blocks: the person started about then.
+      out.push({ type: 'speech-start', atMs: Math.round(this.fedMs - END_MS) });
+    } else if (this.passed) {
+      // The inner VAD, level-blind, would go on hearing the echo's remains after the person stops:
+      // while echo is predicted, speech ends when only echo has been left for the hangover.
+      const echoOnly = !this.notEcho(END_MS) && Number.isFinite(this.canceller.residualToEcho(END_MS));
+      if (!echoOnly) this.lastVoiceMs = this.fedMs;
+      else if (this.fedMs - this.lastVoiceMs >= (this.hangoverMs ?? DEFAULT_HANGOVER_MS)) {
+        this.passed = false;
+        out.push({ type: 'speech-end', atMs: Math.round(this.lastVoiceMs) });
+      }
     }
     return out;
   }
 
   setHangover(ms: number | null): void {
+    this.hangoverMs = ms;
     this.inner.setHangover?.(ms);
   }
 
@@ -91,10 +111,10 @@ export class EchoGatedVad implements VoiceActivityDetector {
     this.passed = false;
   }
 
-  private notEcho(): boolean {
+  private notEcho(ms = GATE_MS): boolean {
     return (
-      this.canceller.residualPower(GATE_MS) > MIN_RESIDUAL_POWER &&
-      this.canceller.residualToEcho(GATE_MS) > RESIDUAL_TO_ECHO
+      this.canceller.residualPower(ms) > MIN_RESIDUAL_POWER &&
+      this.canceller.residualToEcho(ms) > RESIDUAL_TO_ECHO
     );
   }
 }

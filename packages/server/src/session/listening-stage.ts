@@ -100,10 +100,14 @@ export class ListeningStage {
         this.open(this.input.preroll());
         if (reaction === 'duck') vad.setHangover?.(DECIDING_HANGOVER_MS);
       } else if (this.utterance) {
-        if (overlap?.ended(event.atMs, this.utterance.stream.partial()) === 'backchannel') {
+        const verdict = overlap?.ended(event.atMs, this.utterance.stream.partial()) ?? 'turn';
+        if (verdict === 'backchannel') {
           this.dropUtterance();
           yield { type: 'backchannel' };
-        } else yield this.endUtterance();
+          continue;
+        }
+        if (verdict === 'interruption') yield { type: 'barge-in' };
+        yield this.endUtterance();
       }
     }
     const utterance = this.utterance;

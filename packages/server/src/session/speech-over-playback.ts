@@ -44,6 +44,8 @@ const BACKCHANNEL_WORDS_MS = 1500;
  * over soon after it is said, long enough to bridge a comma in a real interruption (ms).
  */
 export const DECIDING_HANGOVER_MS = 250;
+/** The VAD's and the echo gate's frames hear an end up to this late (ms). */
+const END_SLACK_MS = 100;
 /** How loud the agent's voice plays while the person's speech is judged: −20 dB. */
 export const DUCK_GAIN = 0.1;
 
@@ -80,22 +82,26 @@ export class SpeechOverPlayback {
     const words = wordsOf(partial);
     const others = words.filter((w) => !BACKCHANNEL_WORDS.has(w)).length;
     const onlyBackchannel = words.length > 0 && others === 0;
-    // Past the limit + the hangover the speech has surely lasted longer than a backchannel.
-    const limit = (onlyBackchannel ? BACKCHANNEL_WORDS_MS : BACKCHANNEL_MS) + DECIDING_HANGOVER_MS;
+    // Past the limit, the hangover and the slack, the speech has surely lasted longer than a backchannel.
+    const limit =
+      (onlyBackchannel ? BACKCHANNEL_WORDS_MS : BACKCHANNEL_MS) + DECIDING_HANGOVER_MS + END_SLACK_MS;
     // Three words that acknowledge nothing are an interruption however short (open-vocabulary ASR).
     if (this.heardMs - this.judgedFrom < limit && others < 3) return false;
     this.judgedFrom = null;
     return true;
   }
 
-  /** The speech being judged ended at `atMs`: a backchannel, or the person's turn after all. */
-  ended(atMs: number, partial: string): 'backchannel' | 'turn' {
+  /**
+   * The speech ended at `atMs`: a backchannel; an interruption that was being judged (the reply
+   * must stop before its turn); or a turn like any other.
+   */
+  ended(atMs: number, partial: string): 'backchannel' | 'interruption' | 'turn' {
     const from = this.judgedFrom;
     this.judgedFrom = null;
     if (from === null) return 'turn';
     const words = wordsOf(partial);
-    if (atMs - from <= BACKCHANNEL_MS) return 'backchannel';
-    return words.length > 0 && words.every((w) => BACKCHANNEL_WORDS.has(w)) ? 'backchannel' : 'turn';
+    if (atMs - from <= BACKCHANNEL_MS + END_SLACK_MS) return 'backchannel';
+    return words.length > 0 && words.every((w) => BACKCHANNEL_WORDS.has(w)) ? 'backchannel' : 'interruption';
   }
 
   /** Whether speech over the agent is being judged (its voice ducked). */
