@@ -8,7 +8,8 @@ export interface EchoCancellerOptions extends EchoDelayOptions {
   /**
    * The echo's level assumed before its delay is found, as an amplitude ratio to the reference:
    * 0.5 (−6 dB), the loudest echo in our tests. Until then the loudest reference within the lag
-   * range counts as possibly coming back at this level.
+   * range counts as possibly coming back at this level, or at the level the microphone has shown
+   * over the last second if that is lower (headphones, the browser's own echo cancellation).
    */
   priorEchoGain?: number;
 }
@@ -31,9 +32,13 @@ const DOUBLE_TALK_RATIO = 2;
 const GAIN_MEMORY = 0.98;
 
 interface BlockStats {
+  mic: number;
+  reference: number;
   residual: number;
   echo: number;
 }
+/** Blocks over which the echo's level is bounded before its delay is found: one second. */
+const BOUND_BLOCKS = 100;
 
 /**
  * Takes the agent's own voice out of the microphone signal, knowing what was played (the
@@ -178,6 +183,21 @@ export class EchoCanceller {
     this.gainDen = 0;
   }
 
+  /** The least reference energy in a second that ends at any lag within the range. */
+  private leastPlayed(): number {
+    const powers = this.stats.map((s) => s.reference);
+    const lagBlocks = Math.ceil(this.maxLag / BLOCK);
+    if (powers.length < BOUND_BLOCKS + lagBlocks) return 0;
+    let least = Number.POSITIVE_INFINITY;
+    for (let lag = 0; lag <= lagBlocks; lag += 5) {
+      const end = powers.length - lag;
+      let sum = 0;
+      for (let i = end - BOUND_BLOCKS; i < end; i++) sum += powers[i] as number;
+      least = Math.min(least, sum);
+    }
+    return least;
+  }
+
   private compact(): void {
     this.history.copyWithin(0, this.write - this.span, this.write);
     this.write = this.span;
@@ -190,8 +210,12 @@ export class EchoCanceller {
     let echo: number;
     let explained = Number.POSITIVE_INFINITY;
     if (this.laidAt === null) {
-      // No path known yet: the loudest reference block that could be coming back now, at the prior.
-      echo = this.priorGain ** 2 * Math.max(...this.referencePowers);
+      // No path known yet: the loudest reference block that could be coming back now, at the
+      // prior, or at what the microphone heard over the last second against the least that was
+      // played in any second it could be the echo of (an upper bound: anyone talking raises it).
+      const heard = this.stats.slice(-BOUND_BLOCKS).reduce((sum, s) => sum + s.mic, b.mic);
+      const bound = Math.min(this.priorGain ** 2, heard / Math.max(1e-9, this.leastPlayed()));
+      echo = bound * Math.max(...this.referencePowers);
     } else {
       this.gainNum = GAIN_MEMORY * this.gainNum + b.cross;
       this.gainDen = GAIN_MEMORY * this.gainDen + b.lagged;
@@ -203,8 +227,9 @@ export class EchoCanceller {
       explained = projected;
     }
     this.adapting = b.mic < DOUBLE_TALK_RATIO * Math.max(explained, NO_ECHO_RMS ** 2 * BLOCK);
-    this.stats.push({ residual: b.residual, echo });
-    if (this.stats.length > 100) this.stats.splice(0, this.stats.length - 100);
+    this.stats.push({ mic: b.mic, reference: b.reference, residual: b.residual, echo });
+    const kept = BOUND_BLOCKS + Math.ceil(this.maxLag / BLOCK) + 1;
+    if (this.stats.length > kept) this.stats.splice(0, this.stats.length - kept);
     this.block = { fill: 0, mic: 0, residual: 0, estimate: 0, lagged: 0, cross: 0, reference: 0 };
   }
 }
