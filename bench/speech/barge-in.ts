@@ -25,7 +25,7 @@ import { type BenchRow, percentile } from '../table.js';
  * grammar recognizer for "yeah"): backchannels are told by their length alone.
  */
 
-const DELAYS_MS = [40, 80, 120, 180, 250];
+const DELAYS_MS = [40, 120, 250];
 const LEVELS_DB = [-20, -12, -6];
 /** The person starts talking this far into the reply. */
 const OVER_AT_MS = [1200, 3000];

@@ -62,6 +62,8 @@ export class EchoCanceller {
   private gainNum = 0;
   private gainDen = 0;
   private adapting = true;
+  /** The echo's power gain at most, from the last whole second of playing with no path found. */
+  private observedBound: number | null = null;
   private block = { fill: 0, mic: 0, residual: 0, estimate: 0, lagged: 0, cross: 0, reference: 0 };
   /** Each past block's reference power, for the echo assumed before the delay is found. */
   private readonly referencePowers: Float64Array;
@@ -169,6 +171,7 @@ export class EchoCanceller {
     this.gainNum = 0;
     this.gainDen = 0;
     this.adapting = true;
+    this.observedBound = null;
     this.block = { fill: 0, mic: 0, residual: 0, estimate: 0, lagged: 0, cross: 0, reference: 0 };
     this.referencePowers.fill(0);
     this.stats.length = 0;
@@ -213,8 +216,13 @@ export class EchoCanceller {
       // No path known yet: the loudest reference block that could be coming back now, at the
       // prior, or at what the microphone heard over the last second against the least that was
       // played in any second it could be the echo of (an upper bound: anyone talking raises it).
-      const heard = this.stats.slice(-BOUND_BLOCKS).reduce((sum, s) => sum + s.mic, b.mic);
-      const bound = Math.min(this.priorGain ** 2, heard / Math.max(1e-9, this.leastPlayed()));
+      const least = this.leastPlayed();
+      if (least > (NO_ECHO_RMS * 10) ** 2 * BLOCK * BOUND_BLOCKS) {
+        const heard = this.stats.slice(-BOUND_BLOCKS).reduce((sum, s) => sum + s.mic, b.mic);
+        this.observedBound = Math.min(this.priorGain ** 2, heard / least);
+      }
+      // Kept for the next reply's first second, when no whole second of it has been played yet.
+      const bound = this.observedBound ?? this.priorGain ** 2;
       echo = bound * Math.max(...this.referencePowers);
     } else {
       this.gainNum = GAIN_MEMORY * this.gainNum + b.cross;
