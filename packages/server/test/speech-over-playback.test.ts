@@ -1,3 +1,4 @@
+import { concatSamples } from '@visemo/speech';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConversationSession } from '../src/session/conversation-session.js';
 import {
@@ -42,14 +43,7 @@ async function echoAwareSession(agent: ScriptedAgent) {
 
 /** 100 ms of silence, `speechMs` of speech, then 500 ms of silence. */
 function utterance(speechMs: number): Int16Array {
-  const parts = [audio(100, false), audio(speechMs, true), audio(500, false)];
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatSamples([audio(100, false), audio(speechMs, true), audio(500, false)]);
 }
 
 describe('speech over the agent, echo-aware', () => {
