@@ -89,8 +89,12 @@ export class EchoGatedVad implements VoiceActivityDetector {
     } else if (this.passed) {
       // The inner VAD, level-blind, would go on hearing the echo's remains after the person stops:
       // while echo is predicted, speech ends when only echo has been left for the hangover.
-      const echoOnly = !this.notEcho(END_MS) && Number.isFinite(this.canceller.residualToEcho(END_MS));
-      if (!echoOnly) this.lastVoiceMs = this.fedMs;
+      // Half the ratio that starts speech keeps it going (hysteresis): a quiet syllable is no end.
+      const echoOnly =
+        this.canceller.residualPower(END_MS) < MIN_RESIDUAL_POWER / 2 ||
+        this.canceller.residualToEcho(END_MS) < RESIDUAL_TO_ECHO / 2;
+      const echoPredicted = Number.isFinite(this.canceller.residualToEcho(END_MS));
+      if (!echoOnly || !echoPredicted) this.lastVoiceMs = this.fedMs;
       else if (this.fedMs - this.lastVoiceMs >= (this.hangoverMs ?? DEFAULT_HANGOVER_MS)) {
         this.passed = false;
         out.push({ type: 'speech-end', atMs: Math.round(this.lastVoiceMs) });

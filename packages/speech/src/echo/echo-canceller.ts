@@ -9,7 +9,7 @@ export interface EchoCancellerOptions extends EchoDelayOptions {
    * The echo's level assumed before its delay is found, as an amplitude ratio to the reference:
    * 0.5 (−6 dB), the loudest echo in our tests. Until then the loudest reference within the lag
    * range counts as possibly coming back at this level, or at the level the microphone has shown
-   * over the last second if that is lower (headphones, the browser's own echo cancellation).
+   * over the last half second if that is lower (headphones, the browser's own echo cancellation).
    */
   priorEchoGain?: number;
 }
@@ -37,8 +37,8 @@ interface BlockStats {
   residual: number;
   echo: number;
 }
-/** Blocks over which the echo's level is bounded before its delay is found: one second. */
-const BOUND_BLOCKS = 100;
+/** Blocks over which the echo's level is bounded before its delay is found: half a second. */
+const BOUND_BLOCKS = 50;
 
 /**
  * Takes the agent's own voice out of the microphone signal, knowing what was played (the
@@ -62,7 +62,7 @@ export class EchoCanceller {
   private gainNum = 0;
   private gainDen = 0;
   private adapting = true;
-  /** The echo's power gain at most, from the last whole second of playing with no path found. */
+  /** The echo's power gain at most, from the last whole window of playing with no path found. */
   private observedBound: number | null = null;
   private block = { fill: 0, mic: 0, residual: 0, estimate: 0, lagged: 0, cross: 0, reference: 0 };
   /** Each past block's reference power, for the echo assumed before the delay is found. */
@@ -186,7 +186,7 @@ export class EchoCanceller {
     this.gainDen = 0;
   }
 
-  /** The least reference energy in a second that ends at any lag within the range. */
+  /** The least reference energy in a bound window that ends at any lag within the range. */
   private leastPlayed(): number {
     const powers = this.stats.map((s) => s.reference);
     const lagBlocks = Math.ceil(this.maxLag / BLOCK);
@@ -214,14 +214,14 @@ export class EchoCanceller {
     let explained = Number.POSITIVE_INFINITY;
     if (this.laidAt === null) {
       // No path known yet: the loudest reference block that could be coming back now, at the
-      // prior, or at what the microphone heard over the last second against the least that was
-      // played in any second it could be the echo of (an upper bound: anyone talking raises it).
+      // prior, or at what the microphone heard over the last half second against the least that
+      // was played in any half second it could be the echo of (an upper bound: anyone talking raises it).
       const least = this.leastPlayed();
       if (least > (NO_ECHO_RMS * 10) ** 2 * BLOCK * BOUND_BLOCKS) {
         const heard = this.stats.slice(-BOUND_BLOCKS).reduce((sum, s) => sum + s.mic, b.mic);
         this.observedBound = Math.min(this.priorGain ** 2, heard / least);
       }
-      // Kept for the next reply's first second, when no whole second of it has been played yet.
+      // Kept for the next reply's first second, before a whole window of it has been played.
       const bound = this.observedBound ?? this.priorGain ** 2;
       echo = bound * Math.max(...this.referencePowers);
     } else {
