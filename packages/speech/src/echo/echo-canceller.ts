@@ -37,6 +37,8 @@ interface BlockStats {
   residual: number;
   echo: number;
 }
+/** How fast, per block, the bound on an echo not found may rise. */
+const BOUND_RISE = 1.002;
 /** Blocks over which the echo's level is bounded before its delay is found: half a second. */
 const BOUND_BLOCKS = 50;
 
@@ -219,7 +221,10 @@ export class EchoCanceller {
       const least = this.leastPlayed();
       if (least > (NO_ECHO_RMS * 10) ** 2 * BLOCK * BOUND_BLOCKS) {
         const heard = this.stats.slice(-BOUND_BLOCKS).reduce((sum, s) => sum + s.mic, b.mic);
-        this.observedBound = Math.min(this.priorGain ** 2, heard / least);
+        // Down at once, up slowly (+0.9 dB a second): a person talking does not raise it much.
+        const measured = Math.min(this.priorGain ** 2, heard / least);
+        this.observedBound =
+          this.observedBound === null ? measured : Math.min(measured, this.observedBound * BOUND_RISE);
       }
       // Kept for the next reply's first second, before a whole window of it has been played.
       const bound = this.observedBound ?? this.priorGain ** 2;
