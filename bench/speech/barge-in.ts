@@ -166,11 +166,13 @@ export async function benchBargeIn(quick: boolean): Promise<BenchRow[]> {
             value: pct(t.early, t.runs),
             unit: '%',
           });
-        rows.push({
-          name: `${label(rule)} · stop latency p50 / p95, ${context}`,
-          value: percentile(t.stopMs, 50),
-          unit: `ms / ${Math.round(percentile(t.stopMs, 95))} ms`,
-        });
+        // No latency where the echo had always stopped the reply before the person spoke.
+        if (t.stopMs.length > 0)
+          rows.push({
+            name: `${label(rule)} · stop latency p50 / p95, ${context}`,
+            value: percentile(t.stopMs, 50),
+            unit: `ms / ${Math.round(percentile(t.stopMs, 95))} ms`,
+          });
         if (rule === 'echo-aware')
           rows.push({
             name: `${label(rule)} · duck latency (voice down) p50 / p95, ${context}`,
