@@ -55,6 +55,16 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/asr-sessions.js')).benchAsrSessions(quick),
   },
   {
+    name: 'end-of-turn',
+    title: 'End of turn beyond silence: pauses mid-sentence and answer delay, three rules side by side',
+    run: async (quick) => (await import('./speech/end-of-turn.js')).benchEndOfTurn(quick),
+  },
+  {
+    name: 'asr-repeat',
+    title: 'Embedded speech: the same recording said again — does it get the same answer?',
+    run: async (quick) => (await import('./speech/asr-repeat.js')).benchAsrRepeat(quick),
+  },
+  {
     name: 'vad',
     set: 'speech',
     title: 'Embedded speech: VAD',
@@ -125,6 +135,11 @@ const groups: Group[] = [
     name: 'storage',
     title: 'Storage cost per turn (PGlite and PostgreSQL)',
     run: async (quick) => (await import('./storage.js')).benchStorage(quick),
+  },
+  {
+    name: 'studio-debugger',
+    title: 'Studio conversation debugger: reading a stored session, replaying its turns',
+    run: async (quick) => (await import('./studio-debugger.js')).benchStudioDebugger(quick),
   },
 ];
 

@@ -1,48 +1,4 @@
-import type { PcmAudio } from '@visemo/core';
-
-/**
- * Fundamental frequency every 10 ms by normalised autocorrelation (40 ms window, 70–400 Hz);
- * 0 where the frame is unvoiced (peak correlation under 0.5, or too quiet). Enough for contour
- * statistics; not a research pitch tracker.
- */
-export function pitchTrack(audio: PcmAudio): number[] {
-  const rate = audio.sampleRate;
-  const hop = Math.round(rate / 100);
-  const win = Math.round(rate * 0.04);
-  const minLag = Math.floor(rate / 400);
-  const maxLag = Math.ceil(rate / 70);
-  const x = audio.samples;
-  let peak = 0;
-  for (const v of x) peak = Math.max(peak, Math.abs(v));
-  const quiet = (peak * 0.03) ** 2 * win;
-  const track: number[] = [];
-  for (let start = 0; start + win + maxLag <= x.length; start += hop) {
-    let energy = 0;
-    for (let i = start; i < start + win; i++) energy += (x[i] as number) ** 2;
-    if (energy < quiet) {
-      track.push(0);
-      continue;
-    }
-    let bestLag = 0;
-    let best = 0;
-    for (let lag = minLag; lag <= maxLag; lag++) {
-      let cross = 0;
-      let shifted = 0;
-      for (let i = start; i < start + win; i++) {
-        const b = x[i + lag] as number;
-        cross += (x[i] as number) * b;
-        shifted += b * b;
-      }
-      const r = cross / Math.sqrt(energy * shifted || 1);
-      if (r > best) {
-        best = r;
-        bestLag = lag;
-      }
-    }
-    track.push(best >= 0.5 ? rate / bestLag : 0);
-  }
-  return track;
-}
+export { pitchTrack } from '@visemo/speech';
 
 export interface PitchStatistics {
   /** Standard deviation of F0 over voiced frames, in semitones: flat, monotone speech is low. */

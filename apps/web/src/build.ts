@@ -78,6 +78,8 @@ export async function buildWebApp(options: BuildWebAppOptions = {}): Promise<Web
       styles: join(browserDir, 'styles.css'),
       studio: join(browserDir, 'studio', 'main.ts'),
       'studio-styles': join(browserDir, 'studio', 'studio.css'),
+      debugger: join(browserDir, 'studio', 'debugger-main.ts'),
+      'debugger-styles': join(browserDir, 'studio', 'debugger.css'),
     },
     outdir: assets,
     bundle: true,
@@ -117,11 +119,18 @@ export async function buildWebApp(options: BuildWebAppOptions = {}): Promise<Web
     .replace('%STYLES%', toUrl(entry('studio-styles', '.css')));
   await mkdir(join(outDir, 'studio'), { recursive: true });
   await writeFile(join(outDir, 'studio', 'index.html'), studioHtml);
+  // Its conversation debugger, at /studio/debugger/.
+  const debuggerHtml = (await readFile(join(browserDir, 'studio', 'debugger.html'), 'utf8'))
+    .replace('%SCRIPT%', toUrl(entry('debugger', '.js')))
+    .replace('%STYLES%', toUrl(entry('debugger-styles', '.css')));
+  await mkdir(join(outDir, 'studio', 'debugger'), { recursive: true });
+  await writeFile(join(outDir, 'studio', 'debugger', 'index.html'), debuggerHtml);
 
   const files: BuiltFile[] = [];
   for (const path of [
     join(outDir, 'index.html'),
     join(outDir, 'studio', 'index.html'),
+    join(outDir, 'studio', 'debugger', 'index.html'),
     ...Object.keys(outputs).map((p) => resolve(p)),
   ]) {
     const content = await readFile(path);

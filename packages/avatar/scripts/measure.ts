@@ -104,6 +104,7 @@ async function frameRate(quality: 'high' | 'low', seconds = 5) {
           quality: q,
           size: '640x640',
           fps: +((frames * 1000) / (performance.now() - t0)).toFixed(2),
+          msPerFrame: +((performance.now() - t0) / Math.max(1, frames)).toFixed(1),
           frames,
         };
       },

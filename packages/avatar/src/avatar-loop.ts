@@ -6,6 +6,7 @@ import { FaceAnimator } from './face-animator.js';
 import type { FaceState } from './face-channels.js';
 import { FrameRateCounter } from './frame-rate.js';
 import type { AvatarState } from './idle-life.js';
+import type { GestureKind, SpeechText } from './speech-gestures.js';
 import type { Viseme } from './visemes.js';
 
 const wallSeconds = () => performance.now() / 1000;
@@ -37,8 +38,12 @@ export abstract class AvatarLoop implements Avatar {
   protected abstract draw(face: FaceState, dtSec: number): Record<string, number>;
   abstract resize(width?: number, height?: number): void;
 
-  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void {
-    this.animator.scheduleVisemes(cues, startTimeSec);
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number, speech?: SpeechText): void {
+    this.animator.scheduleVisemes(cues, startTimeSec, speech);
+  }
+
+  gesture(kind: GestureKind, atSec?: number): void {
+    this.animator.gesture(kind, atSec ?? this.clock());
   }
 
   stopVisemes(atSec?: number): void {
@@ -62,7 +67,7 @@ export abstract class AvatarLoop implements Avatar {
   }
 
   setReducedMotion(reduced: boolean): void {
-    this.animator.idle.setReducedMotion(reduced);
+    this.animator.setReducedMotion(reduced);
   }
 
   setClock(clock: () => number): void {

@@ -2,6 +2,7 @@ import type { VisemeCue } from '@visemo/core/visemes-types';
 import type { AvatarExpression } from './expressions.js';
 import type { AvatarState } from './idle-life.js';
 import type { AvatarLookSpec } from './look.js';
+import type { GestureKind, SpeechText } from './speech-gestures.js';
 import type { Viseme } from './visemes.js';
 
 /** A model file: URL (or object URL), bytes, or either with the format stated. */
@@ -19,7 +20,7 @@ export interface AvatarOptions {
   model?: AvatarModelSource;
   /** The clock viseme times refer to, in seconds; usually `() => audioContext.currentTime`. */
   clock?: () => number;
-  /** No saccades, head sway or breathing (blinks remain). Default: the user's `prefers-reduced-motion`. */
+  /** No saccades, head sway, breathing or gestures (blinks remain). Default: the user's `prefers-reduced-motion`. */
   reducedMotion?: boolean;
   /** Run a requestAnimationFrame loop (default true). Without it, call `update()` yourself. */
   autoStart?: boolean;
@@ -45,9 +46,16 @@ export interface Avatar {
   readonly element: Element;
   /**
    * Queues visemes whose `startMs`/`endMs` are relative to `startTimeSec` on the avatar's clock
-   * (for an audio chunk: the `AudioContext` time at which its first sample plays).
+   * (for an audio chunk: the `AudioContext` time at which its first sample plays). The head nods
+   * on stressed syllables and settles at phrase boundaries; with `speech.text` a question ends in
+   * a shrug, "yes"/"no" get a nod/shake and emphasis a brow flash.
    */
-  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void;
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number, speech?: SpeechText): void;
+  /**
+   * A head or shoulder gesture at `atSec` (default: now): `nod`, `shake`, `shrug`, `tilt`, `beat`,
+   * `browFlash`. Speech plans its own (see `scheduleVisemes`); none with reduced motion.
+   */
+  gesture(kind: GestureKind, atSec?: number): void;
   /** Barge-in: drops visemes after `atSec` (default: now) and lets the mouth close smoothly. */
   stopVisemes(atSec?: number): void;
   /** Holds these viseme weights instead of the schedule (null returns to the schedule). */

@@ -1,7 +1,10 @@
+import { seededRandom } from '@visemo/core/seeded-random';
 import type { VisemeCue } from '@visemo/core/visemes-types';
+import { withExpressionPose } from './expression-pose.js';
 import { type AvatarExpression, ExpressionBlender } from './expressions.js';
 import type { FaceState } from './face-channels.js';
-import { type AvatarState, IdleLife, type IdleLifeOptions } from './idle-life.js';
+import { type AvatarState, IdleLife, type IdleLifeOptions, type IdlePose } from './idle-life.js';
+import { type Gesture, type GestureKind, SpeechGestures, type SpeechText } from './speech-gestures.js';
 import { VisemeTrack, type VisemeTrackOptions } from './viseme-track.js';
 import { VISEMES, type Viseme, type VisemeWeights, zeroVisemeWeights } from './visemes.js';
 
@@ -11,13 +14,15 @@ export interface FaceAnimatorOptions extends IdleLifeOptions, VisemeTrackOptions
 }
 
 /**
- * The renderer-independent half of an avatar: viseme track, expression blend and idle life,
- * combined into one face state per frame. Both the WebGL and the SVG avatar draw from it.
+ * The renderer-independent half of an avatar: viseme track, expression blend, idle life and the
+ * gestures that go with speech, combined into one face state per frame. Both the WebGL and the SVG
+ * avatar draw from it.
  */
 export class FaceAnimator {
   readonly track: VisemeTrack;
   readonly expressions: ExpressionBlender;
   readonly idle: IdleLife;
+  readonly gestures: SpeechGestures;
   private manual: VisemeWeights | null = null;
   private last: FaceState;
 
@@ -25,6 +30,11 @@ export class FaceAnimator {
     this.track = new VisemeTrack(options);
     this.expressions = new ExpressionBlender({ transitionMs: options.expressionTransitionMs });
     this.idle = new IdleLife(options);
+    // Gestures draw from their own stream, so planning them does not shift idle motion.
+    this.gestures = new SpeechGestures({
+      random: seededRandom(Math.floor((options.random ?? Math.random)() * 2 ** 32)),
+      reducedMotion: options.reducedMotion,
+    });
     this.last = {
       visemes: zeroVisemeWeights(),
       expressions: { ...this.expressions.weights() },
@@ -32,12 +42,25 @@ export class FaceAnimator {
     };
   }
 
-  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void {
+  /** Queues an utterance's visemes and plans its gestures (nods on stressed syllables, a shrug for a question…). */
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number, speech?: SpeechText): Gesture[] {
     this.track.schedule(cues, startTimeSec);
+    return this.gestures.schedule(cues, startTimeSec, speech);
   }
 
   stopVisemes(atSec: number): void {
     this.track.stop(atSec);
+    this.gestures.stop(atSec);
+  }
+
+  /** A gesture now or at `atSec` on the caller's clock; null with reduced motion. */
+  gesture(kind: GestureKind, atSec: number, amplitude?: number): Gesture | null {
+    return this.gestures.trigger(kind, atSec, amplitude);
+  }
+
+  setReducedMotion(reduced: boolean): void {
+    this.idle.setReducedMotion(reduced);
+    this.gestures.setReducedMotion(reduced);
   }
 
   /** Holds these viseme weights instead of the track's (null returns to the track). */
@@ -62,11 +85,13 @@ export class FaceAnimator {
   /** One frame: visemes sampled at `nowSec` on the caller's clock; idle life and fades advanced by `dtSec`. */
   step(nowSec: number, dtSec: number): FaceState {
     const visemes = this.manual ? { ...this.manual } : this.track.sample(nowSec);
-    this.last = {
-      visemes,
-      expressions: { ...this.expressions.update(dtSec) },
-      pose: this.idle.update(dtSec),
-    };
+    const expressions = { ...this.expressions.update(dtSec) };
+    const pose = withGestures(
+      withExpressionPose(this.idle.update(dtSec), expressions),
+      this.gestures,
+      nowSec,
+    );
+    this.last = { visemes, expressions, pose };
     return this.last;
   }
 
@@ -74,4 +99,16 @@ export class FaceAnimator {
   current(): FaceState {
     return this.last;
   }
+}
+
+function withGestures(pose: IdlePose, gestures: SpeechGestures, nowSec: number): IdlePose {
+  const g = gestures.sample(nowSec);
+  return {
+    ...pose,
+    headPitch: pose.headPitch + g.headPitch,
+    headYaw: pose.headYaw + g.headYaw,
+    headRoll: pose.headRoll + g.headRoll,
+    shrug: Math.max(pose.shrug, g.shrug),
+    browRaise: Math.min(1, pose.browRaise + g.browRaise),
+  };
 }

@@ -42,58 +42,95 @@ const OCULUS_NAMES: Readonly<Record<Viseme, readonly string[]>> = {
 
 type Weights = Readonly<Record<string, number>>;
 
-/** Expressions as ARKit blendshape weights (the built-in character uses these names too). */
+/**
+ * Expressions as ARKit blendshape weights (the built-in character uses these names too), strong
+ * enough to read at a glance: a smile raises the cheeks and narrows the eyes, concern lifts the
+ * inner brows and knits them, surprise opens eyes and brows wide.
+ */
 const EXPRESSION_ARKIT: Readonly<Record<AvatarExpression, Weights>> = {
   neutral: {},
   happy: {
-    mouthSmileLeft: 0.8,
-    mouthSmileRight: 0.8,
-    cheekSquintLeft: 0.45,
-    cheekSquintRight: 0.45,
-    eyeSquintLeft: 0.35,
-    eyeSquintRight: 0.35,
-    browOuterUpLeft: 0.12,
-    browOuterUpRight: 0.12,
+    mouthSmileLeft: 0.95,
+    mouthSmileRight: 0.95,
+    cheekSquintLeft: 0.75,
+    cheekSquintRight: 0.75,
+    eyeSquintLeft: 0.4,
+    eyeSquintRight: 0.4,
+    browOuterUpLeft: 0.2,
+    browOuterUpRight: 0.2,
   },
   sad: {
-    mouthFrownLeft: 0.7,
-    mouthFrownRight: 0.7,
-    browInnerUp: 0.85,
-    mouthShrugLower: 0.3,
-    eyeSquintLeft: 0.1,
-    eyeSquintRight: 0.1,
-  },
-  surprised: {
-    browInnerUp: 0.8,
-    browOuterUpLeft: 0.85,
-    browOuterUpRight: 0.85,
-    eyeWideLeft: 0.8,
-    eyeWideRight: 0.8,
-    jawOpen: 0.12,
-    mouthFunnel: 0.7,
-  },
-  concerned: {
-    browInnerUp: 0.6,
+    mouthFrownLeft: 0.85,
+    mouthFrownRight: 0.85,
+    browInnerUp: 1,
     browDownLeft: 0.15,
     browDownRight: 0.15,
-    mouthFrownLeft: 0.25,
-    mouthFrownRight: 0.25,
-    mouthPressLeft: 0.25,
-    mouthPressRight: 0.25,
+    mouthShrugLower: 0.45,
+    eyeSquintLeft: 0.25,
+    eyeSquintRight: 0.25,
+  },
+  surprised: {
+    browInnerUp: 0.9,
+    browOuterUpLeft: 1,
+    browOuterUpRight: 1,
+    eyeWideLeft: 1,
+    eyeWideRight: 1,
+    jawOpen: 0.3,
+    mouthFunnel: 0.45,
+  },
+  concerned: {
+    browInnerUp: 0.9,
+    browDownLeft: 0.3,
+    browDownRight: 0.3,
+    mouthFrownLeft: 0.35,
+    mouthFrownRight: 0.35,
+    mouthPressLeft: 0.35,
+    mouthPressRight: 0.35,
+    eyeSquintLeft: 0.2,
+    eyeSquintRight: 0.2,
   },
   angry: {
-    browDownLeft: 0.9,
-    browDownRight: 0.9,
-    eyeSquintLeft: 0.45,
-    eyeSquintRight: 0.45,
-    mouthFrownLeft: 0.4,
-    mouthFrownRight: 0.4,
-    noseSneerLeft: 0.35,
-    noseSneerRight: 0.35,
-    mouthPressLeft: 0.3,
-    mouthPressRight: 0.3,
+    browDownLeft: 1,
+    browDownRight: 1,
+    eyeSquintLeft: 0.55,
+    eyeSquintRight: 0.55,
+    mouthFrownLeft: 0.45,
+    mouthFrownRight: 0.45,
+    noseSneerLeft: 0.45,
+    noseSneerRight: 0.45,
+    mouthPressLeft: 0.45,
+    mouthPressRight: 0.45,
   },
 };
+
+/**
+ * How much of an expression's mouth channel stays while the lips speak (1 - share × speech). Lip-sync
+ * keeps priority over the mouth: shapes that open, round or press the lips give way entirely, so a
+ * surprised face still closes for "p"; a smile or a frown stays, a little smaller.
+ */
+const SPEECH_YIELD: Readonly<Record<string, number>> = {
+  jawOpen: 1,
+  mouthFunnel: 1,
+  mouthPucker: 1,
+  mouthClose: 1,
+  mouthRollLower: 1,
+  mouthRollUpper: 1,
+  mouthShrugLower: 1,
+  mouthShrugUpper: 1,
+  mouthPressLeft: 1,
+  mouthPressRight: 1,
+  mouthSmileLeft: 0.2,
+  mouthSmileRight: 0.2,
+  mouthFrownLeft: 0.3,
+  mouthFrownRight: 0.3,
+};
+
+/** How much the lips are speaking (0 silent .. 1), from the blended visemes. */
+export function speechActivity(visemes: VisemeWeights): number {
+  let spoken = 0;
+  for (const v of VISEMES) if (v !== 'sil') spoken += visemes[v];
+  return Math.min(1, spoken);
+}
 
 /** Expressions as VRM preset expressions; VRM has no "concerned", so it is a mild "sad". */
 const EXPRESSION_VRM: Readonly<Record<AvatarExpression, Weights>> = {
@@ -213,13 +250,16 @@ export function faceToChannels(
 
   if (vocabulary.expressions !== 'none') {
     const table = vocabulary.expressions === 'arkit' ? EXPRESSION_ARKIT : EXPRESSION_VRM;
+    const speech = vocabulary.visemes === 'none' ? 0 : speechActivity(face.visemes);
     for (const [expression, w] of Object.entries(face.expressions) as [AvatarExpression, number][]) {
       if (w <= 0) continue;
-      for (const [name, k] of Object.entries(table[expression])) add(out, name, w * k, available);
+      for (const [name, k] of Object.entries(table[expression]))
+        add(out, name, w * k * (1 - (SPEECH_YIELD[name] ?? 0) * speech), available);
     }
   }
 
   const { pose } = face;
+  add(out, 'shoulderShrug', pose.shrug, available);
   if (vocabulary.expressions === 'arkit' && pose.browRaise > 0) {
     add(out, 'browInnerUp', pose.browRaise * 0.6, available);
     add(out, 'browOuterUpLeft', pose.browRaise * 0.4, available);

@@ -17,6 +17,8 @@ export interface IdlePose {
   breath: number;
   /** 0..1 extra brow lift (attention while listening, searching while thinking). */
   browRaise: number;
+  /** 0..1 shoulder lift (a shrug; idle life itself leaves it at 0, gestures set it). */
+  shrug: number;
 }
 
 export interface IdleLifeOptions {
@@ -85,8 +87,9 @@ const HABITS: Readonly<Record<AvatarState, GazeHabit>> = {
     maxHold: 2.2,
     glanceChance: 0,
     headSway: 0.7,
-    headRoll: -0.03,
-    browRaise: 0.2,
+    // A clear tilt away from where the eyes search: thinking reads at a glance.
+    headRoll: -0.08,
+    browRaise: 0.3,
   },
   speaking: {
     baseYaw: 0,
@@ -184,6 +187,7 @@ export class IdleLife {
         headRoll: 0,
         breath: 0,
         browRaise: habit.browRaise,
+        shrug: 0,
       };
     }
 
@@ -226,6 +230,7 @@ export class IdleLife {
       headRoll,
       breath,
       browRaise: habit.browRaise,
+      shrug: 0,
     };
   }
 

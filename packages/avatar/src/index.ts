@@ -37,6 +37,15 @@ export {
   mouthSlice,
   VISEME_MOUTH,
 } from './mouth-model.js';
+export {
+  GESTURE_KINDS,
+  type Gesture,
+  type GestureKind,
+  type GestureOffsets,
+  planGestures,
+  SpeechGestures,
+  type SpeechText,
+} from './speech-gestures.js';
 export { SvgAvatar } from './svg-avatar.js';
 // Type only: the class (and Three.js with it) loads on demand through createAvatar.
 export type { ThreeAvatar } from './three-avatar.js';

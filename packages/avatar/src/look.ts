@@ -25,6 +25,8 @@ export interface Palette {
   shirt: number;
   shirtLight: number;
   collar: number;
+  /** What shows in the jacket's V with `clothing: 'shirt'`. */
+  undershirt: number;
   badge: number;
   badgeStripe: number;
 }
@@ -39,6 +41,13 @@ export interface AvatarLook {
   stubble: number;
   /** Lash line drawn above the eyes. */
   lashes: boolean;
+  /** Eye shadow on the upper lids, 0..1 (the 3D character). */
+  makeup: number;
+  /** Build, in face units (the head's half-width is about 0.8): shoulder half-width, neck radius;
+   * `jaw` from 0 (narrow, a pointed chin) to 1 (broad and square). */
+  body: { shoulders: number; neck: number; jaw: number };
+  /** Under the jacket: a shirt with its collar, or an open neckline. */
+  clothing: 'shirt' | 'open';
   palette: Palette;
 }
 
@@ -48,6 +57,9 @@ const MAYA: AvatarLook = {
   browWeight: 1,
   stubble: 0,
   lashes: true,
+  makeup: 1,
+  body: { shoulders: 1.95, neck: 0.33, jaw: 0.25 },
+  clothing: 'open',
   palette: {
     skin: 0xf5c6a5,
     skinShadow: 0xe7a98a,
@@ -68,6 +80,7 @@ const MAYA: AvatarLook = {
     shirt: 0x2f7f86,
     shirtLight: 0x3f9aa0,
     collar: 0x226a70,
+    undershirt: 0xf1f3f5,
     badge: 0xffffff,
     badgeStripe: 0xf08a5d,
   },
@@ -79,6 +92,9 @@ const THEO: AvatarLook = {
   browWeight: 1.35,
   stubble: 0.55,
   lashes: false,
+  makeup: 0,
+  body: { shoulders: 2.2, neck: 0.39, jaw: 0.65 },
+  clothing: 'shirt',
   palette: {
     ...MAYA.palette,
     skin: 0xc98e6b,

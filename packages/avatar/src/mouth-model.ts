@@ -77,10 +77,10 @@ export const VISEME_MOUTH: Readonly<Record<Viseme, Partial<MouthParams>>> = {
 
 /** Mouth parts of the expression channels the built-in character has (ARKit names). */
 export const CHANNEL_MOUTH: Readonly<Record<string, Partial<MouthParams>>> = {
-  mouthSmileLeft: { smileL: 0.08, widthL: 1.12, teeth: 0.9, gap: 0.025, jawShare: 0.35, upShare: 0.3 },
-  mouthSmileRight: { smileR: 0.08, widthR: 1.12, teeth: 0.9, gap: 0.025, jawShare: 0.35, upShare: 0.3 },
-  mouthFrownLeft: { smileL: -0.05, widthL: 0.97 },
-  mouthFrownRight: { smileR: -0.05, widthR: 0.97 },
+  mouthSmileLeft: { smileL: 0.095, widthL: 1.15, teeth: 0.9, gap: 0.028, jawShare: 0.35, upShare: 0.3 },
+  mouthSmileRight: { smileR: 0.095, widthR: 1.15, teeth: 0.9, gap: 0.028, jawShare: 0.35, upShare: 0.3 },
+  mouthFrownLeft: { smileL: -0.06, widthL: 0.96 },
+  mouthFrownRight: { smileR: -0.06, widthR: 0.96 },
   mouthPressLeft: { press: 0.4 },
   mouthPressRight: { press: 0.4 },
   mouthShrugLower: { tuck: 0.35 },

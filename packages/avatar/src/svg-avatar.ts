@@ -74,6 +74,7 @@ export class SvgAvatar extends AvatarLoop {
     irises: SVGGElement[];
     brows: SVGPathElement[];
     head: SVGGElement;
+    shoulders: SVGGElement;
   };
   private readonly vocabulary = detectMorphVocabulary(BUILTIN_CHANNELS);
   private readonly available = new Set(BUILTIN_CHANNELS);
@@ -111,10 +112,15 @@ export class SvgAvatar extends AvatarLoop {
     else if (background !== 'transparent') el('rect', { width: 400, height: 400, fill: background }, svg);
 
     // Shoulders and neck.
-    el('path', { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: c(p.shirt) }, svg);
-    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: c(p.collar) }, svg);
-    el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: c(p.badge) }, svg);
-    el('rect', { x: 276, y: 340, width: 38, height: 7, fill: c(p.badgeStripe) }, svg);
+    const shoulders = el('g', {}, svg);
+    el(
+      'path',
+      { d: 'M40 400 C50 320 110 292 200 290 C290 292 350 320 360 400 Z', fill: c(p.shirt) },
+      shoulders,
+    );
+    el('path', { d: 'M168 300 Q200 318 232 300 L228 316 Q200 332 172 316 Z', fill: c(p.collar) }, shoulders);
+    el('rect', { x: 276, y: 340, width: 38, height: 22, rx: 3, fill: c(p.badge) }, shoulders);
+    el('rect', { x: 276, y: 340, width: 38, height: 7, fill: c(p.badgeStripe) }, shoulders);
     el('path', { d: 'M172 250 L172 300 Q200 312 228 300 L228 250 Z', fill: shade(0.55) }, svg);
 
     const head = el('g', {}, svg);
@@ -226,6 +232,7 @@ export class SvgAvatar extends AvatarLoop {
     // Hair over the forehead, drawn last so it overlaps the top of the head.
     el('path', { d: HAIR[look.hairStyle].front, fill: `url(#${id}-hair)` }, head);
     this.parts = {
+      shoulders,
       cavity,
       teethUpper,
       teethLower,
@@ -259,8 +266,9 @@ export class SvgAvatar extends AvatarLoop {
     const deg = 180 / Math.PI;
     this.parts.head.setAttribute(
       'transform',
-      `translate(${fmt(pose.headYaw * 60)} ${fmt(-pose.headPitch * 60 + pose.breath * 0.8)}) rotate(${fmt(-pose.headRoll * deg)} 200 250)`,
+      `translate(${fmt(pose.headYaw * 60)} ${fmt(-pose.headPitch * 60 + pose.breath * 0.8 - pose.shrug * 4)}) rotate(${fmt(-pose.headRoll * deg)} 200 250)`,
     );
+    this.parts.shoulders.setAttribute('transform', `translate(0 ${fmt(-pose.shrug * 10)})`);
     return w;
   }
 

@@ -91,14 +91,16 @@ export class ThreeAvatar extends AvatarLoop {
       this.scene.background = this.backgroundTexture;
     } else if (background !== 'transparent') this.scene.background = new Color(background);
 
-    // Three-point lighting: warm key from the upper left, cool fill from the right, rim from behind.
-    this.scene.add(new HemisphereLight(0xfff6ea, 0x6a7684, 1.6));
-    const key = new DirectionalLight(0xfff0e2, 2.3);
-    key.position.set(-4, 5, 6);
-    const fill = new DirectionalLight(0xdde8ff, 0.75);
-    fill.position.set(5, 0.5, 4);
-    const rim = new DirectionalLight(0xffffff, 1.7);
-    rim.position.set(2, 3, -6);
+    // Three-point lighting, as for a portrait: a warm key from the upper left strong enough to model
+    // the face (about 3:1 against the fill), a cool fill from the right, a rim from behind that
+    // separates hair and shoulders from the backdrop; a low sky/ground light for the shadows.
+    this.scene.add(new HemisphereLight(0xfff4e8, 0x5a6270, 0.9));
+    const key = new DirectionalLight(0xfff0e2, 2.5);
+    key.position.set(-5, 4.5, 5);
+    const fill = new DirectionalLight(0xdde8ff, 0.7);
+    fill.position.set(5, 1, 4);
+    const rim = new DirectionalLight(0xfff8f0, 2.2);
+    rim.position.set(3, 3.5, -6);
     this.scene.add(key, fill, rim);
 
     this.model = model ?? new BuiltInModel(resolveLook(options.look));

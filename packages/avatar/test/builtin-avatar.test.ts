@@ -8,7 +8,8 @@ import { ARTIFACTS, contactSheet, holdPose, shoot } from './screenshots.js';
 
 type Avatar = {
   kind: string;
-  scheduleVisemes(cues: VisemeCue[], start: number): void;
+  scheduleVisemes(cues: VisemeCue[], start: number, speech?: { text?: string }): void;
+  setReducedMotion(reduced: boolean): void;
   setVisemeWeights(w: Record<string, number> | null): void;
   setExpression(name: string, intensity?: number, ms?: number): void;
   setState(s: string): void;
@@ -102,6 +103,30 @@ describe('built-in character (headless Chromium, software WebGL)', () => {
     // The smile faded in and stays on while the mouth moves.
     expect(at(40.15).mouthSmileLeft).toBeGreaterThan(0.6);
     expect(at(40.85).mouthSmileLeft).toBeGreaterThan(0.6);
+  });
+
+  it('shrugs its shoulders as a question ends, and not with reduced motion', async () => {
+    const peakShrug = (reduced: boolean) =>
+      page.evaluate(
+        ({ cues, reduced }) => {
+          const w = window as unknown as Win;
+          const a = w.avatar;
+          a.setVisemeWeights(null);
+          a.setReducedMotion(reduced);
+          a.scheduleVisemes(cues, 60, { text: 'Hi there?' });
+          let peak = 0;
+          for (let t = 59.9; t < 61.5; t += 1 / 20) {
+            a.update(t, 1 / 20);
+            peak = Math.max(peak, w.influences().torso?.shoulderShrug ?? 0);
+          }
+          a.setReducedMotion(false);
+          return peak;
+        },
+        { cues: HI_THERE, reduced },
+      );
+    // Breathing alone lifts the shoulders by at most 0.1.
+    expect(await peakShrug(false)).toBeGreaterThan(0.8);
+    expect(await peakShrug(true)).toBeLessThan(0.11);
   });
 
   it('draws distinct mouth shapes and expressions (screenshots in artifacts/avatar)', async () => {

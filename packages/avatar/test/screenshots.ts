@@ -15,12 +15,20 @@ export async function shoot(
   return page.screenshot({ path, ...(clip ? { clip } : {}) });
 }
 
-/** One image with several screenshots side by side, labelled, for looking at them at once. */
-export async function contactSheet(browser: Browser, names: string[], out: string): Promise<void> {
+/**
+ * One image with several screenshots side by side, labelled, for looking at them at once; `out` is
+ * a name in ARTIFACTS or an absolute path ending in `.png`.
+ */
+export async function contactSheet(
+  browser: Browser,
+  names: string[],
+  out: string,
+  options: { labels?: string[]; columns?: number } = {},
+): Promise<void> {
   const images = await Promise.all(
     names.map(async (n) => (await readFile(join(ARTIFACTS, `${n}.png`))).toString('base64')),
   );
-  const cols = Math.min(4, names.length);
+  const cols = Math.min(options.columns ?? 4, names.length);
   const page = await browser.newPage({
     viewport: { width: cols * 320, height: Math.ceil(names.length / cols) * 340 },
   });
@@ -28,11 +36,11 @@ export async function contactSheet(browser: Browser, names: string[], out: strin
     `<body style="margin:0;display:flex;flex-wrap:wrap;font:14px sans-serif">${images
       .map(
         (b, i) =>
-          `<div style="width:320px;height:340px"><img src="data:image/png;base64,${b}" width="320" height="320"><div>${names[i]}</div></div>`,
+          `<div style="width:320px;height:340px"><img src="data:image/png;base64,${b}" width="320" height="320"><div>${options.labels?.[i] ?? names[i]}</div></div>`,
       )
       .join('')}</body>`,
   );
-  await page.screenshot({ path: join(ARTIFACTS, `${out}.png`) });
+  await page.screenshot({ path: out.endsWith('.png') ? out : join(ARTIFACTS, `${out}.png`) });
   await page.close();
 }
 

@@ -134,7 +134,8 @@ describe('SVG fallback (WebGL disabled)', () => {
           skin: [...(gradient?.querySelectorAll('stop') ?? [])].map(
             (s) => s.getAttribute('stop-color') ?? '',
           ),
-          shirt: svg.querySelector(':scope > path')?.getAttribute('fill') ?? null,
+          // The shoulders are the first group: the shirt is its first path.
+          shirt: svg.querySelector(':scope > g > path')?.getAttribute('fill') ?? null,
           hairBack: svg.querySelector('path[fill$="-hair)"]')?.getAttribute('d') ?? null,
         });
       }

@@ -137,6 +137,7 @@ export class VisemoClient {
       },
       talkStarted: () => {
         if (this.player.answering) this.interrupt();
+        if (this.connection.isOpen) this.connection.send({ type: 'audio.hold' });
       },
       talkEnded: () => {
         if (!this.connection.isOpen) return;

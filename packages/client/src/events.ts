@@ -1,5 +1,5 @@
 import type { ErrorCode } from '@visemo/core/errors';
-import type { VisemeCue } from '@visemo/core/visemes-types';
+import type { VisemeCue, WordTiming } from '@visemo/core/visemes-types';
 import type { ServerEvent, TurnLatency } from './protocol.js';
 
 /** `offline`: the device has no network; the connection opens again when it comes back. */
@@ -16,7 +16,16 @@ export type SdkEvent =
   /** The expression to show now: with audio, when the sentence it belongs to starts playing. */
   | { type: 'expression.show'; turnId: number; expression: Expression; intensity: number }
   /** A chunk's mouth shapes, scheduled ahead: `startTimeSec` is the AudioContext time of its first sample. */
-  | { type: 'visemes'; turnId: number; seq: number; cues: VisemeCue[]; startTimeSec: number }
+  /** `text` and `words` (times from the chunk's first sample) are what the chunk says, for gestures. */
+  | {
+      type: 'visemes';
+      turnId: number;
+      seq: number;
+      cues: VisemeCue[];
+      text: string;
+      words: WordTiming[];
+      startTimeSec: number;
+    }
   /** A chunk's audio, as scheduled: for waveform displays and timing probes. */
   | { type: 'audio.scheduled'; turnId: number; seq: number; startTimeSec: number; buffer: AudioBuffer }
   /** The first sample of a turn's audio is being heard; `atPerfMs` is that moment on `performance.now()`. */

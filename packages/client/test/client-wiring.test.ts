@@ -62,7 +62,11 @@ describe('VisemoClient wiring', () => {
     client.startTalking();
     expect(client.isTalking).toBe(true);
     expect(client.speaking).toBe(false);
-    expect(sentSince(mark)).toEqual([{ type: 'playback', turnId: 1, playedMs: 500 }, { type: 'interrupt' }]);
+    expect(sentSince(mark)).toEqual([
+      { type: 'playback', turnId: 1, playedMs: 500 },
+      { type: 'interrupt' },
+      { type: 'audio.hold' },
+    ]);
     client.stopTalking();
     expect(sentSince(mark).at(-1)).toEqual({ type: 'audio.commit' });
   });
@@ -72,7 +76,7 @@ describe('VisemoClient wiring', () => {
     const mark = socket.messages().length;
     client.startTalking();
     client.stopTalking();
-    expect(sentSince(mark)).toEqual([{ type: 'audio.commit' }]);
+    expect(sentSince(mark)).toEqual([{ type: 'audio.hold' }, { type: 'audio.commit' }]);
   });
 
   it("times a turn's latency from the end of the input to its first sample heard", async () => {

@@ -147,6 +147,11 @@ export const EndOfTurnSchema = z.strictObject({
   afterPhraseMs: z.number().int().min(100).max(3000).default(250),
   /** Any other speech, in ms (the voice activity detector's hangover): it bridges pauses between phrases and inside a number. */
   otherwiseMs: z.number().int().min(100).max(3000).default(400),
+  /**
+   * After the beginning of a longer sentence of the domain ("i want to return" of "i want to
+   * return my order") when the voice did not fall, in ms: a person pausing mid-sentence is not cut off.
+   */
+  unfinishedMs: z.number().int().min(100).max(5000).default(900),
 });
 
 export const SpeechConfigSchema = z.strictObject({

@@ -10,10 +10,19 @@ export type DialogueEvent =
   | { type: 'handoff'; reason: string }
   | { type: 'end' };
 
+/** Where a slot-filling flow stands after a reply: `asking` for `awaiting`, `completed`, `failed`, `interrupted`. */
+export interface FlowStep {
+  name: string;
+  status: string;
+  awaiting?: string;
+}
+
 export interface DialogueReply {
   answeredBy: AnsweredBy;
   /** The knowledge passage's source when the knowledge base answered, e.g. `knowledge/returns.md#Refunds`. */
   source?: string;
+  /** The flow the reply worked on and where it stands after it, when a flow answered. */
+  flow?: FlowStep;
   /** Streamed reply: text may arrive in pieces (LLM tokens) or whole. */
   events: AsyncIterable<DialogueEvent>;
 }

@@ -55,6 +55,8 @@ const ClientTiming = z.strictObject({
   firstVisemeAtMs: z.optional(clientDelayMs),
 });
 
+/** Push-to-talk pressed: until `audio.commit`, the key alone decides where the utterance ends. */
+const AudioHold = z.strictObject({ type: z.literal('audio.hold') });
 const AudioCommit = z.strictObject({ type: z.literal('audio.commit') });
 const Interrupt = z.strictObject({ type: z.literal('interrupt') });
 const TranscriptGet = z.strictObject({ type: z.literal('transcript.get') });
@@ -84,6 +86,7 @@ const schemas = [
   Text,
   Playback,
   ClientTiming,
+  AudioHold,
   AudioCommit,
   Interrupt,
   TranscriptGet,

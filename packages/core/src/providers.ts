@@ -65,6 +65,12 @@ export interface RecognitionStream {
    * after a shorter pause. Recognizers that cannot tell leave it out.
    */
   complete?(): boolean;
+  /**
+   * Whether the current best guess begins a longer sentence the recognizer expects ("i want to
+   * return" of "i want to return my order"), so a pause after it may be mid-sentence. Recognizers
+   * that cannot tell leave it out.
+   */
+  continues?(): boolean;
   finish(): Promise<Transcript>;
   cancel(): void;
 }

@@ -108,6 +108,7 @@ const events: ServerEvent[] = [
 const messages: ClientMessage[] = [
   { type: 'session.start', protocol: 1 },
   { type: 'session.start', protocol: 1, resume: 'b0c5' },
+  { type: 'audio.hold' },
   { type: 'audio.commit' },
   { type: 'text', text: 'where is my order?' },
   { type: 'playback', turnId: 3, playedMs: 1840 },

@@ -14,6 +14,7 @@ import type {
 import { AnswerRouter } from './answer-router.js';
 import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
+import { moodOf } from './utterance-mood.js';
 
 /** A reply of the agent's own dialogue: the streamed events plus what decided them. */
 export interface AgentReply extends DialogueReply {
@@ -118,7 +119,11 @@ export class AgentDialogue implements DialoguePolicy {
   }
 
   respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): AgentReply {
-    return this.reply(this.plan(nlu), options.signal);
+    const plan = this.plan(nlu);
+    // Where nothing of the agent's chose a face, the caller's mood does: concern for a complaint.
+    const mood = plan.expression === this.agent.spec.persona.expression ? moodOf(nlu.text) : null;
+    if (mood) plan.expression = mood;
+    return this.reply(plan, options.signal);
   }
 
   private plan(nlu: NluResult): Plan {

@@ -184,6 +184,7 @@ export class AnswerRouter {
   }
 }
 
+/** Without `{slot}` placeholders and `[expression]` tags: neither is a word the agent says. */
 function withoutPlaceholders(text: string): string {
-  return text.replace(/\{[^}]*\}/g, ' ');
+  return text.replace(/\{[^}]*\}/g, ' ').replace(/\[\s*[a-z]+\s*\]/gi, ' ');
 }

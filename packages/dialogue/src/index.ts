@@ -11,6 +11,7 @@ export {
   type AnswerSignals,
   DEFAULT_ROUTER_SETTINGS,
 } from './answer-router.js';
+export { readExpressionTags, type TaggedSentence } from './expression-tags.js';
 export {
   type KnowledgeAnswer,
   type KnowledgeHit,
@@ -43,3 +44,4 @@ export {
   splitSentences,
 } from './sentence-chunker.js';
 export { fillTemplate } from './template.js';
+export { moodOf } from './utterance-mood.js';

@@ -39,6 +39,8 @@ interface IndexedPassage {
 // Okapi BM25 constants, the usual values.
 const K1 = 1.2;
 const B = 0.75;
+/** A term that is a number ("19", "2nd", "42eu"): `terms` keeps these unstemmed. */
+const NUMBER = /^\d/;
 
 /** BM25 retrieval over an agent's Markdown pages, split into passages with their headings as context. */
 export class KnowledgeIndex {
@@ -68,12 +70,18 @@ export class KnowledgeIndex {
     return new KnowledgeIndex(agent.knowledge, { minScore: agent.spec.knowledge.minScore });
   }
 
-  /** The `k` best passages for a query, best first, with normalised scores; passages scoring 0 are left out. */
+  /**
+   * The `k` best passages for a query, best first, with normalised scores. Numbers rank passages
+   * that match the query's words but are no evidence on their own: an order number "19" is not a
+   * question about the 19 percent VAT. So the score counts words only, and a passage that shares
+   * no word with the query is left out.
+   */
   search(query: string, k = 5): KnowledgeHit[] {
     const queryTerms = [...new Set(terms(query))];
-    if (queryTerms.length === 0 || this.docs.length === 0) return [];
+    const isWord = queryTerms.map((t) => !NUMBER.test(t));
+    if (!isWord.includes(true) || this.docs.length === 0) return [];
     const weights = queryTerms.map((t) => this.idf(t));
-    const norm = weights.reduce((a, b) => a + b, 0);
+    const norm = weights.reduce((sum, w, i) => (isWord[i] ? sum + w : sum), 0);
     const ranked: { passage: Passage; bm25: number; covered: number }[] = [];
     for (const doc of this.docs) {
       let bm25 = 0;
@@ -83,9 +91,9 @@ export class KnowledgeIndex {
         if (!tf) return;
         const saturation = (tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * doc.length) / this.averageLength));
         bm25 += (weights[i] ?? 0) * saturation;
-        covered += (weights[i] ?? 0) * Math.min(1, saturation);
+        if (isWord[i]) covered += (weights[i] ?? 0) * Math.min(1, saturation);
       });
-      if (bm25 > 0) ranked.push({ passage: doc.passage, bm25, covered });
+      if (covered > 0) ranked.push({ passage: doc.passage, bm25, covered });
     }
     // Ranked by BM25; the reported score is how much of the query the passage covers.
     ranked.sort((a, b) => b.bm25 - a.bm25);

@@ -133,6 +133,18 @@ describe('KnowledgeIndex', () => {
     expect(sizes.answer('chest for size m')?.text).toBe('Size M: chest 100 cm.');
   });
 
+  it('takes numbers as no evidence on their own, but ranks by them among passages the words match', () => {
+    const years = new KnowledgeIndex([
+      page('k/vat.md', '# Prices\n\nAll prices include VAT of 19 percent.\n'),
+      page('k/orders.md', '# Orders\n\nYou can follow an order from your account.\n'),
+      page('k/sizes.md', '# Sizes\n\nShoes come in size 38 to size 46. Shirts come in size S to size XL.\n'),
+    ]);
+    expect(years.search('19')).toEqual([]);
+    expect(years.answer('message 19 where is my order')?.source ?? 'none').not.toMatch(/^k\/vat/);
+    expect(years.search('do you have size 42 shoes')[0]?.source).toMatch(/^k\/sizes/);
+    expect(years.answer('is the vat 19 percent')?.source).toMatch(/^k\/vat/);
+  });
+
   it('answers nothing below the minimum score', () => {
     expect(index.answer('what is the weather in paris')).toBeNull();
     expect(new KnowledgeIndex(pages, { minScore: 0.99 }).answer('warranty for my bicycle')).toBeNull();

@@ -69,6 +69,10 @@ describe('routing on the example agents, with their NLU', () => {
     expect(asked.answeredBy).toBe('flow');
     expect(asked.intent).toBe('order_status');
     expect(asked.flow).toEqual({ name: 'order_lookup', status: 'asking', awaiting: 'order_number' });
+    // A number that some page happens to hold is no reason to answer from that page.
+    const numbered = firstReply(support, 'message 19 where is my order');
+    expect(numbered.answeredBy).toBe('flow');
+    expect(numbered.intent).toBe('order_status');
     const answered = firstReply(support, 'where is order 482913');
     expect(answered.flow).toEqual({ name: 'order_lookup', status: 'completed' });
     expect(answered.text).toContain('I found order 482913.');

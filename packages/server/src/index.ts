@@ -125,6 +125,8 @@ export {
   type SessionTransport,
   type TranscriptEntry,
 } from './session/conversation-session.js';
+export { type EndOfTurnPauses, endOfTurnPause, type TurnSignals } from './session/end-of-turn.js';
+export { type ListeningFrame, type ListeningOptions, ListeningStage } from './session/listening-stage.js';
 export { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from './session/session-timeouts.js';
 export { type ProviderNotice, turnContext } from './session/turn-context.js';
 export type { TurnInput, TurnMarks, TurnRecord } from './session/turn-record.js';

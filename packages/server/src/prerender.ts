@@ -1,4 +1,5 @@
 import type { AgentSpec } from '@visemo/core';
+import { readExpressionTags } from '@visemo/dialogue';
 import type { AgentRuntime } from './runtime.js';
 
 /**
@@ -39,7 +40,11 @@ export async function prerenderLeadingSentences(
 
 /** The first piece of `text` that the turn pipeline would synthesize, or null if none. */
 export async function leadingSentence(runtime: AgentRuntime, text: string): Promise<string | null> {
-  for await (const chunk of runtime.chunkSentences(single(text))) if (chunk.trim()) return chunk;
+  for await (const chunk of runtime.chunkSentences(single(text))) {
+    // Said without its expression tags, as the turn pipeline says it.
+    const sentence = readExpressionTags(chunk).text;
+    if (sentence) return sentence;
+  }
   return null;
 }
 

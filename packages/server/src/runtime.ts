@@ -64,6 +64,12 @@ export interface AgentRuntime {
    */
   readonly afterPhraseMs?: number;
   /**
+   * The silence that ends a turn when what the recognizer heard begins a longer sentence
+   * (`RecognitionStream.continues`) and the voice did not fall, in ms (session/end-of-turn.ts).
+   * Absent: the VAD's hangover.
+   */
+  readonly unfinishedMs?: number;
+  /**
    * A noise suppressor for one session's microphone audio (`speech.noiseSuppression`); absent:
    * the audio goes to the VAD and the recognizer as it came.
    */

@@ -328,6 +328,63 @@ describe('a conversation session', () => {
     expect(c.agent.recognizer.streams.map((s) => s.writtenSamples)).toEqual([320_640]);
   });
 
+  it('answers one apology for a stretch of speech not understood, however many pieces the pauses cut', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 300 });
+    // Nothing scripted: the recognizer understands none of the three pieces.
+    await c.speak(utterance(400));
+    await c.speak(utterance(400));
+    await c.speak(utterance(400));
+    expect(c.transport.of('turn.end')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await settle();
+    // One answer, under the first piece's turn id: the caption the client shows is one, too.
+    expect(c.transport.log.filter((l) => /^(final|text|turn\.end)/.test(l))).toEqual([
+      'final 1 "" 0.1 not-understood speech',
+      'text 1 "Sorry, could you say that again?" fallback',
+      expect.stringMatching(/^turn\.end 1 "Sorry, could you say that again\?"/),
+    ]);
+    expect(c.agent.recognizer.streams).toHaveLength(3);
+  });
+
+  it('answers a stretch whose last piece is understood, with no apology for the pieces before', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 10_000 });
+    await c.speak(utterance(400));
+    c.agent.recognizer.expect('where is order 42');
+    await c.speak(utterance(800));
+    expect(c.transport.log.filter((l) => /^(final|text)/.test(l))).toEqual([
+      'final 1 "where is order 42" 0.813 understood speech',
+      'text 1 "Order 42 is on its way." flow',
+    ]);
+  });
+
+  it('answers speech not understood at once after a push-to-talk release', async () => {
+    const c = await converse(scriptedAgent(), { greet: false }, { missedSpeechGraceMs: 10_000 });
+    await c.send({ type: 'audio.hold' });
+    await c.speak(utterance(400));
+    await c.send({ type: 'audio.commit' });
+    expect(c.transport.log.filter((l) => /^(final|text)/.test(l))).toEqual([
+      'final 1 "" 0.1 not-understood speech',
+      'text 1 "Sorry, could you say that again?" fallback',
+    ]);
+  });
+
+  it('changes the face between sentences as the reply tags them, and neither says nor captions a tag', async () => {
+    const c = await converse(scriptedAgent());
+    await c.send({ type: 'text', text: 'my parcel is late' });
+    expect(c.transport.log.filter((l) => /^(expression|text|audio)/.test(l))).toEqual([
+      'expression 1 concerned 0.8',
+      'text 1 "I am sorry it is late." intent',
+      'audio 1#0 600ms words=6 "I am sorry it is late."',
+      'expression 1 happy 0.8',
+      'text 1 "It arrives today." intent',
+      'audio 1#1 300ms words=3 "It arrives today."',
+    ]);
+    expect(c.agent.synthesizer.requests.map((r) => r.text)).toEqual([
+      'I am sorry it is late.',
+      'It arrives today.',
+    ]);
+  });
+
   it('reports a failed recognizer and answers as for speech not understood', async () => {
     const c = await converse(scriptedAgent());
     c.agent.recognizer.expect('when are you open', { fail: true });
@@ -627,6 +684,7 @@ describe('a conversation session', () => {
       marks: expect.any(Object),
       providers: { tts: 'scripted-tts', notices: [] },
       endedSession: false,
+      speech: { voice: expect.any(String), visemes: expect.any(Array) },
     });
     expect(records[1]).toEqual({
       sessionId: c.session.id,
@@ -637,6 +695,13 @@ describe('a conversation session', () => {
         intent: 'order_status',
         confidence: 0.91234,
         entities: [{ entity: 'order_number', value: '42', text: '42' }],
+        // The ranking as the record keeps it: rounded, the best first.
+        ranking: [
+          { intent: 'order_status', confidence: 0.912 },
+          { intent: 'other', confidence: 0.05 },
+          { intent: 'third', confidence: 0.02 },
+          { intent: 'fourth', confidence: 0.01 },
+        ],
       },
       answeredBy: 'flow',
       fullReplyText: 'Order 42 is on its way.',
@@ -646,6 +711,7 @@ describe('a conversation session', () => {
       marks: expect.any(Object),
       providers: { asr: 'scripted-asr', tts: 'scripted-tts', notices: [] },
       endedSession: false,
+      speech: { voice: expect.any(String), visemes: expect.any(Array) },
     });
     // The marks are the clock's times the latencies are differences of: what the spans are drawn from.
     const marks = records[1]?.marks;

@@ -155,7 +155,9 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
       policyVersion: '2026-03',
     });
     await ask(caller, SENTENCE);
-    // While it runs, the turn is kept (a restarted server resumes from it).
+    // While it runs, the turn is kept (a restarted server resumes from it); it is written just
+    // after the turn ends, off the conversation's path.
+    await settled(app);
     const id = await storedId(subject);
     const [session] = await storage.sessions.list(id);
     expect((await storage.sessions.turns(session?.id as string))[0]?.userText).toBe(SENTENCE);

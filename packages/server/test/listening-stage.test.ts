@@ -156,6 +156,50 @@ describe('the listening stage', () => {
     expect(s.recognizer.streams).toHaveLength(1);
   });
 
+  it('while push-to-talk is held, a pause does not end the utterance: the release does', async () => {
+    const s = stage();
+    s.recognizer.expect('i want to return the blue shoes');
+    expect([...s.listening.hold()].map((f) => f.type)).toEqual(['barge-in']);
+    const spoken = concat(audio(300, true), audio(1200, false), audio(300, true), audio(800, false));
+    // No VAD event reaches the session while the key is down, and no end of speech ends the turn.
+    expect(s.feed(spoken).filter((l) => !l.startsWith('partial'))).toEqual([]);
+    const frames = [...s.listening.commit()];
+    expect(frames.map((f) => f.type)).toEqual(['utterance']);
+    expect(s.recognizer.streams).toHaveLength(1);
+    // The one stream heard both phrases and the pause between them, up to the release.
+    expect(s.recognizer.streams[0]?.writtenSamples).toBeGreaterThanOrEqual(((2600 - 20) / 1000) * 16000);
+    await expect((frames[0] as { transcript: Promise<unknown> }).transcript).resolves.toMatchObject({
+      text: 'i want to return the blue shoes',
+    });
+    expect(s.vad.speaking).toBe(false);
+  });
+
+  it('a press and release in silence is no turn, and leaves nothing for the next commit', () => {
+    const s = stage();
+    [...s.listening.hold()];
+    expect(s.feed(audio(600, false))).toEqual([]);
+    expect([...s.listening.commit()]).toEqual([]);
+    expect(s.recognizer.streams).toHaveLength(0);
+    // Without a hold, a commit would take the audio since the last turn: that silence is spent.
+    expect([...s.listening.commit()]).toEqual([]);
+  });
+
+  it('after the release, the VAD ends turns again', () => {
+    const s = stage();
+    s.recognizer.expect('first');
+    [...s.listening.hold()];
+    s.feed(audio(300, true));
+    [...s.listening.commit()];
+    s.recognizer.expect('second');
+    const lines = s.feed(concat(audio(300, true), audio(600, false))).filter((l) => !l.startsWith('partial'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^vad speech-start/),
+      'barge-in',
+      expect.stringMatching(/^vad speech-end/),
+      expect.stringMatching(/^utterance ended/),
+    ]);
+  });
+
   it('rejects the transcript of a failed recognizer and cancels its stream', async () => {
     const s = stage();
     s.recognizer.expect('lost', { fail: true });

@@ -125,17 +125,24 @@ describe('a turn', () => {
           text: 'order 42',
           intent: 'order_status',
           confidence: 0.8,
-          ranking: [],
+          ranking: [
+            { intent: 'order_status', confidence: 0.8 },
+            { intent: 'returns', confidence: 0.1234 },
+          ],
           entities: [{ entity: 'order_number', value: '42', text: '42', start: 6, end: 8 }],
         },
       },
       1011,
     );
     turn.noted({ event: 'provider-fallback', kind: 'tts', from: 'cloud', to: 'flite' });
-    turn.take({ type: 'reply', answeredBy: 'flow' }, 1012);
+    const flow = { name: 'order_status', status: 'completed' };
+    turn.take({ type: 'reply', answeredBy: 'flow', flow }, 1012);
+    turn.take({ type: 'expression', expression: 'happy', intensity: 0.6 }, 1012);
     turn.take({ type: 'text', text: 'It left.' }, 1013);
-    turn.take({ type: 'audio', text: 'It left.', synthesis: synthesis(['It', 'left']) }, 1040);
+    const [first, second] = [synthesis(['It', 'left']), synthesis(['Bye'])];
+    turn.take({ type: 'audio', text: 'It left.', voice: 'slt', synthesis: first }, 1040);
     turn.take({ type: 'text', text: 'Bye.' }, 1041);
+    turn.take({ type: 'audio', text: 'Bye.', voice: 'slt', synthesis: second }, 1041);
     turn.take({ type: 'handoff', reason: 'human' }, 1042);
     turn.take({ type: 'end-session' }, 1042);
     turn.abort();
@@ -148,11 +155,24 @@ describe('a turn', () => {
         intent: 'order_status',
         confidence: 0.8,
         entities: [{ entity: 'order_number', value: '42', text: '42' }],
+        ranking: [
+          { intent: 'order_status', confidence: 0.8 },
+          { intent: 'returns', confidence: 0.123 },
+        ],
       },
       answeredBy: 'flow',
+      flow,
+      expressions: [{ expression: 'happy', intensity: 0.6 }],
+      // The reply's track: the second chunk's cues start where the first chunk's audio ended.
+      speech: {
+        voice: 'slt',
+        visemes: [
+          { viseme: 'aa', startMs: 0, endMs: 100 },
+          { viseme: 'aa', startMs: 200, endMs: 300 },
+        ],
+      },
       fullReplyText: 'It left. Bye.',
-      // "Bye." had no audio: what was heard is the words that played.
-      spokenText: 'It left',
+      spokenText: 'It left Bye',
       interrupted: true,
       latency: { asrFinalMs: 10, nluMs: 1, dialogueMs: 2, ttsFirstAudioMs: 27, speechEndToFirstAudioMs: 40 },
       // Where each hop ended, on the session's clock; the turn ended with its last frame.
@@ -162,7 +182,7 @@ describe('a turn', () => {
         nluAt: 1011,
         firstTextAt: 1013,
         firstAudioAt: 1040,
-        lastAudioAt: 1040,
+        lastAudioAt: 1041,
         endedAt: 1042,
       },
       // The flow answered, not the model: no llm among the providers.

@@ -8,7 +8,9 @@ export {
   type SoundSwallowerRuntime,
 } from './asr/soundswallower.js';
 export * from './audio/concat-samples.js';
+export * from './audio/intonation.js';
 export * from './audio/noise-suppressor.js';
+export * from './audio/pitch.js';
 export * from './audio/resample.js';
 export * from './audio/wav.js';
 export * from './echo/index.js';

@@ -107,6 +107,16 @@ export class AudioStore {
     return rows.map(toAudio);
   }
 
+  /** The session's recordings, without samples, oldest first. */
+  async ofSession(sessionId: string): Promise<StoredAudio[]> {
+    if (!isUuid(sessionId)) return [];
+    const { rows } = await this.db.query<AudioRow>(
+      `SELECT ${COLUMNS} FROM audio_recordings WHERE session_id = $1 ORDER BY created_at, id`,
+      [sessionId],
+    );
+    return rows.map(toAudio);
+  }
+
   /** Every recording of the subject with its samples, for export. */
   async subjectRecordings(subjectId: string, db: Queryable): Promise<(StoredAudio & { pcm: Int16Array })[]> {
     const { rows } = await db.query<AudioRow & { pcm_enc: Uint8Array }>(

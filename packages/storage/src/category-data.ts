@@ -27,8 +27,9 @@ export async function clearTranscripts(
   params: readonly unknown[],
 ): Promise<number> {
   const { rowCount } = await tx.query(
-    `UPDATE turns SET user_text_enc = NULL, reply_text_enc = NULL, entities_enc = NULL
-      WHERE (${where}) AND (user_text_enc IS NOT NULL OR reply_text_enc IS NOT NULL OR entities_enc IS NOT NULL)`,
+    `UPDATE turns SET user_text_enc = NULL, reply_text_enc = NULL, entities_enc = NULL, details_enc = NULL
+      WHERE (${where})
+        AND (user_text_enc IS NOT NULL OR reply_text_enc IS NOT NULL OR entities_enc IS NOT NULL OR details_enc IS NOT NULL)`,
     params,
   );
   return rowCount;

@@ -37,6 +37,7 @@ export {
   type StoredSession,
   type StoredSubject,
   type StoredTurn,
+  type TurnDetails,
   type TurnEntity,
   type TurnFeedback,
   type TurnInput,

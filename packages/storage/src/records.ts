@@ -69,6 +69,27 @@ export interface TurnInput {
    * telemetry row so signals can be compared per variant.
    */
   flags?: Record<string, string>;
+  /** What the studio's debugger shows of the turn beyond the columns above; kept with its texts. */
+  details?: TurnDetails;
+}
+
+/**
+ * A turn as its debugger needs it beyond intent, entities and latency: stored sealed, and dropped
+ * with the turn's texts.
+ */
+export interface TurnDetails {
+  /** The NLU's best intents with their confidences, best first. */
+  ranking?: { intent: string; confidence: number }[];
+  /** The recognizer's decision on a spoken turn: how sure, and whether it matched a phrase it knows. */
+  asr?: { confidence: number; understood: boolean };
+  /** The flow the turn worked on and where it stood after it (`asking` a slot, `completed`, ...). */
+  flow?: { name: string; status: string; awaiting?: string };
+  /** The expressions the reply showed, in order. */
+  expressions?: { expression: string; intensity: number }[];
+  /** The reply's visemes in ms from its first sample, its audio chunks laid end to end. */
+  visemes?: { viseme: string; startMs: number; endMs: number }[];
+  /** The voice that spoke the reply. */
+  voice?: string;
 }
 
 /** A person's rating of one answer. */
@@ -96,6 +117,8 @@ export interface StoredTurn {
   handedOff: boolean;
   /** The person's latest rating of the answer, if any. */
   feedback: TurnFeedback | null;
+  /** Null when not recorded or not kept (as the texts). */
+  details: TurnDetails | null;
 }
 
 export interface AudioInput {

@@ -11,6 +11,7 @@ import type {
   SessionRef,
   StoredSession,
   StoredTurn,
+  TurnDetails,
   TurnEntity,
   TurnFeedback,
   TurnInput,
@@ -39,6 +40,7 @@ interface TurnRow {
   user_text_enc: Uint8Array | null;
   reply_text_enc: Uint8Array | null;
   entities_enc: Uint8Array | null;
+  details_enc: Uint8Array | null;
   intent: string | null;
   confidence: number | null;
   latency: Record<string, number>;
@@ -61,7 +63,7 @@ export interface StartSessionInput {
 
 const SESSION_COLUMNS = 'id, subject_id, agent, started_at, last_active_at, ended_at, end_reason, flags';
 const TURN_COLUMNS =
-  'id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc, reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by, answer_source, interrupted, asr_rejected, handed_off, feedback';
+  'id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc, reply_text_enc, entities_enc, details_enc, intent, confidence, latency, providers, answered_by, answer_source, interrupted, asr_rejected, handed_off, feedback';
 
 /**
  * Sessions and their turns, written through as they happen so a restarted server finds them.
@@ -127,6 +129,24 @@ export class SessionStore {
   }
 
   /**
+   * The most recent sessions of every subject, newest first, each with how many turns it has
+   * stored: what a debugger picks from. Only of `agent` when given.
+   */
+  async recent(
+    options: { agent?: string; limit?: number } = {},
+  ): Promise<(StoredSession & { turns: number })[]> {
+    const { rows } = await this.db.query<SessionRow & { turns: number }>(
+      `SELECT ${SESSION_COLUMNS.split(', ')
+        .map((c) => `s.${c}`)
+        .join(', ')}, (SELECT count(*)::integer FROM turns t WHERE t.session_id = s.id) AS turns
+         FROM sessions s WHERE $1::text IS NULL OR s.agent = $1
+        ORDER BY s.started_at DESC, s.id LIMIT $2`,
+      [options.agent ?? null, options.limit ?? 50],
+    );
+    return rows.map((row) => ({ ...toSession(row), turns: Number(row.turns) }));
+  }
+
+  /**
    * Writes one turn (its texts encrypted) and its telemetry row, in one statement. `NoSession` when
    * the session is not stored (or belongs to another subject), `SessionClosed` once it has ended.
    */
@@ -153,10 +173,10 @@ export class SessionStore {
        ), turn AS (
          INSERT INTO turns (id, session_id, subject_id, turn_index, started_at, input_source, user_text_enc,
                             reply_text_enc, entities_enc, intent, confidence, latency, providers, answered_by,
-                            answer_source, interrupted, asr_rejected, handed_off, telemetry_id)
+                            answer_source, interrupted, asr_rejected, handed_off, telemetry_id, details_enc)
          SELECT $1, s.id, s.subject_id,
                 COALESCE($4::integer, (SELECT COALESCE(max(t.turn_index), 0) + 1 FROM turns t WHERE t.session_id = s.id)),
-                $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $19, $20, telemetry.id
+                $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13::jsonb, $14, $15, $16, $19, $20, telemetry.id, $22
            FROM session s, telemetry
          RETURNING turn_index
        ), touched AS (
@@ -186,6 +206,7 @@ export class SessionStore {
         input.asrRejected ?? false,
         input.handedOff ?? false,
         JSON.stringify(input.flags ?? {}),
+        input.details ? cipher.sealText('turns', 'details', JSON.stringify(input.details)) : null,
       ],
     );
     const turnIndex = rows[0]?.turn_index;
@@ -216,6 +237,7 @@ export class SessionStore {
       asrRejected: input.asrRejected ?? false,
       handedOff: input.handedOff ?? false,
       feedback: null,
+      details: input.details ?? null,
     };
   }
 
@@ -340,6 +362,7 @@ export class SessionStore {
       const open = (column: string, sealed: Uint8Array | null) =>
         sealed ? (cipher as SubjectCipher).openText('turns', column, sealed) : null;
       const entities = open('entities', row.entities_enc);
+      const details = open('details', row.details_enc);
       turns.push({
         id: row.id,
         sessionId: row.session_id,
@@ -360,6 +383,7 @@ export class SessionStore {
         asrRejected: row.asr_rejected,
         handedOff: row.handed_off,
         feedback: row.feedback,
+        details: details === null ? null : (JSON.parse(details) as TurnDetails),
       });
     }
     return turns;

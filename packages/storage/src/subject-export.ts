@@ -5,7 +5,7 @@ import type { ConsentLedger } from './consent.js';
 import type { Pseudonyms } from './crypto/pseudonyms.js';
 import type { Database } from './database.js';
 import type { MemoryStore } from './memory.js';
-import type { Actor, ConsentCategory, TurnEntity, TurnFeedback } from './records.js';
+import type { Actor, ConsentCategory, TurnDetails, TurnEntity, TurnFeedback } from './records.js';
 import type { SessionStore } from './sessions.js';
 import type { SubjectStore } from './subjects.js';
 
@@ -69,6 +69,7 @@ export interface ExportedTurn {
   asrRejected: boolean;
   handedOff: boolean;
   feedback: TurnFeedback | null;
+  details: TurnDetails | null;
 }
 
 export interface ExportedAudio {
@@ -212,6 +213,7 @@ export async function exportSubject(
             asrRejected: t.asrRejected,
             handedOff: t.handedOff,
             feedback: t.feedback,
+            details: t.details,
           })),
       })),
       audio: audioMeta.map((a, i) => ({

@@ -202,6 +202,43 @@ describe.each(BACKENDS)('storage on $name', (backend) => {
       });
     });
 
+    it('keeps a turn’s details sealed with its texts, and drops them with the texts', async () => {
+      const { session } = await newSession({ consent: ['audio'] });
+      const details = {
+        ranking: [
+          { intent: 'parcel_missing', confidence: 0.82 },
+          { intent: 'order_status', confidence: 0.11 },
+        ],
+        flow: { name: 'missing_parcel', status: 'asking', awaiting: 'order_number' },
+        visemes: [{ viseme: 'PP', startMs: 0, endMs: 80 }],
+        voice: 'slt',
+      };
+      await storage.sessions.recordTurn(session, { userText: SENTENCE, intent: 'parcel_missing', details });
+      expect((await storage.sessions.turns(session.id))[0]?.details).toEqual(details);
+      const { rows } = await storage.database.query<{ details_enc: Uint8Array }>(
+        'SELECT details_enc FROM turns WHERE session_id = $1',
+        [session.id],
+      );
+      expect(Buffer.from(rows[0]?.details_enc ?? []).toString('latin1')).not.toContain('missing_parcel');
+      await storage.sessions.end(session.id, 'client');
+      expect((await storage.sessions.turns(session.id))[0]).toMatchObject({ details: null, userText: null });
+    });
+
+    it('lists the most recent sessions of an agent with their turn counts', async () => {
+      const agent = newAgent();
+      const first = await newSession({ agent });
+      clock.advance(1000);
+      const second = await newSession({ agent });
+      await storage.sessions.recordTurn(second.session, { userText: 'one' });
+      await storage.sessions.recordTurn(second.session, { userText: 'two' });
+      const recent = await storage.sessions.recent({ agent });
+      expect(recent.map((s) => [s.id, s.turns])).toEqual([
+        [second.session.id, 2],
+        [first.session.id, 0],
+      ]);
+      expect(await storage.sessions.recent({ agent, limit: 1 })).toHaveLength(1);
+    });
+
     it('keeps texts after the session with consent to transcripts', async () => {
       const { session } = await newSession({ consent: ['transcripts'] });
       await storage.sessions.recordTurn(session, { userText: SENTENCE });

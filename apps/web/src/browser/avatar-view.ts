@@ -1,3 +1,4 @@
+import type { SpeechText } from '@visemo/avatar';
 import type { Expression, Viseme, VisemeCue } from '@visemo/core';
 
 export type AvatarActivity = 'idle' | 'listening' | 'thinking' | 'speaking';
@@ -9,7 +10,7 @@ export type AvatarActivity = 'idle' | 'listening' | 'thinking' | 'speaking';
 export interface AvatarView {
   /** 'webgl' (3D character or a loaded model) or '2d' (the fallback drawing). */
   readonly renderer: 'webgl' | '2d';
-  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void;
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number, speech?: SpeechText): void;
   /** Barge-in: nothing scheduled after `atSec` plays; the mouth relaxes instead of snapping shut. */
   stopVisemes(atSec: number): void;
   update(nowSec: number): void;

@@ -214,7 +214,8 @@ export class ConversationPage {
         this.refreshActivity();
       }),
       client.on('visemes', (e) => {
-        this.avatar.scheduleVisemes(e.cues, e.startTimeSec);
+        // The words let the face nod at "yes", shake at "no" and shrug as a question ends.
+        this.avatar.scheduleVisemes(e.cues, e.startTimeSec, { text: e.text, words: e.words });
         this.expectFirstViseme(e.turnId, e.cues, e.startTimeSec);
         this.remember(e.cues, e.startTimeSec);
         this.options.probe?.onVisemes(e.cues, e.startTimeSec);

@@ -1,4 +1,4 @@
-import type { Avatar } from '@visemo/avatar';
+import type { Avatar, SpeechText } from '@visemo/avatar';
 import type { Expression, Viseme, VisemeCue } from '@visemo/core';
 import type { AvatarActivity, AvatarView } from './avatar-view.js';
 
@@ -39,8 +39,8 @@ export class PackageAvatar implements AvatarView {
     return this.expression;
   }
 
-  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number): void {
-    this.avatar.scheduleVisemes(cues, startTimeSec);
+  scheduleVisemes(cues: readonly VisemeCue[], startTimeSec: number, speech?: SpeechText): void {
+    this.avatar.scheduleVisemes(cues, startTimeSec, speech);
   }
 
   stopVisemes(atSec: number): void {

@@ -163,13 +163,14 @@ export async function greeted(page: Page): Promise<void> {
  */
 export async function servedExample(
   agent: string,
+  options: { microphoneWav?: string } = {},
 ): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
   const built = await buildOnce();
   const { runtime } = await createEmbeddedRuntime(
     resolve(import.meta.dirname, '../../../../examples', agent),
   );
   const server = await startServer(runtime, built.outDir);
-  const browser = await launchChromium();
+  const browser = await launchChromium(options);
   return {
     url: server.url,
     browser,

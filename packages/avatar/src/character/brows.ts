@@ -76,7 +76,8 @@ export function browPositions(
         const nx = -ty * side;
         const ny = tx * side;
         const off = (Math.cos(a) * thick) / 2;
-        const q = [x + nx * off, y + ny * off, z + Math.sin(a) * 0.012];
+        // Flat rather than round: brows are hair lying on the skin, not a tube standing on it.
+        const q = [x + nx * off, y + ny * off, z + Math.sin(a) * 0.005];
         out.set(q, (sideIndex * BROW_VERTICES_PER_SIDE + i * RING + k) * 3);
       }
     }

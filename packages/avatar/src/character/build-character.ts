@@ -4,9 +4,7 @@ import {
   CircleGeometry,
   CylinderGeometry,
   DoubleSide,
-  Float32BufferAttribute,
   Group,
-  LatheGeometry,
   type Material,
   Mesh,
   MeshBasicMaterial,
@@ -15,8 +13,6 @@ import {
   type Object3D,
   SphereGeometry,
   SRGBColorSpace,
-  TorusGeometry,
-  Vector2,
 } from 'three';
 import { type AvatarLook, DEFAULT_LOOK, mixHex } from '../look.js';
 import { CHANNEL_MOUTH, type MouthParams, mouthParams, VISEME_MOUTH } from '../mouth-model.js';
@@ -35,12 +31,14 @@ import {
   lidPositions,
   lidTopology,
 } from './eyes.js';
-import { hairGeometryData } from './hair.js';
+import { drawHairTexture, hairGeometryData } from './hair.js';
 import { type HeadShape, headPositions, headTopology, jawAngleForDrop } from './head.js';
 import { LAYOUT } from './layout.js';
 import { morphGeometry } from './morph-geometry.js';
 import { mouthPositions, mouthTopology } from './mouth.js';
+import { skinMaterial } from './skin-material.js';
 import { FrontSurface } from './surface.js';
+import { drawClothes, NECKLINE_Y, torsoData } from './torso.js';
 
 /** One morph channel's whole-face shape. */
 interface FaceShape {
@@ -73,8 +71,15 @@ function faceShapes(lipZ: number): Map<string, FaceShape> {
   for (const v of VISEMES) shapes.set(`viseme_${v}`, { ...REST_SHAPE, ...withMouth(VISEME_MOUTH[v]) });
   for (const [name, change] of Object.entries(CHANNEL_MOUTH)) {
     const shape: FaceShape = { ...REST_SHAPE, ...withMouth(change) };
-    if (name === 'mouthSmileLeft') shape.head = { ...shape.head, cheekL: 1 };
-    if (name === 'mouthSmileRight') shape.head = { ...shape.head, cheekR: 1 };
+    // A smile raises the cheeks, which push the lower lids up: the eyes smile too.
+    if (name === 'mouthSmileLeft') {
+      shape.head = { ...shape.head, cheekL: 1 };
+      shape.lidL = lidLerp(LID_REST, LID_CHEEK, 0.45);
+    }
+    if (name === 'mouthSmileRight') {
+      shape.head = { ...shape.head, cheekR: 1 };
+      shape.lidR = lidLerp(LID_REST, LID_CHEEK, 0.45);
+    }
     shapes.set(name, shape);
   }
   for (const [suffix, side] of [
@@ -94,18 +99,32 @@ function faceShapes(lipZ: number): Map<string, FaceShape> {
       [lid]: LID_CHEEK,
       head: { ...REST_SHAPE.head, [`cheek${side}`]: 0.6 },
     });
-    shapes.set(`browOuterUp${suffix}`, { ...REST_SHAPE, [brow]: { ...BROW_REST, outer: 0.095 } });
+    shapes.set(`browOuterUp${suffix}`, {
+      ...REST_SHAPE,
+      [brow]: { ...BROW_REST, outer: 0.12, inner: 0.03 },
+    });
     shapes.set(`browDown${suffix}`, {
       ...REST_SHAPE,
-      [brow]: { ...BROW_REST, down: 0.055, inner: -0.05, pull: 0.03 },
+      [brow]: { ...BROW_REST, down: 0.07, inner: -0.06, pull: 0.045 },
     });
   }
+  // Inner ends up and drawn together: the oblique brows of concern and sadness.
   shapes.set('browInnerUp', {
     ...REST_SHAPE,
-    browL: { ...BROW_REST, inner: 0.1 },
-    browR: { ...BROW_REST, inner: 0.1 },
+    browL: { ...BROW_REST, inner: 0.14, pull: 0.02 },
+    browR: { ...BROW_REST, inner: 0.14, pull: 0.02 },
   });
   return shapes;
+}
+
+/** A texture drawn in code at start-up; none without a DOM (the geometry tests run in Node). */
+function drawnTexture(draw: (canvas: HTMLCanvasElement) => void, srgb = true): CanvasTexture | undefined {
+  if (typeof document === 'undefined') return undefined;
+  const canvas = document.createElement('canvas');
+  draw(canvas);
+  const texture = new CanvasTexture(canvas);
+  if (srgb) texture.colorSpace = SRGBColorSpace;
+  return texture;
 }
 
 /** The built-in character, with handles for what the renderer animates. */
@@ -124,21 +143,6 @@ export interface BuiltInCharacter {
   dispose(): void;
 }
 
-/**
- * Standard (not physical) materials throughout: on software GL (SwiftShader) the physical
- * model's sheen and clearcoat lobes cost a large share of the frame.
- */
-function skinMaterial(vertexColors: boolean, skinColour: number): MeshStandardMaterial {
-  return new MeshStandardMaterial({
-    color: vertexColors ? 0xffffff : skinColour,
-    vertexColors,
-    roughness: 0.6,
-    // A faint warm emissive lifts the shadows the way light scattered under skin does.
-    emissive: 0x3a1408,
-    emissiveIntensity: 0.35,
-  });
-}
-
 export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacter {
   const { palette } = look;
   const materials: Material[] = [];
@@ -150,11 +154,11 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   root.name = 'visemo-character';
 
   // ---- head: rest shape first, since everything on the face is placed on it.
-  const head = headTopology(palette, look.stubble);
+  const head = headTopology(palette, look.stubble, look.body.jaw);
   const surface = new FrontSurface(head.rest, head.index);
   const lipZ = surface.z(0, LAYOUT.mouthY);
   const shapes = faceShapes(lipZ);
-  const skin = track(skinMaterial(true, palette.skin));
+  const skin = track(skinMaterial({ vertexColors: true, colour: palette.skin }));
 
   const targetsOf = (f: (shape: FaceShape) => Float32Array) => {
     const out = new Map<string, Float32Array>();
@@ -205,7 +209,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     for (const [name, p] of mouthTargets) out.set(name, p[key]);
     return out;
   };
-  const lipMaterial = track(skinMaterial(true, palette.skin));
+  const lipMaterial = track(skinMaterial({ vertexColors: true, colour: palette.skin }));
   lipMaterial.roughness = 0.42;
   const interior = { depthTest: false, depthWrite: false, side: DoubleSide } as const;
   const cavityMaterial = track(new MeshBasicMaterial({ vertexColors: true, ...interior }));
@@ -258,14 +262,9 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     left: eyeCentre(1, surface.z(LAYOUT.eye.x, LAYOUT.eye.y)),
     right: eyeCentre(-1, surface.z(-LAYOUT.eye.x, LAYOUT.eye.y)),
   };
-  const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : undefined;
-  let eyeTexture: CanvasTexture | undefined;
-  if (canvas) {
-    drawEyeTexture(canvas, palette);
-    eyeTexture = new CanvasTexture(canvas);
-    eyeTexture.colorSpace = SRGBColorSpace;
-    eyeTexture.anisotropy = 4;
-  }
+  const eyeTexture = drawnTexture((canvas) => drawEyeTexture(canvas, palette));
+  // Sharp at the eyes' curvature; the eyes are small on screen, so this costs little fill rate.
+  if (eyeTexture) eyeTexture.anisotropy = 4;
   const eyeMaterial = track(
     new MeshPhysicalMaterial({
       map: eyeTexture ?? null,
@@ -275,6 +274,15 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
       clearcoatRoughness: 0.04,
     }),
   );
+  // The upper lid shades the top of the eyeball (the normal is in view space, and the face looks at
+  // the camera): without that shadow the eyes look stuck onto the face.
+  eyeMaterial.onBeforeCompile = (shader) => {
+    shader.fragmentShader = shader.fragmentShader.replace(
+      '#include <normal_fragment_maps>',
+      '#include <normal_fragment_maps>\n  diffuseColor.rgb *= 1.0 - 0.55 * smoothstep( -0.2, 0.32, normal.y );',
+    );
+  };
+  eyeMaterial.customProgramCacheKey = () => 'visemo-eye';
   const eyeGeometry = new SphereGeometry(LAYOUT.eye.radius, 48, 32);
   // Turn the sphere's pole (the iris in the texture) to face forward.
   eyeGeometry.rotateX(Math.PI / 2);
@@ -303,15 +311,17 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
     headGroup.add(glint);
   }
 
-  const lids = lidTopology(palette, look.lashes);
-  const lidMaterial = track(skinMaterial(true, palette.skin));
+  const lids = lidTopology(palette, look.lashes, look.makeup);
+  // Without drawn lashes the wing is only a short lash line, not a flick of eyeliner.
+  const wing = look.lashes ? 1 : 0.2;
+  const lidMaterial = track(skinMaterial({ vertexColors: true, colour: palette.skin }));
   lidMaterial.side = DoubleSide;
   const lidMesh = meshOf(
     'eyelids',
     morphGeometry(
       lids.index,
-      lidPositions(LID_REST, LID_REST, centres),
-      targetsOf((s) => lidPositions(s.lidL, s.lidR, centres)),
+      lidPositions(LID_REST, LID_REST, centres, wing),
+      targetsOf((s) => lidPositions(s.lidL, s.lidR, centres, wing)),
       {
         colors: lids.colors,
       },
@@ -323,7 +333,7 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
 
   // ---- brows
   const brows = browTopology();
-  const browMaterial = track(new MeshStandardMaterial({ color: palette.brow, roughness: 0.8 }));
+  const browMaterial = track(new MeshStandardMaterial({ color: palette.brow, roughness: 0.95 }));
   const browMesh = meshOf(
     'brows',
     morphGeometry(
@@ -335,37 +345,15 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   );
   headGroup.add(browMesh);
 
-  // ---- nose and ears
-  const nose = new Mesh(new SphereGeometry(1, 32, 24), skin);
-  nose.scale.set(0.085, 0.075, 0.08);
-  nose.position.set(0, LAYOUT.noseY, surface.z(0, LAYOUT.noseY) - 0.012);
-  nose.name = 'nose';
-  const noseColors = new Float32Array(nose.geometry.getAttribute('position').count * 3);
-  const skinLinear = new MeshBasicMaterial({ color: palette.skin }).color;
-  const tip = new MeshBasicMaterial({ color: mixHex(palette.skin, palette.blush, 0.35) }).color;
-  const np = nose.geometry.getAttribute('position');
-  for (let k = 0; k < np.count; k++) {
-    const t = Math.max(0, np.getZ(k)) ** 2;
-    noseColors.set(
-      [
-        skinLinear.r + (tip.r - skinLinear.r) * t,
-        skinLinear.g + (tip.g - skinLinear.g) * t,
-        skinLinear.b + (tip.b - skinLinear.b) * t,
-      ],
-      k * 3,
-    );
-  }
-  nose.geometry.setAttribute('color', new Float32BufferAttribute(noseColors, 3));
-  headGroup.add(nose);
-
-  const earMaterial = track(skinMaterial(false, palette.skin));
+  // ---- ears
+  const earMaterial = track(skinMaterial({ vertexColors: false, colour: palette.skin }));
   const innerEarMaterial = track(
     new MeshStandardMaterial({ color: mixHex(palette.skin, palette.skinShadow, 0.6), roughness: 0.7 }),
   );
   for (const side of [1, -1]) {
     const ear = new Mesh(new SphereGeometry(1, 24, 16), earMaterial);
-    ear.scale.set(0.06, 0.17, 0.12);
-    ear.position.set(side * 0.86, -0.06, -0.08);
+    ear.scale.set(0.055, 0.23, 0.13);
+    ear.position.set(side * 0.79, -0.06, -0.1);
     // Turned forward so the ear's bowl faces the viewer a little.
     ear.rotation.set(0, side * 0.75, side * -0.08);
     const inner = new Mesh(new SphereGeometry(1, 20, 14), innerEarMaterial);
@@ -377,95 +365,113 @@ export function buildCharacter(look: AvatarLook = DEFAULT_LOOK): BuiltInCharacte
   }
 
   // ---- hair
-  const hair = hairGeometryData(palette, look.hairStyle);
-  const hairGeometry = morphGeometry(hair.index, hair.positions, new Map(), { colors: hair.colors });
+  const hair = hairGeometryData(palette, look.hairStyle, look.body.jaw);
+  const hairGeometry = morphGeometry(hair.index, hair.positions, new Map(), {
+    colors: hair.colors,
+    uvs: hair.uvs,
+  });
+  // Grey strands multiply the vertex colours: linear values, not an sRGB picture.
+  const hairTexture = drawnTexture(drawHairTexture, false);
   const hairMaterial = track(
     new MeshStandardMaterial({
       vertexColors: true,
+      map: hairTexture ?? null,
       roughness: 0.48,
       side: DoubleSide,
     }),
   );
   const hairMesh = new Mesh(hairGeometry, hairMaterial);
   hairMesh.name = 'hair';
+  // Drawn before the head it covers, so the depth test rejects the skin under it before shading:
+  // on software GL fill rate is the frame's cost.
+  hairMesh.renderOrder = -1;
   headGroup.add(hairMesh);
 
-  // ---- neck, shoulders, shirt
+  // ---- neck, shoulders, jacket
+  const { neck: neckRadius } = look.body;
   const neck = new Mesh(
-    new CylinderGeometry(0.26, 0.3, 0.8, 40, 1, true),
-    track(skinMaterial(false, palette.skin)),
+    new CylinderGeometry(neckRadius, neckRadius * 1.12, 1.05, 48, 1, true),
+    track(skinMaterial({ vertexColors: false, colour: mixHex(palette.skin, palette.skinShadow, 0.25) })),
   );
-  neck.position.set(0, -1.0, -0.12);
-  neck.scale.z = 0.8;
+  neck.position.set(0, -1.15, -0.1);
+  neck.scale.z = 0.88;
   neck.name = 'neck';
   root.add(neck);
 
   const chest = new Group();
   chest.name = 'chest';
-  chest.position.set(0, -1.47, -0.12);
-  const profile = [
-    [0.335, 0.36],
-    [0.42, 0.31],
-    [0.6, 0.24],
-    [0.95, 0.12],
-    [1.3, -0.05],
-    [1.5, -0.35],
-    [1.6, -0.9],
-    [1.62, -2.6],
-  ]
-    // LatheGeometry faces outwards when the profile runs bottom to top.
-    .reverse()
-    .map(([x, y]) => new Vector2(x as number, y as number));
-  const torsoGeometry = new LatheGeometry(profile, 64);
-  // Flat chest (z × 0.58) but a round neckline that wraps the neck.
-  const tp = torsoGeometry.getAttribute('position');
-  for (let k = 0; k < tp.count; k++) {
-    const t = Math.min(1, Math.max(0, (tp.getY(k) - 0.05) / 0.35));
-    tp.setZ(k, tp.getZ(k) * (0.58 + 0.42 * t * t * (3 - 2 * t)));
-  }
-  torsoGeometry.computeVertexNormals();
-  const shirtMaterial = track(new MeshStandardMaterial({ color: palette.shirt, roughness: 0.8 }));
-  const torso = new Mesh(torsoGeometry, shirtMaterial);
-  torso.name = 'torso';
-  chest.add(torso);
-  const collar = new Mesh(
-    new TorusGeometry(0.34, 0.05, 12, 48),
-    track(new MeshStandardMaterial({ color: palette.collar, roughness: 0.7 })),
+  chest.position.set(0, -1.22 - NECKLINE_Y, -0.1);
+  const body = torsoData(look);
+  const clothesTexture = drawnTexture((canvas) => drawClothes(canvas, look));
+  const torso = meshOf(
+    'torso',
+    morphGeometry(body.index, body.rest, new Map([['shoulderShrug', body.shrug]]), {
+      colors: body.colors,
+      uvs: body.uvs,
+    }),
+    track(
+      new MeshStandardMaterial({
+        vertexColors: true,
+        map: clothesTexture ?? null,
+        color: clothesTexture ? 0xffffff : palette.shirt,
+        roughness: 0.78,
+      }),
+    ),
   );
-  // A crew neck: an ellipse like the torso's section, lower at the front.
-  collar.rotation.x = Math.PI / 2 + 0.25;
-  collar.position.set(0, 0.35, 0);
-  chest.add(collar);
+  chest.add(torso);
+  if (look.clothing === 'shirt') {
+    // A shirt collar standing around the neck, open at the front.
+    const collar = new Mesh(
+      new CylinderGeometry(
+        neckRadius + 0.03,
+        neckRadius + 0.06,
+        0.15,
+        48,
+        1,
+        true,
+        Math.PI * 0.12,
+        Math.PI * 1.76,
+      ),
+      track(new MeshStandardMaterial({ color: palette.undershirt, roughness: 0.6, side: DoubleSide })),
+    );
+    collar.position.set(0, NECKLINE_Y + 0.02, 0);
+    collar.scale.z = 0.92;
+    chest.add(collar);
+  }
+  const badgeSurface = new FrontSurface(body.rest, body.index, -2.6, 2.6, 160);
+  const badgeAt = { x: 1.0, y: -0.32 };
   const badge = new Mesh(
-    new BoxGeometry(0.34, 0.2, 0.02),
+    new BoxGeometry(0.3, 0.17, 0.02),
     track(new MeshStandardMaterial({ color: palette.badge, roughness: 0.4 })),
   );
-  badge.position.set(0.62, -0.42, 0.84);
-  badge.rotation.set(-0.05, 0.32, 0);
+  badge.position.set(badgeAt.x, badgeAt.y, badgeSurface.z(badgeAt.x, badgeAt.y) + 0.012);
+  badge.rotation.set(-0.05, 0.3, 0);
   const stripe = new Mesh(
-    new BoxGeometry(0.34, 0.06, 0.022),
+    new BoxGeometry(0.3, 0.05, 0.022),
     track(new MeshStandardMaterial({ color: palette.badgeStripe, roughness: 0.5 })),
   );
-  stripe.position.set(0, 0.07, 0.002);
+  stripe.position.set(0, 0.06, 0.002);
   badge.add(stripe);
   chest.add(badge);
   root.add(chest);
   root.add(headPivot);
 
-  const morphMeshes = [headMesh, cavity, tongue, teeth, lips, lidMesh, browMesh];
+  const morphMeshes = [headMesh, cavity, tongue, teeth, lips, lidMesh, browMesh, torso];
   return {
     root,
     headPivot,
     eyes: { left: eyePivots[0] as Object3D, right: eyePivots[1] as Object3D },
     chest,
     morphMeshes,
-    framing: { target: [0, -0.5, 0], distance: 7.8 },
+    framing: { target: [0, -0.48, 0], distance: 8.8 },
     dispose() {
       root.traverse((o) => {
         if (o instanceof Mesh) o.geometry.dispose();
       });
       for (const m of materials) m.dispose();
       eyeTexture?.dispose();
+      clothesTexture?.dispose();
+      hairTexture?.dispose();
     },
   };
 }

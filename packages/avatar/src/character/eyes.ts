@@ -1,7 +1,8 @@
 import { cssColour, mixHex, type Palette } from '../look.js';
+import { textureContext } from './canvas.js';
 import { hexRgb } from './head.js';
 import { LAYOUT } from './layout.js';
-import { lerp, smoothstep } from './math.js';
+import { lerp, mixRgb, smoothstep } from './math.js';
 
 /** Lid edge elevations (radians above the eye's centre line) at the middle of the eye. */
 export interface LidParams {
@@ -9,11 +10,12 @@ export interface LidParams {
   lower: number;
 }
 
-export const LID_REST: Readonly<LidParams> = { upper: 0.5, lower: -0.56 };
+/** At rest the upper lid covers the top of the iris and the lower lid meets its bottom, as in adults. */
+export const LID_REST: Readonly<LidParams> = { upper: 0.36, lower: -0.44 };
 export const LID_BLINK: Readonly<LidParams> = { upper: -0.3, lower: -0.28 };
-export const LID_WIDE: Readonly<LidParams> = { upper: 0.72, lower: -0.64 };
-export const LID_SQUINT: Readonly<LidParams> = { upper: 0.36, lower: -0.34 };
-export const LID_CHEEK: Readonly<LidParams> = { upper: 0.46, lower: -0.42 };
+export const LID_WIDE: Readonly<LidParams> = { upper: 0.7, lower: -0.56 };
+export const LID_SQUINT: Readonly<LidParams> = { upper: 0.16, lower: -0.2 };
+export const LID_CHEEK: Readonly<LidParams> = { upper: 0.3, lower: -0.24 };
 
 /** Azimuth half-range of the lids (radians around the eye). */
 const SPAN = 1.3;
@@ -35,7 +37,12 @@ export interface LidTopology {
 }
 
 /** Both eyes' lids in one mesh: left eye's vertices first, then the right eye's. */
-export function lidTopology(palette: Palette, lashes = true): LidTopology {
+export function lidTopology(
+  palette: Palette,
+  lashes = true,
+  /** Eye shadow on the upper lids, 0..1. */
+  makeup = 0,
+): LidTopology {
   const index: number[] = [];
   const colors = new Float32Array(LID_VERTICES_PER_EYE * 2 * 3);
   const skin = hexRgb(palette.skin);
@@ -43,6 +50,7 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
   // Without a lash line the lid's edge is only a little darker than the skin.
   const lash = lashes ? hexRgb(palette.lash) : mixRgb(skin, hexRgb(palette.lash), 0.55);
   const pink = mixRgb(skin, hexRgb(0xe39a92), 0.6);
+  const eyeShadow = hexRgb(mixHex(palette.skinShadow, 0x6e4a58, 0.55));
   for (let eye = 0; eye < 2; eye++) {
     const base = eye * LID_VERTICES_PER_EYE;
     const strip = (row0: number, rows: number, flip: boolean) => {
@@ -66,6 +74,7 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
           const t = r / UPPER_ROWS;
           // A dark lash line along the upper lid's edge, and a soft crease shadow above it.
           c = t > 0.8 ? lash : mixRgb(skin, shadow, smoothstep(0.3, 0.75, t) * 0.5);
+          if (t <= 0.8) c = mixRgb(c, eyeShadow, makeup * 0.6 * smoothstep(0.15, 0.8, t));
         } else if (r < UPPER_ROWS + 1 + LOWER_ROWS + 1) {
           const t = (r - UPPER_ROWS - 1) / LOWER_ROWS;
           c = t > 0.85 ? pink : mixRgb(skin, shadow, smoothstep(0.5, 0.85, t) * 0.35);
@@ -75,14 +84,6 @@ export function lidTopology(palette: Palette, lashes = true): LidTopology {
     }
   }
   return { index, colors, count: LID_VERTICES_PER_EYE * 2 };
-}
-
-function mixRgb(
-  a: [number, number, number],
-  b: [number, number, number],
-  t: number,
-): [number, number, number] {
-  return [lerp(a[0], b[0], t), lerp(a[1], b[1], t), lerp(a[2], b[2], t)];
 }
 
 /** Eye centre in head space for side +1 (the character's left) or -1. */
@@ -107,6 +108,8 @@ export function lidPositions(
   left: LidParams,
   right: LidParams,
   centres: { left: [number, number, number]; right: [number, number, number] },
+  /** Length of the lash wing at the outer corner (1 = drawn lashes, near 0 = none). */
+  wing = 1,
 ): Float32Array {
   const out = new Float32Array(LID_VERTICES_PER_EYE * 2 * 3);
   const re = LAYOUT.eye.radius;
@@ -140,7 +143,7 @@ export function lidPositions(
         out.set(q, (base + (UPPER_ROWS + 1 + r) * COLS + i) * 3);
       }
       // Lash wing: grows from the upper edge towards the outer corner, flicking up and out.
-      const grow = smoothstep(0.15, 0.9, n) * (1 - smoothstep(0.97, 1, n) * 0.6);
+      const grow = wing * smoothstep(0.15, 0.9, n) * (1 - smoothstep(0.97, 1, n) * 0.6);
       const root = point(c, re * UPPER_RADIUS, a, up, side);
       const tip = point(c, re * (UPPER_RADIUS + 0.32 * grow), a + 0.12 * grow, up + 0.05 + 0.08 * grow, side);
       const rowRoot = UPPER_ROWS + 1 + LOWER_ROWS + 1;
@@ -163,13 +166,11 @@ export function lidLerp(a: LidParams, b: LidParams, t: number): LidParams {
 export function drawEyeTexture(canvas: HTMLCanvasElement, palette: Palette): void {
   const w = 256;
   const h = 512;
-  canvas.width = w;
-  canvas.height = h;
-  const g = canvas.getContext('2d');
+  const g = textureContext(canvas, w, h);
   if (!g) return;
   const rowOf = (angle: number) => (angle / Math.PI) * h;
-  const pupil = rowOf(0.22);
-  const iris = rowOf(0.56);
+  const pupil = rowOf(0.2);
+  const iris = rowOf(0.5);
   g.fillStyle = '#fbfaf7';
   g.fillRect(0, 0, w, h);
   const sclera = g.createLinearGradient(0, iris, 0, h);

@@ -12,3 +12,7 @@ export function clamp01(x: number): number {
 }
 
 export type Vec3 = [number, number, number];
+
+export function mixRgb(a: Vec3, b: Vec3, t: number): Vec3 {
+  return [lerp(a[0], b[0], t), lerp(a[1], b[1], t), lerp(a[2], b[2], t)];
+}

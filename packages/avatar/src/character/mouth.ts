@@ -1,5 +1,5 @@
 import type { Palette } from '../look.js';
-import { MOUTH_HALF_WIDTH, type MouthParams, mouthSlice } from '../mouth-model.js';
+import { MOUTH_HALF_WIDTH, type MouthParams, type MouthSlice, mouthSlice } from '../mouth-model.js';
 import { hexRgb, jawAngleForDrop, rotateJaw } from './head.js';
 import { LAYOUT } from './layout.js';
 import { lerp } from './math.js';
@@ -104,6 +104,25 @@ export function mouthTopology(palette: Palette): MouthTopology {
   };
 }
 
+/**
+ * The 3D mouth against the shared mouth model: an adult's mouth is wider and its lips fuller than
+ * the 2D face's, whose proportions are stylised.
+ */
+const SCALE_X = 1.3;
+const SCALE_Y = 1.3;
+
+function slice(p: MouthParams, u: number): MouthSlice {
+  const s = mouthSlice(p, u);
+  return {
+    x: s.x * SCALE_X,
+    upperOuter: s.upperOuter * SCALE_Y,
+    upperInner: s.upperInner * SCALE_Y,
+    lowerInner: s.lowerInner * SCALE_Y,
+    lowerOuter: s.lowerOuter * SCALE_Y,
+    jawFollow: s.jawFollow,
+  };
+}
+
 interface Point {
   x: number;
   y: number;
@@ -135,7 +154,7 @@ export function mouthPositions(p: MouthParams, surface: FrontSurface): MouthPosi
     return { x, y: ry, z: rz };
   };
   const innerEdges = (u: number) => {
-    const s = mouthSlice(p, u);
+    const s = slice(p, u);
     const upper = onFace(s.x, s.upperInner, 0.004, 0);
     const lower = onFace(s.x, s.lowerInner, 0.004, s.jawFollow);
     return { s, upper, lower };
@@ -143,7 +162,7 @@ export function mouthPositions(p: MouthParams, surface: FrontSurface): MouthPosi
 
   for (let i = 0; i < NU; i++) {
     const u = -1 + (2 * i) / (NU - 1);
-    const s = mouthSlice(p, u);
+    const s = slice(p, u);
     const round = Math.sqrt(Math.max(0, 1 - u * u));
     const forward = 0.06 * p.pucker * (1 - u * u);
     for (let j = 0; j < LIP_ROWS; j++) {
@@ -215,4 +234,4 @@ export function mouthPositions(p: MouthParams, surface: FrontSurface): MouthPosi
 }
 
 /** The mouth's half-width at rest, for placing things near its corners. */
-export const MOUTH_CORNER_X = MOUTH_HALF_WIDTH;
+export const MOUTH_CORNER_X = MOUTH_HALF_WIDTH * SCALE_X;

@@ -31,12 +31,17 @@ export class BuiltInModel implements AvatarModel {
 
   applyFace(face: FaceState, cameraDistance: number): Record<string, number> {
     const weights = faceToChannels(face, this.vocabulary, this.available);
-    this.rig.apply(weights);
     const { pose } = face;
+    // Breathing lifts the shoulders a little on each inhale, on top of any shrug.
+    weights.shoulderShrug = Math.min(1, (weights.shoulderShrug ?? 0) + 0.05 * (pose.breath + 1));
+    this.rig.apply(weights);
     const c = this.character;
     c.headPivot.rotation.set(-pose.headPitch, pose.headYaw, pose.headRoll, 'YXZ');
-    c.headPivot.position.y = LAYOUT.neckPivot.y + 0.006 * pose.breath;
-    c.chest.scale.set(1 + 0.004 * pose.breath, 1 + 0.008 * pose.breath, 1 + 0.01 * pose.breath);
+    // The head rides on the shoulders: up with a shrug and each breath.
+    c.headPivot.position.y = LAYOUT.neckPivot.y + 0.006 * pose.breath + 0.03 * pose.shrug;
+    // The shoulders follow a fifth of the head's turn and tilt, so the head does not turn on a post.
+    c.chest.rotation.set(0, pose.headYaw * 0.2, pose.headRoll * 0.2);
+    c.chest.scale.set(1 + 0.004 * pose.breath, 1 + 0.006 * pose.breath, 1 + 0.012 * pose.breath);
     // Eyes converge on the camera, then add the gaze, minus what the head already turned.
     for (const [eye, side] of [
       [c.eyes.left, 1],

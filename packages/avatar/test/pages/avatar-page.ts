@@ -11,6 +11,7 @@ createAvatar(app, {
   autoStart: params.get('autoStart') === '1',
   seed: 7,
   reducedMotion: params.get('reducedMotion') === '1',
+  ...(params.get('character') ? { look: { character: params.get('character') as 'maya' } } : {}),
   ...(params.get('quality') ? { quality: params.get('quality') as 'low' } : {}),
   ...(params.get('renderer') ? { renderer: params.get('renderer') as 'svg' } : {}),
 })

@@ -149,6 +149,8 @@ export class ReplyPlayer {
       turnId: chunk.turnId,
       seq: chunk.seq,
       cues: chunk.visemes,
+      text: chunk.text,
+      words: chunk.words,
       startTimeSec: scheduled.startSec,
     });
     this.options.emit({

@@ -223,6 +223,7 @@ export class LlmDialogue implements DialoguePolicy {
       events: this.recordEvents(agentReply.events, turn, signal),
     };
     if (agentReply.source !== undefined) reply.source = agentReply.source;
+    if (agentReply.flow) reply.flow = agentReply.flow;
     if (extra.llmFailure) reply.llmFailure = extra.llmFailure;
     return reply;
   }

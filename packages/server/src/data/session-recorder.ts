@@ -12,6 +12,7 @@ import {
   type SessionRef,
   type Storage,
   type StoredTurn,
+  type TurnDetails,
   type TurnInput,
 } from '@visemo/storage';
 import type { FastifyBaseLogger } from 'fastify';
@@ -311,6 +312,7 @@ export class LiveSubjects {
 function turnInput(record: TurnRecord, flags: Record<string, string> | undefined): TurnInput {
   const { asr, llm, tts } = record.providers;
   const providers: Record<string, string> = {};
+  const details = turnDetails(record);
   if (asr) providers.asr = asr;
   if (llm) providers.llm = llm;
   if (tts) providers.tts = tts;
@@ -330,7 +332,29 @@ function turnInput(record: TurnRecord, flags: Record<string, string> | undefined
     asrRejected: record.input === 'speech' && record.user?.understood === false,
     handedOff: record.handoff !== undefined,
     ...(flags ? { flags } : {}),
+    ...(details ? { details } : {}),
   };
+}
+
+/** What the studio's debugger shows of the turn beyond its columns; undefined when there is nothing. */
+function turnDetails(record: TurnRecord): TurnDetails | undefined {
+  const details: TurnDetails = {};
+  if (record.nlu?.ranking?.length) details.ranking = record.nlu.ranking;
+  if (record.input === 'speech' && record.user) {
+    details.asr = { confidence: record.user.confidence, understood: record.user.understood };
+  }
+  if (record.flow) details.flow = { ...record.flow };
+  if (record.expressions?.length) details.expressions = record.expressions;
+  if (record.speech) {
+    const ms = (value: number) => Math.round(value * 10) / 10;
+    details.visemes = record.speech.visemes.map((c) => ({
+      viseme: c.viseme,
+      startMs: ms(c.startMs),
+      endMs: ms(c.endMs),
+    }));
+    if (record.speech.voice !== undefined) details.voice = record.speech.voice;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
 }
 
 /**
@@ -359,7 +383,7 @@ export function flagVariants(
  * A resumed session's transcript, slots and history from its stored turns. The slots are the
  * entities the person gave, by entity name (an agent's slots are usually named so).
  */
-function restoredConversation(turns: readonly StoredTurn[]): {
+export function restoredConversation(turns: readonly StoredTurn[]): {
   transcript: TranscriptEntry[];
   slots: Record<string, string>;
   history: { user: string; reply: string }[];

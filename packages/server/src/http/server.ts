@@ -20,6 +20,7 @@ import { AGENT_MODEL_PATH, type AgentRuntime } from '../runtime.js';
 import { ConversationSession, type SessionTransport } from '../session/conversation-session.js';
 import { DEFAULT_SESSION_TIMEOUTS, type SessionTimeouts } from '../session/session-timeouts.js';
 import { toNotice, turnContext } from '../session/turn-context.js';
+import { debuggerRoutes } from '../studio/debugger-routes.js';
 import { previewRoutes } from '../studio/preview-routes.js';
 import { traceRoutes } from '../tracing/trace-routes.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -172,6 +173,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   if (tracing) await app.register(traceRoutes, { tracing, requireAdmin: security.requireAdmin });
   if (models) await app.register(modelRoutes, { models, requireAdmin: security.requireAdmin });
   await app.register(previewRoutes, { runtime: options.runtime, requireAdmin: security.requireAdmin });
+  await app.register(debuggerRoutes, {
+    runtime: options.runtime,
+    storage,
+    agent: storedAgent(options.runtime).id,
+    requireAdmin: security.requireAdmin,
+    models,
+  });
 
   app.get('/v1/ws', { websocket: true }, (socket: WebSocket, request) => {
     answerProtocolFaults(socket, frameCeilingBytes);

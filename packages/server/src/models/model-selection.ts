@@ -208,6 +208,23 @@ export class ModelSelection {
   }
 
   /**
+   * The NLU of one registered version, trained here from its stored data if this process does not
+   * run it (kept by its hash): what a replay in the studio's debugger compares against.
+   * `unknown_model_version` when the agent has no such version, `model_unavailable` when it
+   * cannot run here.
+   */
+  async nluOf(version: number): Promise<IntentClassifier> {
+    const stored = await this.options.registry.get(this.options.agent, 'nlu', version);
+    if (!stored) {
+      throw new VisemoError(
+        ErrorCode.UnknownModelVersion,
+        `${this.options.agent} has no nlu version ${version}`,
+      );
+    }
+    return (await this.prepare(stored, { strict: true }))?.nlu as IntentClassifier;
+  }
+
+  /**
    * Makes a stored version runnable here, or says why not: thrown when `strict`, else warned
    * (and null, so the kind keeps what it runs).
    */

@@ -21,6 +21,7 @@ import { ConversationTranscript, type TranscriptEntry } from './conversation-tra
 import { EchoAwareBargeIn } from './echo-aware-barge-in.js';
 import { FrameDispatcher } from './frame-dispatcher.js';
 import { type ListeningFrame, ListeningStage } from './listening-stage.js';
+import { MissedSpeech } from './missed-speech.js';
 import {
   errorEvent,
   fatalCloseCode,
@@ -99,6 +100,11 @@ export interface SessionOptions {
   /** Start, idle and duration timeouts; none unless given (`createServer` gives its own). */
   timeouts?: SessionTimeouts;
   /**
+   * How long speech that was not understood waits for more speech before it is answered, in ms
+   * (missed-speech.ts); 0 answers at once. Default DEFAULT_MISSED_SPEECH_GRACE_MS.
+   */
+  missedSpeechGraceMs?: number;
+  /**
    * Asked when a valid `session.start` arrives: an error refuses the session (sent as a fatal
    * error, and the connection closes), as a server does at its session cap. Asked again if a start
    * failed and the client tries once more.
@@ -132,6 +138,10 @@ export class ConversationSession {
   private shuttingDown = false;
   /** Utterances heard whose transcript is still coming: each becomes a turn. */
   private pendingUtterances = 0;
+  /** Speech that was not understood, answered once its stretch of speech has ended. */
+  private readonly missedSpeech: MissedSpeech;
+  /** Starts of speech so far: whether the person spoke again while an utterance was recognized. */
+  private speechStarts = 0;
   private setup: SessionSetup = {};
 
   constructor(
@@ -139,6 +149,7 @@ export class ConversationSession {
     private readonly transport: SessionTransport,
     private readonly options: SessionOptions = {},
   ) {
+    this.missedSpeech = new MissedSpeech(options.missedSpeechGraceMs);
     this.dispatcher = new FrameDispatcher({
       start: (message) => this.start(message),
       message: (message) => this.handleMessage(message),
@@ -182,6 +193,7 @@ export class ConversationSession {
   close(reason: 'client' | 'server' | 'transport' = 'transport'): void {
     if (!this.dispatcher.close()) return;
     this.clock.stop();
+    this.missedSpeech.close();
     this.turns.abort();
     this.listening?.close();
     try {
@@ -214,7 +226,7 @@ export class ConversationSession {
 
   /** A turn is being produced, or an utterance heard is still being recognized. */
   private get busy(): boolean {
-    return this.turns.producing || this.pendingUtterances > 0;
+    return this.turns.producing || this.pendingUtterances > 0 || this.missedSpeech.holding;
   }
 
   // ---- the session: start, messages ---------------------------------------------------------------
@@ -287,7 +299,7 @@ export class ConversationSession {
   }
 
   private listen(vad: VoiceActivityDetector, message: SessionStartMessage): void {
-    const { recognizer, timeouts, afterPhraseMs } = this.runtime;
+    const { recognizer, timeouts, afterPhraseMs, unfinishedMs } = this.runtime;
     if (!recognizer) return;
     const echo =
       this.runtime.bargeIn === 'echo-aware' ? new EchoAwareBargeIn((e) => this.transport.sendEvent(e)) : null;
@@ -301,6 +313,7 @@ export class ConversationSession {
       ...(echo ? { overlap: echo.overlap } : {}),
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
+      ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
       ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
       speaker: this.id,
     });
@@ -336,6 +349,9 @@ export class ConversationSession {
         this.beginTurn(this.turns.nextId(), message.text, 'text', typed, now, now);
         break;
       }
+      case 'audio.hold':
+        for (const frame of this.requireListening().hold()) this.onListening(frame);
+        break;
       case 'audio.commit':
         this.refuseNewTurnWhileShuttingDown();
         for (const frame of this.requireListening().commit()) this.onListening(frame);
@@ -468,6 +484,8 @@ export class ConversationSession {
       case 'barge-in':
         // Stop the answer in this same frame, before anything else is sent.
         this.interruptSpeech('barge-in');
+        this.speechStarts++;
+        this.missedSpeech.speechResumed();
         break;
       case 'duck':
         this.echoAware?.duck();
@@ -487,6 +505,7 @@ export class ConversationSession {
         if (this.shuttingDown) break;
         const turnId = this.turns.nextId();
         const { endedAt } = frame;
+        const startsBefore = this.speechStarts;
         this.pendingUtterances++;
         let pending = true;
         const recognized = () => {
@@ -498,7 +517,15 @@ export class ConversationSession {
           .then((transcript) => {
             recognized();
             if (!this.isOpen) return;
-            this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, performance.now());
+            const transcriptAt = performance.now();
+            const answer = () => {
+              if (this.isOpen)
+                this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, transcriptAt);
+            };
+            // A push-to-talk release means the person is done; a pause may not.
+            if (transcript.understood || frame.endedBy === 'release') answer();
+            else if (this.speechStarts !== startsBefore) this.skipMissed(turnId, transcript, false);
+            else this.missedSpeech.hold(answer, () => this.skipMissed(turnId, transcript, true));
           })
           .catch((error: unknown) => {
             recognized();
@@ -513,6 +540,16 @@ export class ConversationSession {
         break;
       }
     }
+  }
+
+  /**
+   * Speech not understood that the person went on from: no answer of its own. Its turn id goes to
+   * the next utterance when nothing took one since (`reuseId`: the client's caption of the piece
+   * grows into the whole); otherwise the piece's caption is closed as not understood.
+   */
+  private skipMissed(turnId: number, transcript: Transcript, reuseId: boolean): void {
+    if (reuseId && this.turns.giveBack(turnId)) return;
+    this.transport.sendEvent(transcriptFinalEvent(turnId, '', transcript, 'speech'));
   }
 
   private handOverAudio(turnId: number, samples: Int16Array): void {

@@ -1,4 +1,5 @@
 import {
+  PIPELINE_SAMPLE_RATE,
   type RecognitionStream,
   type SpeechRecognizer,
   type Transcript,
@@ -6,14 +7,26 @@ import {
   type VoiceActivityDetector,
   withDeadline,
 } from '@visemo/core';
+import { IntonationTracker } from '@visemo/speech';
 import type { AudioFilter } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
+import { endOfTurnPause } from './end-of-turn.js';
 import { DECIDING_HANGOVER_MS, type SpeechOverPlayback } from './speech-over-playback.js';
 
 /** Longest utterance the recognizer takes before the turn is closed for it. */
 export const MAX_UTTERANCE_MS = 20_000;
+/**
+ * Into a pause, the recognizer's hypothesis drifts (silence decoded as the phone loop's noise), so
+ * the end-of-turn decision is taken from what was heard up to this far into the quiet.
+ */
+const DECISION_SETTLES_MS = 200;
+/** A frame quieter than this share of the utterance's loudest is part of a pause. */
+const QUIET_SHARE = 0.1;
+
 /** How often a partial transcript is sent while the person speaks. */
 export const PARTIAL_INTERVAL_MS = 250;
+
+export type UtteranceEnd = 'pause' | 'release' | 'limit';
 
 /** What listening produces, in the order the session must act on it. */
 export type ListeningFrame =
@@ -34,6 +47,8 @@ export type ListeningFrame =
   | {
       type: 'utterance';
       endedAt: number;
+      /** What ended it: a pause the VAD heard, the push-to-talk release, or MAX_UTTERANCE_MS. */
+      endedBy: UtteranceEnd;
       transcript: Promise<Transcript>;
       /** With `keepAudio`: the utterance as the recognizer heard it, pre-roll included (16 kHz). */
       audio?: Int16Array;
@@ -50,6 +65,13 @@ export interface ListeningOptions {
   asrTimeoutMs: number;
   /** The end-of-turn pause after a complete sentence (AgentRuntime.afterPhraseMs). */
   afterPhraseMs?: number;
+  /**
+   * The end-of-turn pause after the beginning of a longer sentence (AgentRuntime.unfinishedMs);
+   * without it such a pause gets the VAD's own hangover.
+   */
+  unfinishedMs?: number;
+  /** The end-of-turn rule; `endOfTurnPause` by default (another one for comparisons). */
+  endOfTurn?: typeof endOfTurnPause;
   /** Hand each utterance's audio over with it (for recordings the person consented to). */
   keepAudio?: boolean;
   /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
@@ -65,8 +87,13 @@ interface OpenUtterance {
   stream: RecognitionStream;
   lastPartial: string;
   lastPartialAt: number;
-  /** Whether the recognizer has heard a whole sentence, so a shorter pause ends the turn. */
-  complete: boolean;
+  /** The end-of-turn pause set for it (end-of-turn.ts); null for the VAD's own. */
+  pause: number | null;
+  /** Its pitch, for the fall at the end of a sentence. */
+  intonation: IntonationTracker;
+  /** The loudest frame's RMS so far, and how long it has been quiet since the last loud frame. */
+  loudest: number;
+  quietMs: number;
   /** What the recognizer was given, with `keepAudio` (bounded by MAX_UTTERANCE_MS). */
   heard: Int16Array[] | null;
 }
@@ -80,6 +107,8 @@ export class ListeningStage {
   private readonly input: AudioInput;
   private readonly now: () => number;
   private utterance: OpenUtterance | null = null;
+  /** Push-to-talk is held: the VAD only finds where speech starts; the release ends the utterance. */
+  private held = false;
 
   constructor(private readonly options: ListeningOptions) {
     this.input = new AudioInput(options.inputSampleRate, options.inputFilter);
@@ -93,6 +122,11 @@ export class ListeningStage {
     const events = vad.push(samples);
     overlap?.advance((samples.length / 16) | 0);
     for (const event of events) {
+      if (this.held) {
+        // A pause while the key is down is part of the utterance; only its first speech opens it.
+        if (event.type === 'speech-start' && !this.utterance) this.open(this.input.preroll());
+        continue;
+      }
       yield { type: 'vad', event };
       if (event.type === 'speech-start') {
         const reaction = overlap?.started(event.atMs) ?? 'barge-in';
@@ -107,7 +141,7 @@ export class ListeningStage {
           continue;
         }
         if (verdict === 'interruption') yield { type: 'barge-in' };
-        yield this.endUtterance();
+        yield this.endUtterance('pause');
       }
     }
     const utterance = this.utterance;
@@ -118,11 +152,13 @@ export class ListeningStage {
     }
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
+    utterance.intonation.push(samples);
     if (this.input.utteranceMs() > MAX_UTTERANCE_MS) {
-      yield this.endUtterance();
+      yield this.endUtterance('limit');
       return;
     }
-    this.adjustEndOfTurn(utterance);
+    this.measureQuiet(utterance, samples);
+    if (!this.held && utterance.quietMs <= DECISION_SETTLES_MS) this.adjustEndOfTurn(utterance);
     const now = this.now();
     // Words said over the agent are shown once they turn out to be a turn, not a backchannel.
     if (!overlap?.judging && now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
@@ -135,8 +171,34 @@ export class ListeningStage {
     }
   }
 
-  /** Push-to-talk released: the utterance ends now, even if the VAD heard no end (or no start). */
+  /**
+   * Push-to-talk pressed: whatever the agent says stops, and until `commit` a pause ends nothing.
+   * Audio from before the press belongs to no utterance.
+   */
+  *hold(): Generator<ListeningFrame> {
+    if (this.held) return;
+    this.held = true;
+    this.options.overlap?.settle();
+    yield { type: 'barge-in' };
+    if (!this.utterance) {
+      this.options.vad.reset();
+      this.input.endUtterance();
+    }
+  }
+
+  /**
+   * Push-to-talk released: the utterance ends now, even if the VAD heard no end. After a `hold`,
+   * a press in which the VAD heard no speech ends nothing (a tap in silence is not a turn); without
+   * one, the audio since the last turn is recognized even if the VAD never heard it start.
+   */
   *commit(): Generator<ListeningFrame> {
+    if (this.held) {
+      this.held = false;
+      this.options.vad.reset();
+      if (this.utterance) yield this.endUtterance('release');
+      else this.input.endUtterance();
+      return;
+    }
     if (!this.utterance) {
       const heard = this.input.sinceLastTurn();
       if (heard.length === 0) return;
@@ -144,7 +206,7 @@ export class ListeningStage {
       this.open(heard);
     }
     this.options.vad.reset();
-    yield this.endUtterance();
+    yield this.endUtterance('release');
   }
 
   /** Speech that was no turn (a backchannel): its recognition is dropped. */
@@ -163,16 +225,39 @@ export class ListeningStage {
   }
 
   /**
-   * End of turn: once the recognizer has heard a whole sentence the person has most likely
-   * finished, so the VAD ends the turn after `afterPhraseMs` of silence instead of its hangover.
+   * End of turn beyond a silence timer (end-of-turn.ts): once the recognizer has heard a whole
+   * sentence that the voice let fall, the person has most likely finished and the VAD ends the
+   * turn after `afterPhraseMs` of silence; after the beginning of a longer sentence, only after
+   * `unfinishedMs`; otherwise after its own hangover.
    */
   private adjustEndOfTurn(utterance: OpenUtterance): void {
-    const { vad, afterPhraseMs } = this.options;
+    const { vad, afterPhraseMs, unfinishedMs } = this.options;
     if (afterPhraseMs === undefined || !vad.setHangover) return;
-    const complete = utterance.stream.complete?.() ?? false;
-    if (complete === utterance.complete) return;
-    utterance.complete = complete;
-    vad.setHangover(complete ? afterPhraseMs : null);
+    const { stream } = utterance;
+    const rule = this.options.endOfTurn ?? endOfTurnPause;
+    const pause = rule(
+      {
+        complete: stream.complete?.(),
+        continues: stream.continues?.(),
+        falls: utterance.intonation.fallsAtEnd(),
+      },
+      unfinishedMs === undefined ? { afterPhraseMs } : { afterPhraseMs, unfinishedMs },
+    );
+    if (pause === utterance.pause) return;
+    utterance.pause = pause;
+    vad.setHangover(pause);
+  }
+
+  private measureQuiet(utterance: OpenUtterance, samples: Int16Array): void {
+    let sum = 0;
+    for (const s of samples) sum += s * s;
+    const rms = Math.sqrt(sum / Math.max(1, samples.length));
+    if (rms < utterance.loudest * QUIET_SHARE) {
+      utterance.quietMs += (samples.length / PIPELINE_SAMPLE_RATE) * 1000;
+      return;
+    }
+    utterance.loudest = Math.max(utterance.loudest, rms);
+    utterance.quietMs = 0;
   }
 
   private open(preroll: Int16Array): void {
@@ -180,18 +265,23 @@ export class ListeningStage {
     const { speaker } = this.options;
     const stream = this.options.recognizer.start(speaker === undefined ? {} : { speaker });
     if (preroll.length > 0) stream.write(preroll);
+    const intonation = new IntonationTracker();
+    intonation.push(preroll);
     this.utterance = {
       stream,
       lastPartial: '',
       lastPartialAt: this.now(),
-      complete: false,
+      pause: null,
+      intonation,
+      loudest: 0,
+      quietMs: 0,
       heard: this.options.keepAudio ? [preroll] : null,
     };
     this.options.vad.setHangover?.(null);
     this.input.startUtterance();
   }
 
-  private endUtterance(): ListeningFrame {
+  private endUtterance(endedBy: UtteranceEnd): ListeningFrame {
     const utterance = this.utterance as OpenUtterance;
     const endedAt = this.now();
     this.utterance = null;
@@ -202,8 +292,8 @@ export class ListeningStage {
       utterance.stream.finish(),
     );
     transcript.catch(() => utterance.stream.cancel());
-    if (!utterance.heard) return { type: 'utterance', endedAt, transcript };
-    return { type: 'utterance', endedAt, transcript, audio: joinSamples(utterance.heard) };
+    if (!utterance.heard) return { type: 'utterance', endedAt, endedBy, transcript };
+    return { type: 'utterance', endedAt, endedBy, transcript, audio: joinSamples(utterance.heard) };
   }
 }
 

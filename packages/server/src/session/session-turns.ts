@@ -29,6 +29,17 @@ export class SessionTurns {
     return this.counter++;
   }
 
+  /**
+   * `turnId` was taken by speech that turned out to be part of the next utterance: that one takes
+   * the id again, so the client's caption of the piece becomes the whole. False when another id
+   * was taken since.
+   */
+  giveBack(turnId: number): boolean {
+    if (turnId !== this.counter - 1) return false;
+    this.counter = turnId;
+    return true;
+  }
+
   /** Turn 0 is the greeting's, greeting or not: the first user turn is always 1. */
   skipGreeting(): void {
     this.counter = 1;

@@ -104,6 +104,11 @@ export class SpeechOverPlayback {
     return words.length > 0 && words.every((w) => BACKCHANNEL_WORDS.has(w)) ? 'backchannel' : 'interruption';
   }
 
+  /** The reply was stopped some other way (push-to-talk): nothing is being judged any more. */
+  settle(): void {
+    this.judgedFrom = null;
+  }
+
   /** Whether speech over the agent is being judged (its voice ducked). */
   get judging(): boolean {
     return this.judgedFrom !== null;

@@ -4,12 +4,17 @@ import {
   type DialoguePolicy,
   type DialogueReply,
   type Expression,
+  type FlowStep,
   type NluResult,
   type SynthesisResult,
   VisemoError,
   withDeadline,
 } from '@visemo/core';
+import { readExpressionTags } from '@visemo/dialogue';
 import type { AgentRuntime } from '../runtime.js';
+
+/** How strongly a face tagged in the reply's text shows. */
+const TAGGED_INTENSITY = 0.8;
 
 /*
  * The second half of the pipeline, after listening-stage.ts (audio → VAD → ASR → end of turn):
@@ -19,10 +24,10 @@ import type { AgentRuntime } from '../runtime.js';
 /** What a turn produces, in the order the client should receive it. */
 export type TurnFrame =
   | { type: 'nlu'; result: NluResult }
-  | { type: 'reply'; answeredBy: AnsweredBy; source?: string }
+  | { type: 'reply'; answeredBy: AnsweredBy; source?: string; flow?: FlowStep }
   | { type: 'text'; text: string }
   | { type: 'expression'; expression: Expression; intensity: number }
-  | { type: 'audio'; text: string; synthesis: SynthesisResult }
+  | { type: 'audio'; text: string; voice?: string; synthesis: SynthesisResult }
   /** Speech synthesis failed for a sentence: its text still goes out as a caption. */
   | { type: 'tts-failed'; text: string; error: VisemoError }
   | { type: 'handoff'; reason: string }
@@ -62,14 +67,19 @@ export async function* runGreetingTurn(options: TurnOptions): AsyncGenerator<Tur
 export async function* speakReply(reply: DialogueReply, options: TurnOptions): AsyncGenerator<TurnFrame> {
   const reply_: TurnFrame = { type: 'reply', answeredBy: reply.answeredBy };
   if (reply.source !== undefined) reply_.source = reply.source;
+  if (reply.flow) reply_.flow = reply.flow;
   yield reply_;
 
   const side: TurnFrame[] = [];
   const texts = textOf(reply.events, side);
   let leading = true;
-  for await (const sentence of options.runtime.chunkSentences(texts)) {
+  for await (const tagged of options.runtime.chunkSentences(texts)) {
     if (options.signal.aborted) return;
     yield* side.splice(0);
+    // "[concerned] I'm sorry it is late.": the face changes with the sentence; the tag is not said.
+    const { text: sentence, expression } = readExpressionTags(tagged);
+    if (expression) yield { type: 'expression', expression, intensity: TAGGED_INTENSITY };
+    if (!sentence) continue;
     yield { type: 'text', text: sentence };
     if (options.speak) yield await synthesizeSentence(sentence, leading, options);
     leading = false;
@@ -102,7 +112,7 @@ async function synthesizeSentence(text: string, leading: boolean, options: TurnO
     const synthesis = await withDeadline(synthesizer.name, timeouts.ttsMs, options.signal, (signal) =>
       synthesizer.synthesize({ text, voice: options.voice, signal, leading }),
     );
-    return { type: 'audio', text, synthesis };
+    return { type: 'audio', text, voice: options.voice, synthesis };
   } catch (error) {
     if (options.signal.aborted) throw error;
     const failure =

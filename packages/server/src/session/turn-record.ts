@@ -1,4 +1,5 @@
-import type { AnsweredBy, ProviderNotice, TurnLatency } from '@visemo/core';
+import type { AnsweredBy, Expression, FlowStep, ProviderNotice, TurnLatency } from '@visemo/core';
+import type { VisemeCue } from '@visemo/core/visemes-types';
 
 /** What started a turn: the agent's greeting, or the person speaking or typing. */
 export type TurnInput = 'greeting' | 'speech' | 'text';
@@ -41,11 +42,22 @@ export interface TurnRecord {
     intent: string | null;
     confidence: number;
     entities: { entity: string; value: string; text: string }[];
+    /** The best intents with their confidences, best first (the top `RANKED_INTENTS`). */
+    ranking?: { intent: string; confidence: number }[];
   };
   /** Which part of the dialogue answered; absent when the turn stopped before it did. */
   answeredBy?: AnsweredBy;
   /** The knowledge passage the answer came from. */
   source?: string;
+  /** The flow that answered and where it stood after the turn. */
+  flow?: FlowStep;
+  /** The expressions the reply showed, in order. */
+  expressions?: { expression: Expression; intensity: number }[];
+  /**
+   * The reply's viseme track in ms from its first sample, its audio chunks laid end to end (as the
+   * client plays them), and the voice that spoke it; absent when no audio went out.
+   */
+  speech?: { voice?: string; visemes: VisemeCue[] };
   /** Every sentence of the reply that was sent, joined; `spokenText` is what was heard of it. */
   fullReplyText: string;
   /**

@@ -1,4 +1,5 @@
-import type { ProviderNotice, Transcript, TurnLatency } from '@visemo/core';
+import type { FlowStep, ProviderNotice, SynthesisResult, Transcript, TurnLatency } from '@visemo/core';
+import type { VisemeCue } from '@visemo/core/visemes-types';
 import type { ServerEvent } from '../protocol/server-events.js';
 import { round } from './session-events.js';
 import { SpokenReply } from './spoken-reply.js';
@@ -15,6 +16,9 @@ export interface TurnSetup {
   llm?: string;
   synthesizer: string;
 }
+
+/** How many of the NLU's best intents a turn's record keeps. */
+export const RANKED_INTENTS = 5;
 
 /** What the client is sent for one turn frame, in this order: the events, then the audio. */
 export interface TurnStep {
@@ -42,7 +46,10 @@ export class Turn {
   private readonly notices: ProviderNotice[] = [];
   private user: TurnRecord['user'];
   private nlu: TurnRecord['nlu'];
+  private flow: FlowStep | undefined;
   private handoff: string | undefined;
+  private readonly expressions: NonNullable<TurnRecord['expressions']> = [];
+  private speech: { voice: string | undefined; visemes: VisemeCue[]; endMs: number } | undefined;
   private answered = false;
   private endedSession = false;
   private spoke = false;
@@ -91,6 +98,11 @@ export class Turn {
         const { result } = frame;
         const entities = () => result.entities.map(({ entity, value, text }) => ({ entity, value, text }));
         this.nlu = { intent: result.intent, confidence: result.confidence, entities: entities() };
+        if (result.ranking.length > 0) {
+          this.nlu.ranking = result.ranking
+            .slice(0, RANKED_INTENTS)
+            .map((r) => ({ intent: r.intent, confidence: round(r.confidence, 3) }));
+        }
         step.events.push({
           type: 'nlu',
           turnId: this.id,
@@ -107,6 +119,7 @@ export class Turn {
         this.answered = true;
         this.reply.answeredBy = frame.answeredBy;
         this.reply.source = frame.source;
+        this.flow = frame.flow;
         break;
       case 'text': {
         if (this.marks.firstTextAt === undefined) {
@@ -126,6 +139,7 @@ export class Turn {
         break;
       }
       case 'expression':
+        this.expressions.push({ expression: frame.expression, intensity: frame.intensity });
         step.events.push({
           type: 'expression',
           turnId: this.id,
@@ -137,6 +151,7 @@ export class Turn {
         const { synthesis } = frame;
         const seq = this.reply.addAudio(synthesis, now);
         this.marks.lastAudioAt = now;
+        this.trackSpeech(frame.voice, synthesis);
         if (seq === 0) {
           this.marks.firstAudioAt = now;
           if (this.marks.firstTextAt !== undefined) {
@@ -180,6 +195,16 @@ export class Turn {
     return step;
   }
 
+  /** The reply's track so far, each chunk's cues moved to where its audio starts. */
+  private trackSpeech(voice: string | undefined, synthesis: SynthesisResult): void {
+    this.speech ??= { voice, visemes: [], endMs: 0 };
+    const offset = this.speech.endMs;
+    for (const cue of synthesis.visemes) {
+      this.speech.visemes.push({ ...cue, startMs: cue.startMs + offset, endMs: cue.endMs + offset });
+    }
+    this.speech.endMs = offset + (synthesis.audio.samples.length / synthesis.audio.sampleRate) * 1000;
+  }
+
   /** The turn's record, once it has ended at `endedAt`: the one place a turn's data is gathered. */
   record(endedAt: number = this.lastAt): TurnRecord {
     const { sessionId, input, inputEndedAt, recognizer, llm, synthesizer } = this.setup;
@@ -195,6 +220,12 @@ export class Turn {
       providers: { notices: [...this.notices] },
       endedSession: this.endedSession,
     };
+    if (this.expressions.length > 0) record.expressions = [...this.expressions];
+    if (this.flow) record.flow = this.flow;
+    if (this.speech) {
+      const { voice, visemes } = this.speech;
+      record.speech = { ...(voice === undefined ? {} : { voice }), visemes: [...visemes] };
+    }
     if (this.user) record.user = this.user;
     if (this.nlu) record.nlu = this.nlu;
     if (this.answered) record.answeredBy = this.reply.answeredBy;

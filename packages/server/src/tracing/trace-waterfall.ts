@@ -160,7 +160,8 @@ function formatMs(ms: number): string {
   return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms`;
 }
 
-function niceScale(ms: number): number {
+/** A round right edge for a time axis that holds `ms`. */
+export function niceScale(ms: number): number {
   for (const step of [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000])
     if (ms <= step * 8) return Math.ceil(ms / step) * step;
   return Math.ceil(ms / 10_000) * 10_000;

@@ -58,13 +58,16 @@ export function renderWaterfall(
     targets?: { ms: number; label: string }[];
     /** The line under the title that says what the bars are. */
     caption?: string;
+    /** The picture's width (default 1100) and its label column's (default 300), in px. */
+    width?: number;
+    labelWidth?: number;
   },
 ): string {
   const caption =
     options.caption ??
     "bars: median of each hop, laid end to end from the VAD's end of speech; whiskers: the hop's p95";
-  const width = 1100;
-  const left = 300;
+  const width = options.width ?? 1100;
+  const left = options.labelWidth ?? 300;
   const right = 90;
   const plotW = width - left - right;
   const rowH = 24;

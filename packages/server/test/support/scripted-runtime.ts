@@ -213,6 +213,7 @@ const INTENTS: [RegExp, string][] = [
   [/mumble/, 'unspeakable'],
   [/refund/, 'refund'],
   [/backup/, 'backup'],
+  [/late/, 'late_parcel'],
 ];
 
 function classify(text: string): NluResult {
@@ -288,6 +289,8 @@ export class ScriptedDialogue implements DialoguePolicy {
         return reply('knowledge', [text('Refunds take five days.')], 'knowledge/returns.md#Refunds');
       case 'backup':
         return reply('llm', [text('Served by the backup voice.')]);
+      case 'late_parcel':
+        return reply('intent', [text('[concerned] I am sorry it is late. [happy] It arrives today.')]);
       default:
         return reply('fallback', [text('Sorry, could you say that again?')]);
     }

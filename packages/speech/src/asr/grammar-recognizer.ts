@@ -70,6 +70,19 @@ export interface GrammarRecognizerOptions {
   generalize?: Partial<RecombinationOptions> | false;
   /** Decoders created by `create`, so the first streams need not wait. Default 1. */
   warmDecoders?: number;
+  /**
+   * Decode an utterance that was not understood once more, from the cepstral mean it left, when it
+   * started from another (a speaker's first utterance, or one after a change of voice or
+   * microphone): so the same audio gets the same answer on the first try as on the next. Costs a
+   * second decode of the rejected utterances only. Default true.
+   */
+  redecodeMisses?: boolean;
+  /**
+   * Where each utterance's cepstral mean starts: `speaker`, from what the speaker's last utterance
+   * left (decision 0026); `fixed`, from the model's own every time, so the same audio always gets
+   * the same answer, at some accuracy (bench/speech/asr-repeat.ts). Default `speaker`.
+   */
+  cepstralMean?: 'speaker' | 'fixed';
 }
 
 /** Word pairs the domain's phrases say, and how many others a transcript may have. */
@@ -82,6 +95,8 @@ interface JoinLimit {
 const BLOCK = 1600;
 const FRAME_SAMPLES = 160;
 const DEFAULT_MIN_SCORE_PER_FRAME = -40;
+/** Audio a stream keeps for a second decode (30 s); a longer utterance is not decoded again. */
+const MAX_KEPT_SAMPLES = 30 * PIPELINE_SAMPLE_RATE;
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'oh'];
 
 /** Whether a transcript has a digit in it: a number is said as the phrases say it, with no join. */
@@ -219,6 +234,8 @@ export class GrammarRecognizer implements SpeechRecognizer {
   readonly jsgf: string;
 
   private readonly minScorePerFrame: number;
+  /** Whether streams keep their audio to decode a miss again (`redecodeMisses`). */
+  readonly redecodesMisses: boolean;
   private readonly speakerMeans = new SpeakerMeans();
   /** The cepstral mean each decoder will start its next utterance from, when known. */
   private readonly decoderMeans = new WeakMap<NativeDecoder, string>();
@@ -231,10 +248,13 @@ export class GrammarRecognizer implements SpeechRecognizer {
     options: GrammarRecognizerOptions,
     private readonly joins: JoinLimit | undefined,
     private readonly phrases: PhraseAcceptor | undefined,
+    /** With `cepstralMean: 'fixed'`: the mean every utterance starts from. */
+    private readonly fixedMean: string | undefined,
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
     this.minScorePerFrame = options.minScorePerFrame ?? DEFAULT_MIN_SCORE_PER_FRAME;
+    this.redecodesMisses = options.redecodeMisses ?? true;
   }
 
   static async create(options: GrammarRecognizerOptions): Promise<GrammarRecognizer> {
@@ -353,7 +373,8 @@ export class GrammarRecognizer implements SpeechRecognizer {
       const pool = new DecoderPool(make, Math.max(1, options.maxDecoders ?? 16));
       pool.adopt(first);
       await pool.warm(options.warmDecoders ?? 1);
-      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins, phrases);
+      const modelMean = options.cepstralMean === 'fixed' ? String(first.get_config('cmninit')) : undefined;
+      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins, phrases, modelMean);
     } catch (error) {
       first.delete();
       throw error;
@@ -390,7 +411,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
 
   /** @internal A decoder for `speaker`'s stream: one that holds their mean, if one is idle. */
   acquire(speaker?: string): DecoderRequest {
-    const mean = speaker === undefined ? undefined : this.speakerMeans.get(speaker);
+    const mean = this.fixedMean ?? (speaker === undefined ? undefined : this.speakerMeans.get(speaker));
     return this.pool.acquire(mean === undefined ? undefined : (d) => this.decoderMeans.get(d) === mean);
   }
 
@@ -399,8 +420,8 @@ export class GrammarRecognizer implements SpeechRecognizer {
    * (or nothing is known of the speaker: their first utterance starts from the decoder's own).
    */
   adapt(decoder: NativeDecoder, speaker: string | undefined): Promise<void> | null {
-    if (speaker === undefined) return null;
-    const mean = this.speakerMeans.get(speaker);
+    if (speaker === undefined && this.fixedMean === undefined) return null;
+    const mean = this.fixedMean ?? this.speakerMeans.get(speaker as string);
     if (mean === undefined || this.decoderMeans.get(decoder) === mean) return null;
     this.decoderMeans.set(decoder, mean);
     return setCepstralMean(decoder, mean);
@@ -411,7 +432,43 @@ export class GrammarRecognizer implements SpeechRecognizer {
     const mean = stopUtterance(decoder);
     if (mean === undefined) return;
     this.decoderMeans.set(decoder, mean);
-    if (speaker !== undefined) this.speakerMeans.set(speaker, mean);
+    if (speaker !== undefined && this.fixedMean === undefined) this.speakerMeans.set(speaker, mean);
+  }
+
+  /** @internal The cepstral mean the decoder starts its next utterance from, when known. */
+  startingMean(decoder: NativeDecoder): string | undefined {
+    return this.decoderMeans.get(decoder);
+  }
+
+  /**
+   * @internal Decodes a stopped utterance's audio again from cepstral mean `mean`, in the same
+   * fixed blocks, and reads its result as `result` does.
+   */
+  async redecode(
+    decoder: NativeDecoder,
+    audio: readonly Int16Array[],
+    mean: string,
+    speaker: string | undefined,
+  ): Promise<Transcript> {
+    await setCepstralMean(decoder, mean);
+    this.decoderMeans.set(decoder, mean);
+    decoder.start();
+    const block = new Float32Array(BLOCK);
+    let fill = 0;
+    let samples = 0;
+    for (const chunk of audio) {
+      samples += chunk.length;
+      for (const sample of chunk) {
+        block[fill++] = sample / 32768;
+        if (fill === BLOCK) {
+          decoder.process_audio(block, false, false);
+          fill = 0;
+        }
+      }
+    }
+    if (fill > 0) decoder.process_audio(block.subarray(0, fill), false, false);
+    this.stop(decoder, speaker);
+    return this.result(decoder, samples);
   }
 
   /** @internal */
@@ -440,6 +497,23 @@ export class GrammarRecognizer implements SpeechRecognizer {
     if (this.phrases?.accepts(words)) return true;
     if (!this.joins || words.length === 0 || saysNumber(words)) return false;
     return countJoins(words, this.joins.pairs) === 0;
+  }
+
+  /** @internal Whether `words` begin one of the domain's phrases that has more words to come. */
+  continues(words: readonly string[]): boolean {
+    return words.length > 0 && (this.phrases?.continues(words) ?? false);
+  }
+
+  /**
+   * @internal Whether a hypothesis of an utterance still being said is likely enough to show:
+   * words the phrases say in that order (no join, so no stitched nonsense such as "please please
+   * to a can" from speech outside the domain) with an acoustic score a final result could have.
+   */
+  isLikelyPartial(decoder: NativeDecoder, words: readonly string[], samples: number): boolean {
+    if (words.length === 0) return false;
+    if (this.joins && countJoins(words, this.joins.pairs, true) > 0) return false;
+    const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
+    return pathScore(this.module, decoder) / frames >= this.minScorePerFrame;
   }
 
   /** @internal Reads the final result of a stopped utterance of `samples` samples. */
@@ -494,6 +568,11 @@ class GrammarStream implements RecognitionStream {
   private samples = 0;
   private lastPartial = '';
   private lastComplete = false;
+  private lastContinues = false;
+  /** The audio decoded, for a second decode of a miss; null once past MAX_KEPT_SAMPLES or unwanted. */
+  private kept: Int16Array[] | null;
+  /** The cepstral mean the decoder started this utterance from. */
+  private startMean: string | undefined;
   private partialStale = false;
   private readonly ready: Promise<NativeDecoder>;
   private abandon: (() => void) | undefined;
@@ -505,6 +584,7 @@ class GrammarStream implements RecognitionStream {
     private readonly signal: AbortSignal | undefined,
     private readonly speaker: string | undefined,
   ) {
+    this.kept = recognizer.redecodesMisses ? [] : null;
     if (signal?.aborted) {
       this.state = 'cancelled';
       this.ready = Promise.reject(abortError());
@@ -564,12 +644,20 @@ class GrammarStream implements RecognitionStream {
     return this.lastComplete;
   }
 
+  continues(): boolean {
+    if (this.state !== 'decoding' || !this.decoder) return false;
+    this.readHypothesis(this.decoder);
+    return this.lastContinues;
+  }
+
   /** Reads the decoder's hypothesis again only after it decoded a new block. */
   private readHypothesis(decoder: NativeDecoder): void {
     if (!this.partialStale) return;
     const { words, garbage } = this.recognizer.hypothesis(decoder);
-    this.lastPartial = garbage ? '' : words.join(' ');
+    const likely = !garbage && this.recognizer.isLikelyPartial(decoder, words, this.samples);
+    this.lastPartial = likely ? words.join(' ') : '';
     this.lastComplete = !garbage && this.recognizer.isComplete(words);
+    this.lastContinues = !garbage && this.recognizer.continues(words);
     this.partialStale = false;
   }
 
@@ -587,7 +675,13 @@ class GrammarStream implements RecognitionStream {
       if (this.failure) throw this.failure;
       if (this.blockFill > 0) this.process(decoder, this.block.subarray(0, this.blockFill));
       this.recognizer.stop(decoder, this.speaker);
-      return this.recognizer.result(decoder, this.samples);
+      const transcript = this.recognizer.result(decoder, this.samples);
+      // Started from another voice's or channel's mean: decoded again from its own, a miss is not
+      // one on this try and a hit on the next.
+      const ownMean = this.recognizer.startingMean(decoder);
+      if (transcript.understood || !this.kept || ownMean === undefined || ownMean === this.startMean)
+        return transcript;
+      return await this.recognizer.redecode(decoder, this.kept, ownMean, this.speaker);
     } catch (error) {
       try {
         this.recognizer.stop(decoder, undefined);
@@ -623,6 +717,7 @@ class GrammarStream implements RecognitionStream {
   private attach(decoder: NativeDecoder): void {
     this.decoder = decoder;
     this.state = 'decoding';
+    this.startMean = this.recognizer.startingMean(decoder);
     decoder.start();
     const backlog = this.backlog;
     this.backlog = [];
@@ -636,6 +731,10 @@ class GrammarStream implements RecognitionStream {
   private feed(samples: Int16Array): void {
     const decoder = this.decoder as NativeDecoder;
     this.samples += samples.length;
+    if (this.kept) {
+      if (this.samples > MAX_KEPT_SAMPLES) this.kept = null;
+      else this.kept.push(samples.slice());
+    }
     let offset = 0;
     while (offset < samples.length) {
       const take = Math.min(BLOCK - this.blockFill, samples.length - offset);

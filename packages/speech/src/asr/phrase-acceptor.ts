@@ -26,14 +26,31 @@ export class PhraseAcceptor {
   }
 
   accepts(words: readonly string[]): boolean {
+    return this.reached(words)?.has(this.graph.final) ?? false;
+  }
+
+  /**
+   * Whether `words` begin a phrase that goes on: some path through the graph continues with more
+   * words after them ("i want to return" before "my order"). A person who pauses there may not be
+   * done.
+   */
+  continues(words: readonly string[]): boolean {
+    const states = this.reached(words);
+    if (!states) return false;
+    for (const s of states) if ((this.next[s]?.size ?? 0) > 0) return true;
+    return false;
+  }
+
+  /** The states `words` lead to from the start, or null when no path says them. */
+  private reached(words: readonly string[]): Set<number> | null {
     let states = this.closure([this.graph.start]);
     for (const w of words) {
       const reached: number[] = [];
       for (const s of states) reached.push(...(this.next[s]?.get(w) ?? []));
-      if (reached.length === 0) return false;
+      if (reached.length === 0) return null;
       states = this.closure(reached);
     }
-    return states.has(this.graph.final);
+    return states;
   }
 
   /** The states, and every state their word-less arcs lead to. */

@@ -30,7 +30,7 @@ export interface WorkerError {
 export type FromRecognizerWorker =
   | { type: 'ready'; jsgf: string; dropped: DroppedPhrase[] }
   | { type: 'failed'; error: WorkerError }
-  | { type: 'partial'; stream: number; text: string; complete: boolean }
+  | { type: 'partial'; stream: number; text: string; complete: boolean; continues: boolean }
   /** `mean`: the speaker's cepstral mean after this utterance. */
   | { type: 'result'; stream: number; transcript: Transcript; mean?: string }
   | { type: 'error'; stream: number; error: WorkerError };
@@ -208,7 +208,7 @@ export class RecognizerThreads implements SpeechRecognizer {
         this.crash(thread, toError(message.error));
         return;
       case 'partial':
-        thread.streams.get(message.stream)?.setPartial(message.text, message.complete);
+        thread.streams.get(message.stream)?.setPartial(message.text, message.complete, message.continues);
         return;
       case 'result': {
         const stream = thread.streams.get(message.stream);
@@ -294,6 +294,7 @@ class ThreadStream implements RecognitionStream {
   private state: ThreadStreamState = 'open';
   private latestPartial = '';
   private latestComplete = false;
+  private latestContinues = false;
   private pending: Int16Array[] = [];
   private pendingSamples = 0;
   private failure: VisemoError | undefined;
@@ -350,6 +351,10 @@ class ThreadStream implements RecognitionStream {
     return this.state === 'open' && this.latestComplete;
   }
 
+  continues(): boolean {
+    return this.state === 'open' && this.latestContinues;
+  }
+
   finish(): Promise<Transcript> {
     if (this.state === 'cancelled') return Promise.reject(abortError());
     if (this.state === 'failed') return Promise.reject(this.failure);
@@ -376,9 +381,10 @@ class ThreadStream implements RecognitionStream {
   }
 
   /** @internal The worker's latest hypothesis, and whether it is a whole phrase. */
-  setPartial(text: string, complete: boolean): void {
+  setPartial(text: string, complete: boolean, continues: boolean): void {
     this.latestPartial = text;
     this.latestComplete = complete;
+    this.latestContinues = continues;
   }
 
   /** @internal The worker's transcript. */

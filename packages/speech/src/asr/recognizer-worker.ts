@@ -13,6 +13,7 @@ interface Entry {
   /** The partial last posted, so an unchanged one is not posted again. */
   partial: string;
   complete: boolean;
+  continues: boolean;
 }
 
 const port = parentPort;
@@ -45,7 +46,7 @@ function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): voi
       const { speaker, mean } = message;
       if (speaker !== undefined && mean !== undefined) recognizer.setSpeakerMean(speaker, mean);
       const stream = recognizer.start(speaker === undefined ? {} : { speaker });
-      streams.set(message.stream, { stream, speaker, partial: '', complete: false });
+      streams.set(message.stream, { stream, speaker, partial: '', complete: false, continues: false });
       return;
     }
     case 'audio': {
@@ -91,10 +92,12 @@ function handle(recognizer: GrammarRecognizer, message: ToRecognizerWorker): voi
 function postPartial(id: number, entry: Entry): void {
   const partial = entry.stream.partial();
   const complete = entry.stream.complete?.() ?? false;
-  if (partial === entry.partial && complete === entry.complete) return;
+  const continues = entry.stream.continues?.() ?? false;
+  if (partial === entry.partial && complete === entry.complete && continues === entry.continues) return;
   entry.partial = partial;
   entry.complete = complete;
-  send({ type: 'partial', stream: id, text: partial, complete });
+  entry.continues = continues;
+  send({ type: 'partial', stream: id, text: partial, complete, continues });
 }
 
 let sweeping = false;

@@ -180,9 +180,12 @@ export function phrasePairs(phrases: GrammarExpr[][]): Set<string> {
   return pairs;
 }
 
-/** How many of `words`' adjacent pairs (with the start and the end) are not in `pairs`. */
-export function countJoins(words: readonly string[], pairs: Set<string>): number {
-  const said = [EDGE, ...words, EDGE];
+/**
+ * How many of `words`' adjacent pairs (with the start and, unless `open` — words still being
+ * said — the end) are not in `pairs`.
+ */
+export function countJoins(words: readonly string[], pairs: Set<string>, open = false): number {
+  const said = open ? [EDGE, ...words] : [EDGE, ...words, EDGE];
   let joins = 0;
   for (let i = 1; i < said.length; i++) if (!pairs.has(`${said[i - 1]} ${said[i]}`)) joins++;
   return joins;

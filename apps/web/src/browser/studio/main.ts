@@ -4,7 +4,7 @@ import { formatSpeechMarks, toAzureVisemeEvents, toPollySpeechMarks } from '@vis
 import type { AvatarView } from '../avatar-view.js';
 import { byId } from '../dom.js';
 import { PreviewPlayer } from './preview-player.js';
-import { type PreviewTrack, StudioApi } from './studio-api.js';
+import { type PreviewTrack, StudioApi, storedAdminKey, takeAdminKeyFromLink } from './studio-api.js';
 import { TrackCanvas } from './track-canvas.js';
 
 /**
@@ -13,9 +13,8 @@ import { TrackCanvas } from './track-canvas.js';
  * and exported as Visemo JSON, Azure viseme events or Polly speech marks.
  */
 
-const ADMIN_KEY = 'visemo.studio.adminKey';
 const params = new URLSearchParams(location.search);
-const api = new StudioApi(() => sessionStorage.getItem(ADMIN_KEY));
+const api = new StudioApi(storedAdminKey);
 const player = new PreviewPlayer();
 const canvas = new TrackCanvas(byId<HTMLCanvasElement>('track'));
 const status = byId('studio-status');
@@ -146,12 +145,7 @@ function bind(): void {
 }
 
 async function start(): Promise<void> {
-  if (params.has('key')) {
-    // Handed over once in the link, then kept for this tab only and taken out of the address.
-    sessionStorage.setItem(ADMIN_KEY, params.get('key') ?? '');
-    params.delete('key');
-    history.replaceState(null, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}`);
-  }
+  takeAdminKeyFromLink(params);
   bind();
   requestAnimationFrame(frame);
   try {

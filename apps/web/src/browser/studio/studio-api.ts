@@ -45,13 +45,48 @@ export class StudioApi {
     });
   }
 
-  private async call<T>(path: string, init: RequestInit): Promise<T> {
+  protected async call<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await this.request(path, init);
+    return (await response.json()) as T;
+  }
+
+  /** The server's answer, or a `StudioError` with its message when it refused. */
+  protected async request(path: string, init: RequestInit): Promise<Response> {
     const key = this.adminKey();
     const headers = new Headers(init.headers);
     if (key) headers.set('authorization', `Bearer ${key}`);
     const response = await fetch(path, { ...init, headers, credentials: 'same-origin' });
-    const body = (await response.json().catch(() => ({}))) as T & { message?: string };
-    if (!response.ok) throw new Error(body.message ?? `the server answered ${response.status}`);
-    return body;
+    if (response.ok) return response;
+    const body = (await response.json().catch(() => ({}))) as { message?: string };
+    throw new StudioError(body.message ?? `the server answered ${response.status}`, response.status);
   }
+}
+
+/** A studio route refused: its message, and the status (401: the admin key is wrong or missing). */
+export class StudioError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+const ADMIN_KEY = 'visemo.studio.adminKey';
+
+/** The admin key this tab was given (`?key=` once, or typed in), kept for the tab only. */
+export function storedAdminKey(): string | null {
+  return sessionStorage.getItem(ADMIN_KEY);
+}
+
+export function keepAdminKey(key: string): void {
+  sessionStorage.setItem(ADMIN_KEY, key);
+}
+
+/** A key handed over in the link is kept for this tab and taken out of the address. */
+export function takeAdminKeyFromLink(params: URLSearchParams): void {
+  if (!params.has('key')) return;
+  keepAdminKey(params.get('key') ?? '');
+  params.delete('key');
+  history.replaceState(null, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}`);
 }
