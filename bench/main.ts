@@ -86,6 +86,12 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/noise.js')).benchNoise(quick),
   },
   {
+    name: 'barge-in',
+    title:
+      'Barge-in on loudspeakers: the agent’s echo, interruptions and backchannels, VAD only vs echo-aware',
+    run: async (quick) => (await import('./speech/barge-in.js')).benchBargeIn(quick),
+  },
+  {
     name: 'providers',
     title: 'Streaming LLM → sentence chunker → TTS, and fallback latency (local vendor-format servers)',
     run: async () => (await import('./providers.js')).benchProviders(),

@@ -163,6 +163,36 @@ describe('ReplyPlayer', () => {
     expect(context.sources[1]?.startedAt).toBeCloseTo(5.08, 9);
   });
 
+  it('turns the voice down while the server judges speech over it, and back up for a backchannel', () => {
+    const output = {} as FakeNode;
+    const { reply, context, events, at } = player({ output });
+    reply.handle(sentence(2, 'Your order left today.'));
+    reply.play(...chunk(2, 0, 'Your order left today.', 1));
+    at(0.3);
+    reply.handle({ type: 'playback.duck', turnId: 2, gain: 0.1 });
+    const [gain] = context.gains;
+    // The source already playing moves behind the gain, and so does the next chunk.
+    expect(context.sources[0]?.output).toBe(gain);
+    expect(gain?.output).toBe(output);
+    reply.play(...chunk(2, 1, 'It should arrive Friday.', 1));
+    expect(context.sources[1]?.output).toBe(gain);
+    reply.handle({ type: 'playback.duck', turnId: 2, gain: 1 });
+    expect(gain?.targets).toEqual([0.1, 1]);
+    // A duck is no interruption: the reply plays on and is heard to its end.
+    reply.handle(turnEnd(2));
+    at(2.5);
+    expect(events.at(-1)).toEqual({ type: 'playback.end', turnId: 2, playedMs: 2000, interrupted: false });
+  });
+
+  it('plays the next reply at full voice after one that was ducked and then stopped', () => {
+    const { reply, context, at } = player();
+    reply.play(...chunk(2, 0, 'Your order left today.', 1));
+    at(0.3);
+    reply.handle({ type: 'playback.duck', turnId: 2, gain: 0.1 });
+    reply.handle({ type: 'interrupted', turnId: 2, reason: 'barge-in' });
+    expect(context.gains[0]?.gain.value).toBe(1);
+  });
+
   it("tells the words heard at barge-in, on the turn's timeline across chunks, as the server cuts them", () => {
     const { reply, events, at } = player();
     const words = (list: [string, number, number][]) =>

@@ -169,6 +169,13 @@ export const SpeechConfigSchema = z.strictObject({
    * white noise, adds 12 ms and some CPU (docs/voices.md, "Noisy rooms"): off by default.
    */
   noiseSuppression: z.boolean().default(false),
+  /**
+   * `echo-aware`: for people on loudspeakers without headphones. The server takes its own voice,
+   * as it comes back through the microphone, out of the audio and never lets it barge in; speech
+   * over the agent turns its voice down at once and stops it unless it was a backchannel ("yeah",
+   * "okay"). `vad`: any speech the VAD hears stops the agent in the same frame (docs/barge-in.md).
+   */
+  bargeIn: z.enum(['vad', 'echo-aware']).default('vad'),
   endOfTurn: EndOfTurnSchema.prefault({}),
 });
 

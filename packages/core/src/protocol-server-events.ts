@@ -166,6 +166,8 @@ const schemas = [
   z.object({ type: z.literal('handoff'), turnId, reason: z.string() }),
   z.object({ type: z.literal('provider'), turnId, ...Notice.shape }),
   z.object({ type: z.literal('interrupted'), turnId, reason: z.enum(['barge-in', 'client']) }),
+  /** Speech over the agent's voice is being judged (gain < 1), or was a backchannel (gain 1). */
+  z.object({ type: z.literal('playback.duck'), turnId, gain: z.number().check(z.gte(0), z.lte(1)) }),
   z.object({
     type: z.literal('turn.end'),
     turnId,

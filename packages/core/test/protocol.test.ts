@@ -70,6 +70,7 @@ const events: ServerEvent[] = [
   { type: 'handoff', turnId: 4, reason: 'talk_to_human' },
   { type: 'provider', turnId: 3, event: 'provider-fallback', kind: 'tts', from: 'elevenlabs', to: 'flite' },
   { type: 'interrupted', turnId: 2, reason: 'barge-in' },
+  { type: 'playback.duck', turnId: 2, gain: 0.1 },
   {
     type: 'turn.end',
     turnId: 2,

@@ -136,6 +136,7 @@ export async function createEmbeddedRuntime(
     llm,
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
+    bargeIn: spec.speech.bargeIn,
     unfinishedMs: spec.speech.endOfTurn.unfinishedMs,
     ...(makeSuppressor ? { createNoiseSuppressor: makeSuppressor } : {}),
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),

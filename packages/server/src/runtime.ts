@@ -74,6 +74,12 @@ export interface AgentRuntime {
    * the audio goes to the VAD and the recognizer as it came.
    */
   createNoiseSuppressor?(): AudioFilter;
+  /**
+   * `echo-aware` (`speech.bargeIn`): the agent's own voice heard back through loudspeakers is taken
+   * out and never barges in, and a backchannel over it does not stop it (docs/barge-in.md).
+   * Absent or `vad`: any speech the VAD hears stops the agent at once.
+   */
+  bargeIn?: 'vad' | 'echo-aware';
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   /**

@@ -40,7 +40,9 @@ function line(frame: ListeningFrame, utterances: Extract<ListeningFrame, { type:
     case 'vad':
       return `vad ${frame.event.type} ${frame.event.atMs}`;
     case 'barge-in':
-      return 'barge-in';
+    case 'duck':
+    case 'backchannel':
+      return frame.type;
     case 'partial':
       return `partial "${frame.text}"`;
     case 'utterance':

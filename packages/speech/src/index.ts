@@ -15,6 +15,7 @@ export * from './audio/noise-suppressor.js';
 export * from './audio/pitch.js';
 export * from './audio/resample.js';
 export * from './audio/wav.js';
+export * from './echo/index.js';
 export * from './flite/flite-synthesizer.js';
 export { type FliteModule, fliteModule, fliteWasmPath, wasiShimUrl } from './flite/flite-wasm.js';
 export * from './flite/text-normalizer.js';

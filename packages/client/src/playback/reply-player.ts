@@ -10,6 +10,7 @@ import {
   type PlaybackTiming,
   pcm16ToFloat32,
 } from './timeline.js';
+import { VoiceDuck } from './voice-duck.js';
 
 export interface ReplyPlayerOptions {
   /** The context to play on, or null without audio: captions and expressions then go out as they come. */
@@ -51,6 +52,7 @@ interface TimedEvent {
 export class ReplyPlayer {
   private readonly timeline: PlaybackTimeline;
   private readonly sequencer = new ReplySequencer();
+  private readonly duck = new VoiceDuck();
   private readonly playing = new Map<number, PlayingTurn>();
   /** Turns whose playback was flushed or reported: late chunks of theirs are dropped. */
   private readonly finishedTurns = new Set<number>();
@@ -100,6 +102,9 @@ export class ReplyPlayer {
       case 'turn.end':
         this.onTurnEnd(event.turnId);
         break;
+      case 'playback.duck':
+        this.setVoiceGain(event.gain);
+        break;
       default:
         break;
     }
@@ -122,7 +127,7 @@ export class ReplyPlayer {
     );
     const source = context.createBufferSource();
     source.buffer = buffer;
-    source.connect(this.options.output ?? context.destination);
+    source.connect(this.duck.target(context, this.options.output ?? context.destination));
     source.start(scheduled.startSec);
 
     let turn = this.playing.get(chunk.turnId);
@@ -179,6 +184,7 @@ export class ReplyPlayer {
       this.finishedTurns.add(this.openTurn);
       this.sequencer.drop(this.openTurn);
     }
+    this.duck.reset();
     const context = this.options.context();
     if (!context || this.playing.size === 0) {
       this.timeline.clear();
@@ -203,6 +209,13 @@ export class ReplyPlayer {
     this.playing.clear();
     this.timeline.clear();
     this.timed = [];
+  }
+
+  private setVoiceGain(gain: number): void {
+    const context = this.options.context();
+    if (!context) return;
+    const playing = [...this.playing.values()].flatMap((turn) => turn.sources);
+    this.duck.set(gain, context, this.options.output ?? context.destination, playing);
   }
 
   /** Stops the clock that releases timed events: for a player no longer used. */

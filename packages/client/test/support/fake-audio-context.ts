@@ -15,6 +15,14 @@ export class FakeAudioContext {
     return new FakeBuffer(length, sampleRate);
   }
 
+  readonly gains: FakeGain[] = [];
+
+  createGain(): FakeGain {
+    const gain = new FakeGain(this);
+    this.gains.push(gain);
+    return gain;
+  }
+
   createBufferSource(): FakeBufferSource {
     const source = new FakeBufferSource();
     this.sources.push(source);
@@ -48,6 +56,26 @@ export class FakeAudioContext {
 
 export class FakeNode {}
 
+/** A GainNode whose `setTargetAtTime` lands at once, each call kept for the test to read. */
+export class FakeGain extends FakeNode {
+  output: FakeNode | null = null;
+  readonly targets: number[] = [];
+  readonly gain = {
+    value: 1,
+    setTargetAtTime: (value: number) => {
+      this.targets.push(value);
+      this.gain.value = value;
+    },
+    cancelScheduledValues: () => {},
+  };
+  constructor(readonly context: FakeAudioContext) {
+    super();
+  }
+  connect(node: FakeNode): void {
+    this.output = node;
+  }
+}
+
 export class FakeBuffer {
   readonly duration: number;
   samples: Float32Array | null = null;
@@ -71,6 +99,9 @@ export class FakeBufferSource {
 
   connect(node: FakeNode): void {
     this.output = node;
+  }
+  disconnect(): void {
+    this.output = null;
   }
   start(when: number): void {
     this.startedAt = when;

@@ -18,6 +18,7 @@ import type { ClientMessage, SessionStartMessage } from '../protocol/client-mess
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationTranscript, type TranscriptEntry } from './conversation-transcript.js';
+import { EchoAwareBargeIn } from './echo-aware-barge-in.js';
 import { FrameDispatcher } from './frame-dispatcher.js';
 import { type ListeningFrame, ListeningStage } from './listening-stage.js';
 import { MissedSpeech } from './missed-speech.js';
@@ -131,6 +132,7 @@ export class ConversationSession {
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
   private listening: ListeningStage | null = null;
+  private echoAware: EchoAwareBargeIn | null = null;
   private readonly clock: SessionClock;
   /** Set while the server shuts down: the session ends once its live turn has. */
   private shuttingDown = false;
@@ -299,11 +301,16 @@ export class ConversationSession {
   private listen(vad: VoiceActivityDetector, message: SessionStartMessage): void {
     const { recognizer, timeouts, afterPhraseMs, unfinishedMs } = this.runtime;
     if (!recognizer) return;
+    const echo =
+      this.runtime.bargeIn === 'echo-aware' ? new EchoAwareBargeIn((e) => this.transport.sendEvent(e)) : null;
+    this.echoAware = echo;
+    const noiseFilter = this.runtime.createNoiseSuppressor?.();
     this.listening = new ListeningStage({
-      vad,
+      vad: echo ? echo.vad(vad) : vad,
       recognizer,
       inputSampleRate: message.sampleRate,
-      inputFilter: this.runtime.createNoiseSuppressor?.(),
+      inputFilter: echo ? echo.inputFilter(noiseFilter) : noiseFilter,
+      ...(echo ? { overlap: echo.overlap } : {}),
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
       ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
@@ -480,6 +487,12 @@ export class ConversationSession {
         this.speechStarts++;
         this.missedSpeech.speechResumed();
         break;
+      case 'duck':
+        this.echoAware?.duck();
+        break;
+      case 'backchannel':
+        this.echoAware?.restore();
+        break;
       case 'partial':
         this.transport.sendEvent({
           type: 'transcript.partial',
@@ -632,6 +645,8 @@ export class ConversationSession {
     if (step.firstAudio) this.turns.spoke(turn);
     for (const event of step.events) this.transport.sendEvent(event);
     if (step.audio) this.transport.sendAudio(step.audio);
+    if (step.audio && frame.type === 'audio')
+      this.echoAware?.sent(turn.id, step.audio, frame.synthesis.audio.sampleRate);
     return step.endSession;
   }
 
@@ -650,6 +665,7 @@ export class ConversationSession {
   private interruptSpeech(reason: 'barge-in' | 'client'): void {
     const stopped = this.turns.interrupt(performance.now());
     if (!stopped) return;
+    this.echoAware?.stopped();
     this.transport.sendEvent({ type: 'interrupted', turnId: stopped.turnId, reason });
     if (!stopped.ended) return;
     const entry = this.conversationTranscript.markInterrupted(stopped.turnId);

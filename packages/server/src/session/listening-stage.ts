@@ -11,6 +11,7 @@ import { IntonationTracker } from '@visemo/speech';
 import type { AudioFilter } from '../runtime.js';
 import { AudioInput } from './audio-input.js';
 import { endOfTurnPause } from './end-of-turn.js';
+import { DECIDING_HANGOVER_MS, type SpeechOverPlayback } from './speech-over-playback.js';
 
 /** Longest utterance the recognizer takes before the turn is closed for it. */
 export const MAX_UTTERANCE_MS = 20_000;
@@ -33,6 +34,10 @@ export type ListeningFrame =
   | { type: 'vad'; event: VadEvent }
   /** The person speaks (or pushed to talk): whatever the agent says must stop now. */
   | { type: 'barge-in' }
+  /** The person speaks over the agent's voice (with `overlap`): turn it down while deciding. */
+  | { type: 'duck' }
+  /** What they said over it was a backchannel: the voice comes back, and it is no turn. */
+  | { type: 'backchannel' }
   /** The recognizer's best guess so far, when it changed. */
   | { type: 'partial'; text: string }
   /**
@@ -71,6 +76,8 @@ export interface ListeningOptions {
   keepAudio?: boolean;
   /** Who speaks (the session): the recognizer keeps what it adapts to per speaker. */
   speaker?: string;
+  /** Speech over the agent's playback ducks it first, then barges in unless a backchannel. */
+  overlap?: SpeechOverPlayback;
   /** The clock of end-of-speech times and partial intervals, in ms; `performance.now` by default. */
   now?: () => number;
 }
@@ -110,9 +117,11 @@ export class ListeningStage {
 
   /** Takes a binary frame of PCM16 audio. */
   *push(bytes: Uint8Array): Generator<ListeningFrame> {
-    const { vad } = this.options;
+    const { vad, overlap } = this.options;
     const samples = this.input.push(bytes);
-    for (const event of vad.push(samples)) {
+    const events = vad.push(samples);
+    overlap?.advance((samples.length / 16) | 0);
+    for (const event of events) {
       if (this.held) {
         // A pause while the key is down is part of the utterance; only its first speech opens it.
         if (event.type === 'speech-start' && !this.utterance) this.open(this.input.preroll());
@@ -120,14 +129,27 @@ export class ListeningStage {
       }
       yield { type: 'vad', event };
       if (event.type === 'speech-start') {
-        yield { type: 'barge-in' };
+        const reaction = overlap?.started(event.atMs) ?? 'barge-in';
+        yield { type: reaction };
         this.open(this.input.preroll());
+        if (reaction === 'duck') vad.setHangover?.(DECIDING_HANGOVER_MS);
       } else if (this.utterance) {
+        const verdict = overlap?.ended(event.atMs, this.utterance.stream.partial()) ?? 'turn';
+        if (verdict === 'backchannel') {
+          this.dropUtterance();
+          yield { type: 'backchannel' };
+          continue;
+        }
+        if (verdict === 'interruption') yield { type: 'barge-in' };
         yield this.endUtterance('pause');
       }
     }
     const utterance = this.utterance;
     if (!utterance) return;
+    if (overlap?.judging && overlap.stopsReply(utterance.stream.partial())) {
+      vad.setHangover?.(null);
+      yield { type: 'barge-in' };
+    }
     utterance.stream.write(samples);
     utterance.heard?.push(samples);
     utterance.intonation.push(samples);
@@ -138,7 +160,8 @@ export class ListeningStage {
     this.measureQuiet(utterance, samples);
     if (!this.held && utterance.quietMs <= DECISION_SETTLES_MS) this.adjustEndOfTurn(utterance);
     const now = this.now();
-    if (now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
+    // Words said over the agent are shown once they turn out to be a turn, not a backchannel.
+    if (!overlap?.judging && now - utterance.lastPartialAt >= PARTIAL_INTERVAL_MS) {
       utterance.lastPartialAt = now;
       const partial = utterance.stream.partial();
       if (partial && partial !== utterance.lastPartial) {
@@ -155,6 +178,7 @@ export class ListeningStage {
   *hold(): Generator<ListeningFrame> {
     if (this.held) return;
     this.held = true;
+    this.options.overlap?.settle();
     yield { type: 'barge-in' };
     if (!this.utterance) {
       this.options.vad.reset();
@@ -183,6 +207,14 @@ export class ListeningStage {
     }
     this.options.vad.reset();
     yield this.endUtterance('release');
+  }
+
+  /** Speech that was no turn (a backchannel): its recognition is dropped. */
+  private dropUtterance(): void {
+    this.utterance?.stream.cancel();
+    this.utterance = null;
+    this.options.vad.setHangover?.(null);
+    this.input.endUtterance();
   }
 
   /** The session ended: the utterance being recognized is dropped. */

@@ -415,6 +415,8 @@ function describe(e: ServerEvent): string {
       return `provider ${e.turnId} ${e.event} ${e.from}->${e.to}`;
     case 'interrupted':
       return `interrupted ${e.turnId} ${e.reason}`;
+    case 'playback.duck':
+      return `duck ${e.turnId} ${e.gain}`;
     case 'handoff':
       return `handoff ${e.turnId} ${e.reason}`;
     case 'turn.end':
