@@ -3,10 +3,11 @@ import { loadAgent } from '@visemo/dialogue';
 import { agentRecognizerOptions } from '@visemo/server';
 import { FliteSynthesizer, GrammarRecognizer, type GrammarRecognizerOptions } from '@visemo/speech';
 import type { BenchRow } from '../table.js';
+import { PAD, QUESTIONS, VOICES } from './asr-sessions.js';
 
 /**
  * Does the same recording get the same answer when a visitor says it again? Each recording (the
- * support agent's questions in four Flite voices, through three channels) is said three times in a
+ * support agent's questions of asr-sessions.ts in four Flite voices, through three channels) is said three times in a
  * row by a new speaker, right after another caller on another channel used the same decoder (a
  * pool of one), as on a busy server. A recording is inconsistent when its three tries do not all
  * give the same transcript. The recognizer with and without its second decode of a miss from the
@@ -15,21 +16,8 @@ import type { BenchRow } from '../table.js';
  */
 
 const agentDir = fileURLToPath(new URL('../../examples/support-agent', import.meta.url));
-const QUESTIONS = [
-  'what are your opening hours',
-  'how long does delivery take',
-  'which countries do you ship to',
-  'i want to return my order',
-  'where is my order',
-  'my payment failed',
-  'do you have express delivery',
-  'can i talk to a person',
-];
-const VOICES = ['slt', 'rms', 'awb', 'kal'];
 const TRIES = 3;
 const CHUNK = 320;
-/** Silence around each recording, as the VAD's pre-roll and hangover give the recognizer. */
-const PAD = 4800;
 
 type Channel = { name: string; apply: (samples: Int16Array) => Int16Array };
 

@@ -14,7 +14,8 @@ import type { BenchRow } from '../table.js';
  */
 
 const agentDir = fileURLToPath(new URL('../../examples/support-agent', import.meta.url));
-const QUESTIONS = [
+/** The support agent's questions the speech benchmarks say, in four Flite voices. */
+export const QUESTIONS = [
   'what are your opening hours',
   'how long does delivery take',
   'which countries do you ship to',
@@ -24,10 +25,10 @@ const QUESTIONS = [
   'how much is shipping',
   'do you have express delivery',
 ];
-const VOICES = ['slt', 'rms', 'awb', 'kal'];
+export const VOICES = ['slt', 'rms', 'awb', 'kal'];
 const CHUNK = 320;
 /** Silence around each recording, as the VAD's pre-roll and hangover give the recognizer. */
-const PAD = 4800;
+export const PAD = 4800;
 
 interface Utterance {
   key: string;

@@ -8,7 +8,7 @@ import {
   ListeningStage,
   type TurnSignals,
 } from '@visemo/server';
-import { createDefaultVad, FliteSynthesizer, GrammarRecognizer } from '@visemo/speech';
+import { concatSamples, createDefaultVad, FliteSynthesizer, GrammarRecognizer } from '@visemo/speech';
 import { type BenchRow, percentile } from '../table.js';
 
 /**
@@ -69,16 +69,6 @@ function silence(ms: number): Int16Array {
   return new Int16Array((ms / 1000) * RATE);
 }
 
-function join(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The question said straight, and with a pause after `word` (cut between that word and the next). */
 function recordings(
   question: string,
@@ -92,7 +82,7 @@ function recordings(
     {
       question,
       pauseMs: 0,
-      samples: join(silence(LEAD_MS), speech, silence(TAIL_MS)),
+      samples: concatSamples([silence(LEAD_MS), speech, silence(TAIL_MS)]),
       pauseAtMs: Number.POSITIVE_INFINITY,
       speechEndMs: LEAD_MS + lastEnd,
     },
@@ -106,13 +96,13 @@ function recordings(
     out.push({
       question,
       pauseMs,
-      samples: join(
+      samples: concatSamples([
         silence(LEAD_MS),
         speech.subarray(0, cut),
         silence(pauseMs),
         speech.subarray(cut),
         silence(TAIL_MS),
-      ),
+      ]),
       pauseAtMs: LEAD_MS + (cut / RATE) * 1000,
       speechEndMs: LEAD_MS + lastEnd + pauseMs,
     });
