@@ -24,6 +24,13 @@ export type FliteVoice = (typeof FLITE_VOICES)[number];
  */
 const FLITE_VOICE_NAMES: Record<FliteVoice, string> = { slt: 'slt', rms: 'rms', awb: 'awb', kal: 'kal16' };
 
+/**
+ * Gain per voice, so the voices play at about the same loudness: kal16 comes out 11–13 LU under
+ * slt (−29 to −27 LUFS, peaks at −9 dBFS; `visemo check`), +7 dB brings it to about −21 LUFS with
+ * its peaks still 2 dB under full scale. The others are within the check's window as they are.
+ */
+const VOICE_GAIN: Record<FliteVoice, number> = { slt: 1, rms: 1, awb: 1, kal: 10 ** (7 / 20) };
+
 export interface FliteSynthesizerOptions {
   /** Voice used when a request names none. Default `slt` (US English, female). */
   defaultVoice?: FliteVoice;
@@ -153,7 +160,7 @@ export class FliteSynthesizer implements SpeechSynthesizer {
     );
     const output = await (signal ? untilAborted(run, signal) : run);
     const flite = readWav(output.wav);
-    let audio = toPipelineAudio(flite);
+    let audio = withGain(toPipelineAudio(flite), VOICE_GAIN[voice]);
     let phones = parsePsdur(output.stdout, (audio.samples.length / audio.sampleRate) * 1000);
     if (request.leading) ({ audio, phones } = trimLeadingPause(audio, phones, LEADING_PAUSE_MS));
     return { audio, phones, visemes: phonesToVisemes(phones), words: alignWords(text.tokens, phones) };
@@ -216,4 +223,10 @@ function unknownVoice(voice: string): VisemoError {
     ErrorCode.ProviderRejected,
     `Flite has no voice "${voice}"; its voices are ${FLITE_VOICES.join(', ')}`,
   );
+}
+
+function withGain(audio: PcmAudio, gain: number): PcmAudio {
+  if (gain === 1) return audio;
+  const samples = audio.samples.map((s) => Math.max(-32768, Math.min(32767, Math.round(s * gain))));
+  return { samples, sampleRate: audio.sampleRate };
 }
