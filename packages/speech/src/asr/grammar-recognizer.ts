@@ -440,35 +440,11 @@ export class GrammarRecognizer implements SpeechRecognizer {
     return this.decoderMeans.get(decoder);
   }
 
-  /**
-   * @internal Decodes a stopped utterance's audio again from cepstral mean `mean`, in the same
-   * fixed blocks, and reads its result as `result` does.
-   */
-  async redecode(
-    decoder: NativeDecoder,
-    audio: readonly Int16Array[],
-    mean: string,
-    speaker: string | undefined,
-  ): Promise<Transcript> {
+  /** @internal Starts a stopped decoder's utterance again, from cepstral mean `mean`. */
+  async restartFrom(decoder: NativeDecoder, mean: string): Promise<void> {
     await setCepstralMean(decoder, mean);
     this.decoderMeans.set(decoder, mean);
     decoder.start();
-    const block = new Float32Array(BLOCK);
-    let fill = 0;
-    let samples = 0;
-    for (const chunk of audio) {
-      samples += chunk.length;
-      for (const sample of chunk) {
-        block[fill++] = sample / 32768;
-        if (fill === BLOCK) {
-          decoder.process_audio(block, false, false);
-          fill = 0;
-        }
-      }
-    }
-    if (fill > 0) decoder.process_audio(block.subarray(0, fill), false, false);
-    this.stop(decoder, speaker);
-    return this.result(decoder, samples);
   }
 
   /** @internal */
@@ -673,15 +649,19 @@ class GrammarStream implements RecognitionStream {
     this.detach();
     try {
       if (this.failure) throw this.failure;
-      if (this.blockFill > 0) this.process(decoder, this.block.subarray(0, this.blockFill));
-      this.recognizer.stop(decoder, this.speaker);
-      const transcript = this.recognizer.result(decoder, this.samples);
+      const transcript = this.endDecoding(decoder);
       // Started from another voice's or channel's mean: decoded again from its own, a miss is not
       // one on this try and a hit on the next.
       const ownMean = this.recognizer.startingMean(decoder);
-      if (transcript.understood || !this.kept || ownMean === undefined || ownMean === this.startMean)
+      const kept = this.kept;
+      if (transcript.understood || !kept || ownMean === undefined || ownMean === this.startMean)
         return transcript;
-      return await this.recognizer.redecode(decoder, this.kept, ownMean, this.speaker);
+      await this.recognizer.restartFrom(decoder, ownMean);
+      this.kept = null;
+      this.samples = 0;
+      this.blockFill = 0;
+      for (const chunk of kept) this.feed(chunk);
+      return this.endDecoding(decoder);
     } catch (error) {
       try {
         this.recognizer.stop(decoder, undefined);
@@ -746,6 +726,13 @@ class GrammarStream implements RecognitionStream {
         this.blockFill = 0;
       }
     }
+  }
+
+  /** Decodes what is left of the last block, stops the utterance and reads its result. */
+  private endDecoding(decoder: NativeDecoder): Transcript {
+    if (this.blockFill > 0) this.process(decoder, this.block.subarray(0, this.blockFill));
+    this.recognizer.stop(decoder, this.speaker);
+    return this.recognizer.result(decoder, this.samples);
   }
 
   private process(decoder: NativeDecoder, block: Float32Array): void {
