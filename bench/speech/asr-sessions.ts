@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadAgent } from '@visemo/dialogue';
 import { agentRecognizerOptions } from '@visemo/server';
-import { FliteSynthesizer, GrammarRecognizer } from '@visemo/speech';
+import { FLITE_VOICES, FliteSynthesizer, GrammarRecognizer } from '@visemo/speech';
 import type { BenchRow } from '../table.js';
 
 /**
@@ -25,7 +25,7 @@ export const QUESTIONS = [
   'how much is shipping',
   'do you have express delivery',
 ];
-export const VOICES = ['slt', 'rms', 'awb', 'kal'];
+export const VOICES = FLITE_VOICES;
 const CHUNK = 320;
 /** Silence around each recording, as the VAD's pre-roll and hangover give the recognizer. */
 export const PAD = 4800;

@@ -8,7 +8,13 @@ import {
   ListeningStage,
   type TurnSignals,
 } from '@visemo/server';
-import { concatSamples, createDefaultVad, FliteSynthesizer, GrammarRecognizer } from '@visemo/speech';
+import {
+  concatSamples,
+  createDefaultVad,
+  FLITE_VOICES,
+  FliteSynthesizer,
+  GrammarRecognizer,
+} from '@visemo/speech';
 import { type BenchRow, percentile } from '../table.js';
 
 /**
@@ -33,7 +39,7 @@ const QUESTIONS: [string, string][] = [
   ['where is my order', 'is'],
   ['what are your opening hours', 'your'],
 ];
-const VOICES = ['slt', 'rms', 'awb', 'kal'];
+const VOICES = FLITE_VOICES;
 const PAUSES_MS = [500, 800];
 const RATE = 16000;
 const FRAME = 320;

@@ -119,8 +119,9 @@ export class ListeningStage {
   *push(bytes: Uint8Array): Generator<ListeningFrame> {
     const { vad, overlap } = this.options;
     const samples = this.input.push(bytes);
+    const frameMs = samples.length / (PIPELINE_SAMPLE_RATE / 1000);
     const events = vad.push(samples);
-    overlap?.advance((samples.length / 16) | 0);
+    overlap?.advance(Math.floor(frameMs));
     for (const event of events) {
       if (this.held) {
         // A pause while the key is down is part of the utterance; only its first speech opens it.
@@ -157,7 +158,7 @@ export class ListeningStage {
       yield this.endUtterance('limit');
       return;
     }
-    this.measureQuiet(utterance, samples);
+    this.measureQuiet(utterance, samples, frameMs);
     if (!this.held && utterance.quietMs <= DECISION_SETTLES_MS) this.adjustEndOfTurn(utterance);
     const now = this.now();
     // Words said over the agent are shown once they turn out to be a turn, not a backchannel.
@@ -248,12 +249,12 @@ export class ListeningStage {
     vad.setHangover(pause);
   }
 
-  private measureQuiet(utterance: OpenUtterance, samples: Int16Array): void {
+  private measureQuiet(utterance: OpenUtterance, samples: Int16Array, frameMs: number): void {
     let sum = 0;
     for (const s of samples) sum += s * s;
     const rms = Math.sqrt(sum / Math.max(1, samples.length));
     if (rms < utterance.loudest * QUIET_SHARE) {
-      utterance.quietMs += (samples.length / PIPELINE_SAMPLE_RATE) * 1000;
+      utterance.quietMs += frameMs;
       return;
     }
     utterance.loudest = Math.max(utterance.loudest, rms);
