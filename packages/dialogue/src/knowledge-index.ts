@@ -1,7 +1,7 @@
 import type { Agent, KnowledgePage } from '@visemo/core';
 import { type Passage, pagePassages } from './markdown-passages.js';
 import { splitSentences } from './sentence-chunker.js';
-import { terms } from './text-terms.js';
+import { isNumberTerm, terms } from './text-terms.js';
 
 export interface KnowledgeHit {
   passage: Passage;
@@ -39,8 +39,6 @@ interface IndexedPassage {
 // Okapi BM25 constants, the usual values.
 const K1 = 1.2;
 const B = 0.75;
-/** A term that is a number ("19", "2nd", "42eu"): `terms` keeps these unstemmed. */
-const NUMBER = /^\d/;
 
 /** BM25 retrieval over an agent's Markdown pages, split into passages with their headings as context. */
 export class KnowledgeIndex {
@@ -78,7 +76,7 @@ export class KnowledgeIndex {
    */
   search(query: string, k = 5): KnowledgeHit[] {
     const queryTerms = [...new Set(terms(query))];
-    const isWord = queryTerms.map((t) => !NUMBER.test(t));
+    const isWord = queryTerms.map((t) => !isNumberTerm(t));
     if (!isWord.includes(true) || this.docs.length === 0) return [];
     const weights = queryTerms.map((t) => this.idf(t));
     const norm = weights.reduce((sum, w, i) => (isWord[i] ? sum + w : sum), 0);

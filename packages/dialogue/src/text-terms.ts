@@ -32,6 +32,11 @@ export function words(text: string): string[] {
     .filter(Boolean);
 }
 
+/** Whether a word or term is a number ("19", "2nd", "42eu"): numbers are kept as they are, unstemmed. */
+export function isNumberTerm(word: string): boolean {
+  return /^\d/.test(word);
+}
+
 /**
  * The terms a text is indexed and searched by: content words, stemmed (Porter). Single letters
  * stay: they are sizes ("size L") and grades as often as noise.
@@ -40,7 +45,7 @@ export function terms(text: string): string[] {
   const out: string[] = [];
   for (const word of words(text)) {
     if (STOP_WORDS.has(word)) continue;
-    out.push(/^\d/.test(word) ? word : stemmer(word));
+    out.push(isNumberTerm(word) ? word : stemmer(word));
   }
   return out;
 }
