@@ -488,6 +488,11 @@ export class GrammarRecognizer implements SpeechRecognizer {
   isLikelyPartial(decoder: NativeDecoder, words: readonly string[], samples: number): boolean {
     if (words.length === 0) return false;
     if (this.joins && countJoins(words, this.joins.pairs, true) > 0) return false;
+    return this.scoresLikeSpeech(decoder, samples);
+  }
+
+  /** Whether the best path's score per 10 ms frame of `samples` reaches `minScorePerFrame`. */
+  private scoresLikeSpeech(decoder: NativeDecoder, samples: number): boolean {
     const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
     return pathScore(this.module, decoder) / frames >= this.minScorePerFrame;
   }
@@ -503,9 +508,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
       if (countJoins(words, this.joins.pairs) > maxJoins)
         return { text: '', confidence: 0, understood: false };
     }
-    const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
-    const scorePerFrame = pathScore(this.module, decoder) / frames;
-    if (scorePerFrame < this.minScorePerFrame) return { text: '', confidence: 0, understood: false };
+    if (!this.scoresLikeSpeech(decoder, samples)) return { text: '', confidence: 0, understood: false };
     // Word posteriors from the decoder's lattice; fillers and silences are left out.
     const segments = (decoder.get_alignment().w ?? []).filter((s) => /^[^<[(]/.test(s.t));
     const confidence = segments.length ? segments.reduce((sum, s) => sum + s.p, 0) / segments.length : 0;
