@@ -9,6 +9,8 @@ export * from './dialogue-types.js';
 export * from './errors.js';
 export * from './expressions.js';
 export * from './heard-words.js';
+export * from './language/french-number-words.js';
+export * from './language/spoken-language.js';
 export * from './number-words.js';
 export * from './protocol.js';
 export * from './providers.js';
