@@ -11,6 +11,7 @@ import type {
   IntentSpec,
   NluResult,
 } from '@visemo/core';
+import { spokenLanguage } from '@visemo/core';
 import { AnswerRouter } from './answer-router.js';
 import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
@@ -121,7 +122,10 @@ export class AgentDialogue implements DialoguePolicy {
   respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): AgentReply {
     const plan = this.plan(nlu);
     // Where nothing of the agent's chose a face, the caller's mood does: concern for a complaint.
-    const mood = plan.expression === this.agent.spec.persona.expression ? moodOf(nlu.text) : null;
+    const mood =
+      plan.expression === this.agent.spec.persona.expression
+        ? moodOf(nlu.text, spokenLanguage(this.agent.spec.persona.language))
+        : null;
     if (mood) plan.expression = mood;
     return this.reply(plan, options.signal);
   }

@@ -7,6 +7,7 @@ import {
   type SpokenLanguage,
   spokenLanguage,
 } from '@visemo/core';
+import { FRENCH_BACKGROUND_UTTERANCES } from './background-fr.js';
 import { createEntityExtractor } from './entities.js';
 import {
   type IntentClassifierOptions,
@@ -48,6 +49,7 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): NluModel {
   const examples = trainingExamples(spec, extractor.extract, options.variantsPerExample ?? 4);
   const named = spec.nlu.encoder !== undefined && options.encoder === undefined;
   const classifier = trainIntentClassifier(examples, {
+    ...(language.code === 'fr' ? { background: FRENCH_BACKGROUND_UTTERANCES } : {}),
     ...options,
     encoder: named ? sharedUniversalSentenceEncoder() : options.encoder,
     encoderCache: options.encoderCache ?? (named ? DEFAULT_VECTOR_CACHE : undefined),
