@@ -63,6 +63,15 @@ describe('phoneToViseme', () => {
     expect(phoneToViseme('y', 'ipa')).toBe('ou');
   });
 
+  it('rounds the lips for French front rounded vowels, nasal or not, and gives the uvular r its shape', () => {
+    expect(phoneToViseme('ˈø', 'ipa')).toBe('oh');
+    expect(phoneToViseme('œ', 'ipa')).toBe('oh');
+    expect(phoneToViseme('œ̃', 'ipa')).toBe('oh');
+    expect(phoneToViseme('ɔ̃', 'ipa')).toBe('oh');
+    expect(phoneToViseme('ɛ̃', 'ipa')).toBe('E');
+    expect(phoneToViseme('ʁ', 'ipa')).toBe('RR');
+  });
+
   it('says undefined for symbols it does not know', () => {
     expect(phoneToViseme('xyz', 'arpabet')).toBeUndefined();
     expect(phoneToViseme('★')).toBeUndefined();
