@@ -427,6 +427,33 @@ describe('speech providers in a chain', () => {
   });
 });
 
+describe('an agent speaking through eSpeak', () => {
+  it('speaks its replies in the configured eSpeak voice, with visemes and words', async () => {
+    const dir = await agentWith(
+      'espeak',
+      `providers:
+  tts:
+    - type: espeak
+      voice: en-us`,
+    );
+    const { runtime } = await runtimeWithEvents(dir);
+    try {
+      expect(runtime.runtime.synthesizer.name).toMatch(/^fallback\(espeak > flite\)$/);
+      expect(runtime.runtime.persona.voice).toBe('en-us');
+      const talk = new Conversation(runtime, true);
+      const mark = talk.say('what are your opening hours');
+      await talk.waitFor('turn.end', mark);
+      const chunks = talk.of('audio.chunk', mark);
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks[0]?.visemes.some((v) => v.viseme !== 'sil')).toBe(true);
+      expect(chunks[0]?.words.length).toBeGreaterThan(0);
+      talk.close();
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe('speech input in a chain', () => {
   it('gives the whole utterance to the grammar recognizer when the cloud recognizer fails', async () => {
     const asr = await startServer((_req, res) => {
