@@ -64,12 +64,8 @@ describe('phoneToViseme', () => {
   });
 
   it('rounds the lips for French front rounded vowels, nasal or not, and gives the uvular r its shape', () => {
-    expect(phoneToViseme('ˈø', 'ipa')).toBe('oh');
-    expect(phoneToViseme('œ', 'ipa')).toBe('oh');
-    expect(phoneToViseme('œ̃', 'ipa')).toBe('oh');
-    expect(phoneToViseme('ɔ̃', 'ipa')).toBe('oh');
-    expect(phoneToViseme('ɛ̃', 'ipa')).toBe('E');
-    expect(phoneToViseme('ʁ', 'ipa')).toBe('RR');
+    const french = { ˈø: 'oh', œ: 'oh', œ̃: 'oh', ɔ̃: 'oh', ɛ̃: 'E', ʁ: 'RR' };
+    for (const [phone, viseme] of Object.entries(french)) expect(phoneToViseme(phone, 'ipa')).toBe(viseme);
   });
 
   it('says undefined for symbols it does not know', () => {

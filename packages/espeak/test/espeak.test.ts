@@ -1,4 +1,10 @@
-import { ErrorCode, type SynthesisResult, type VisemeCue, type WordTiming } from '@visemo/core';
+import {
+  ErrorCode,
+  ESPEAK_VOICES,
+  type SynthesisResult,
+  type VisemeCue,
+  type WordTiming,
+} from '@visemo/core';
 import { createProviders, ProvidersConfigSchema } from '@visemo/providers';
 import { describe, expect, it } from 'vitest';
 import { type EspeakEvent, EspeakSynthesizer, MAX_ESPEAK_TEXT_CHARS, wordsFromEvents } from '../src/index.js';
@@ -81,6 +87,14 @@ describe('EspeakSynthesizer', () => {
     expectOrderedWords(result, ['Hello', 'my', 'name', 'is', 'Ada']);
     expect(visemesDuring(result, word(result, 'my'))).toContain('PP');
     expect(result.phones?.some((p) => p.phone.includes('ɪ'))).toBe(true);
+  });
+
+  it('speaks every voice it lists', async () => {
+    for (const voice of ESPEAK_VOICES) {
+      const result = await synthesizer.synthesize('Hello, Ada.', { voice });
+      expect(rms(result.audio.samples), voice).toBeGreaterThan(500);
+      expect(result.words.map((w) => w.word)).toEqual(['Hello', 'Ada']);
+    }
   });
 
   it('refuses an unknown voice, too long a text and an aborted request with typed errors, and goes on', async () => {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const GPL = String.raw`(?:@visemo/espeak|@echogarden/espeak-ng-emscripten)`;
+const GPL = '(?:@visemo/espeak|@echogarden/espeak-ng-emscripten)';
 /** `import … from`, `export … from` and `import '…'` of a GPL module, with or without `type`. */
 const STATIC = new RegExp(String.raw`\b(import|export)\s+(type\s+)?([^;'"]*?\s+from\s+)?['"]${GPL}['"]`, 'g');
 const DYNAMIC = new RegExp(String.raw`\bimport\(\s*['"]${GPL}['"]\s*\)`, 'g');
