@@ -63,7 +63,7 @@ function loadWorker(): Promise<EspeakWorker> {
 
 /**
  * The one eSpeak instance of the process (its state is global inside the module). `speak` is
- * synchronous and fast: about 3 ms of CPU per second of speech.
+ * synchronous and fast: about 4 ms of CPU per second of speech.
  */
 export class EspeakEngine {
   private constructor(private readonly worker: EspeakWorker) {}

@@ -94,6 +94,7 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     const engine = await EspeakEngine.create();
     if (signal?.aborted) throw aborted();
     const speech = engine.speak(text, { voice, rate: this.rate, pitch: this.pitch });
+    if (signal?.aborted) throw aborted();
     const audio = toPipelineAudio(speech);
     const audioMs = (audio.samples.length / audio.sampleRate) * 1000;
     const phones = phonesFromEvents(speech.events, audioMs);
