@@ -91,6 +91,39 @@ describe('visemo say and transcribe', () => {
     }
   });
 
+  it('speaks French in an eSpeak voice, with its words and closed lips on "peux"', async () => {
+    const wav = path.join(dir, 'bonjour.wav');
+    const json = path.join(dir, 'bonjour.json');
+    const say = await visemo([
+      'say',
+      'Bonjour, je peux vous aider ?',
+      '-o',
+      wav,
+      '--visemes',
+      json,
+      '--voice',
+      'fr',
+    ]);
+    expect(say.code, say.stderr).toBe(0);
+    const audio = readWav(new Uint8Array(await readFile(wav)));
+    expect(audio.sampleRate).toBe(16000);
+    expect(audio.samples.length).toBeGreaterThan(12000);
+    const track = JSON.parse(await readFile(json, 'utf8'));
+    expect(track.words.map((w: { word: string }) => w.word)).toEqual([
+      'Bonjour',
+      'je',
+      'peux',
+      'vous',
+      'aider',
+    ]);
+    const peux = track.words[2];
+    const lips = track.visemes.filter(
+      (v: { viseme: string; startMs: number; endMs: number }) =>
+        v.viseme === 'PP' && v.endMs > peux.startMs && v.startMs < peux.endMs,
+    );
+    expect(lips).toHaveLength(1);
+  });
+
   it('refuses a WAV that is not PCM with a clear message', async () => {
     const mulaw = path.join(dir, 'mulaw.wav');
     const pcm = writeWav({ samples: new Int16Array(1600), sampleRate: 8000 });
