@@ -78,15 +78,17 @@ function writtenWords(text: string): WrittenWord[] {
 
 /**
  * One timing per written word of `text`, in order. A word's span is that of the phones eSpeak
- * read from it (a number's several spoken words stay one written word, a "pourriez-vous" one).
- * A word eSpeak read nothing from (a lone symbol it skipped) gets the gap before the next word.
+ * read from it (a number's several spoken words stay one written word, a "pourriez-vous" one) and
+ * from the symbols after it. A word eSpeak read nothing from gets the gap before the next word.
  */
 export function wordsFromEvents(text: string, events: readonly EspeakEvent[], audioMs: number): WordTiming[] {
   const words = writtenWords(text);
   const spans = words.map(() => ({ startMs: Number.POSITIVE_INFINITY, endMs: Number.NEGATIVE_INFINITY }));
   for (const phone of placedPhones(events, audioMs)) {
     if (phone.phone === PAUSE) continue;
-    const span = spans[words.findIndex((w) => phone.at >= w.start && phone.at < w.end)];
+    // A symbol eSpeak reads aloud ("3 €" → "trois euros") belongs to the word before it.
+    const after = words.findIndex((w) => w.start > phone.at);
+    const span = spans[after < 0 ? words.length - 1 : Math.max(0, after - 1)];
     if (!span) continue;
     span.startMs = Math.min(span.startMs, phone.startMs);
     span.endMs = Math.max(span.endMs, phone.endMs);

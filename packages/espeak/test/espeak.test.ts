@@ -141,6 +141,9 @@ describe('wordsFromEvents', () => {
       { word: 'a', startMs: 0, endMs: 100 },
       { word: 'bi', startMs: 300, endMs: 500 },
     ]);
+    // "3 €": the euros eSpeak reads from the symbol are the number's.
+    const euros = [phone('t', 1, 0), phone('ʁ', 1, 50), phone('ø', 3, 100), phone('', 4, 200)];
+    expect(wordsFromEvents('3 €.', euros, 300)).toEqual([{ word: '3', startMs: 0, endMs: 200 }]);
     expect(wordsFromEvents('a x bi', [phone('a', 1, 0), phone('b', 5, 300)], 400)).toEqual([
       { word: 'a', startMs: 0, endMs: 300 },
       { word: 'x', startMs: 300, endMs: 300 },
