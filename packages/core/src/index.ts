@@ -7,6 +7,7 @@ export * from './closest-name.js';
 export * from './deadline.js';
 export * from './dialogue-types.js';
 export * from './errors.js';
+export * from './espeak-voices.js';
 export * from './expressions.js';
 export * from './heard-words.js';
 export * from './language/french-number-words.js';
