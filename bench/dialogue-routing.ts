@@ -80,9 +80,9 @@ export async function benchDialogueRouting(): Promise<BenchRow[]> {
   const all: RoutedUtterance[] = [];
   for (const name of AGENTS) all.push(...(await routeHeldOut(name)));
   const rows: BenchRow[] = [];
-  for (const scope of [...AGENTS, 'both agents']) {
+  for (const scope of [...AGENTS, 'all agents']) {
     for (const { kind, label, target } of KINDS) {
-      const set = all.filter((u) => u.kind === kind && (scope === 'both agents' || u.agent === scope));
+      const set = all.filter((u) => u.kind === kind && (scope === 'all agents' || u.agent === scope));
       const value = (100 * set.filter((u) => u.right).length) / set.length;
       rows.push({
         name: `${scope}: ${label} (${set.length})`,

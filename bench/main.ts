@@ -65,6 +65,11 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/asr-repeat.js')).benchAsrRepeat(quick),
   },
   {
+    name: 'asr-french',
+    title: "Embedded speech in French: the French agent's grammar hearing eSpeak NG voices",
+    run: async (quick) => (await import('./speech/asr-french.js')).benchAsrFrench(quick),
+  },
+  {
     name: 'vad',
     set: 'speech',
     title: 'Embedded speech: VAD',

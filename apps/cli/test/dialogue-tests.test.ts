@@ -5,7 +5,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runVisemo } from './support/run-visemo.js';
 
-const examples = ['support-agent', 'clinic-front-desk'];
+const examples = ['support-agent', 'clinic-front-desk', 'support-agent-fr'];
 const supportAgent = path.join(repoRoot, 'examples/support-agent');
 
 let dir: string;

@@ -33,6 +33,8 @@ const ENGINE_VOICE_NAMES: Partial<Record<EspeakVoice, string>> = { 'en-gb': 'en'
 
 export interface SpeakOptions {
   voice: EspeakVoice;
+  /** One of eSpeak's voice variants (`klatt2`, `m3`, `f2`…): another timbre for the same language. */
+  variant?: string;
   /** Words per minute, 80–450; eSpeak's own is 175. */
   rate: number;
   /** Base pitch, 0–99; eSpeak's own is 50. */
@@ -73,7 +75,8 @@ export class EspeakEngine {
   }
 
   speak(text: string, options: SpeakOptions): Speech {
-    const name = ENGINE_VOICE_NAMES[options.voice] ?? options.voice;
+    const language = ENGINE_VOICE_NAMES[options.voice] ?? options.voice;
+    const name = options.variant ? `${language}+${options.variant}` : language;
     if (this.worker.set_voice(name) !== 0) {
       throw new VisemoError(ErrorCode.ProviderFailed, `eSpeak NG could not load its voice "${name}"`);
     }

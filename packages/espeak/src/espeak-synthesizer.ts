@@ -21,6 +21,12 @@ export interface EspeakSynthesizerOptions {
   rate?: number;
   /** Base pitch, 0–99. Default 50, eSpeak's own. */
   pitch?: number;
+  /**
+   * One of eSpeak's voice variants (`klatt2`, `m3`, `f2`…), another timbre for every language: the
+   * Klatt ones, a different formant synthesizer, are nearer to real speech for the recognizer
+   * (docs/languages.md). An unknown one fails the first sentence. Default none.
+   */
+  variant?: string;
 }
 
 /** The options of `synthesize(text, options)`, the short form for making test speech. */
@@ -50,8 +56,13 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
   private readonly defaultVoice: EspeakVoice;
   private readonly rate: number;
   private readonly pitch: number;
+  private readonly variant: string | undefined;
 
   constructor(options: EspeakSynthesizerOptions = {}) {
+    if (options.variant !== undefined && !/^[A-Za-z0-9_]{1,40}$/.test(options.variant)) {
+      throw new VisemoError(ErrorCode.ProviderRejected, `"${options.variant}" is not an eSpeak NG voice variant name`);
+    }
+    this.variant = options.variant;
     this.defaultVoice = options.defaultVoice ?? 'en-us';
     if (!isEspeakVoice(this.defaultVoice)) throw unknownVoice(this.defaultVoice);
     this.rate = inRange('rate', options.rate ?? 175, RATE_RANGE);
@@ -93,7 +104,12 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
     }
     const engine = await EspeakEngine.create();
     if (signal?.aborted) throw aborted();
-    const speech = engine.speak(text, { voice, rate: this.rate, pitch: this.pitch });
+    const speech = engine.speak(text, {
+      voice,
+      rate: this.rate,
+      pitch: this.pitch,
+      ...(this.variant ? { variant: this.variant } : {}),
+    });
     if (signal?.aborted) throw aborted();
     const audio = toPipelineAudio(speech);
     const audioMs = (audio.samples.length / audio.sampleRate) * 1000;

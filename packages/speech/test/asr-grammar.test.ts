@@ -1,3 +1,4 @@
+import { FRENCH } from '@visemo/core';
 import { describe, expect, it } from 'vitest';
 import { numberToWords } from '../src/asr/grammar.js';
 import { buildGrammar, jsgfWords, normalizePhrase, spokenForm } from '../src/asr/index.js';
@@ -115,5 +116,46 @@ describe('buildGrammar', () => {
       '#JSGF V1.0;\ngrammar g;\n/* comment */\npublic <a> = go <dir> [ten | two] /2/ meters {tag};\n<dir> = forward | back;',
     );
     expect(words).toEqual(['back', 'forward', 'go', 'meters', 'ten', 'two']);
+  });
+});
+
+describe('buildGrammar in French', () => {
+  const words = new Set(
+    "je voudrais suivre ma commande mon numéro est c' est l' adresse zéro zero un deux trois quatre cinq six sept huit neuf vingt et".split(
+      ' ',
+    ),
+  );
+  const isKnownWord = (w: string) => words.has(w);
+
+  it('takes French digit words, with "zero" for zéro, and keeps accents', () => {
+    const built = buildGrammar(
+      { phrases: ['mon numéro est {order}'], slots: [{ name: 'order', kind: 'digits', min: 6, max: 6 }] },
+      { isKnownWord, language: FRENCH },
+    );
+    expect(built.phrases).toEqual(['mon numéro est {order}']);
+    expect(built.jsgf).toContain(
+      '<digit> = zéro | un | deux | trois | quatre | cinq | six | sept | huit | neuf | zero;',
+    );
+  });
+
+  it('spells numerals and number slots in French', () => {
+    const built = buildGrammar(
+      {
+        phrases: ['mon numéro est 21', 'mon numéro est {n}'],
+        slots: [{ name: 'n', kind: 'number', min: 20, max: 23 }],
+      },
+      { isKnownWord, language: FRENCH },
+    );
+    expect(built.phrases).toContain('mon numéro est vingt et un');
+    expect(built.jsgf).toContain('<slot_n> = (vingt) | (vingt et un) | (vingt deux) | (vingt trois);');
+  });
+
+  it('says an elided word the dictionary lacks whole as its two parts', () => {
+    const built = buildGrammar(
+      { phrases: ["c'est ma commande", "l'adresse"] },
+      { isKnownWord, language: FRENCH },
+    );
+    expect(built.phrases).toEqual(["c' est ma commande", "l' adresse"]);
+    expect(built.dropped).toEqual([]);
   });
 });

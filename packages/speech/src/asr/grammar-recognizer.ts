@@ -38,7 +38,7 @@ import {
   modelPhones,
   type NativeDecoder,
   pathScore,
-  phoneLoopRejects,
+  rejectionDefaults,
   type SoundSwallowerRuntime,
   setCepstralMean,
   setWordGraph,
@@ -64,7 +64,8 @@ export interface GrammarRecognizerOptions {
    * A result whose path score per 10 ms frame is below this is not understood either. The score
    * is log base 1.0001 of the acoustic likelihood relative to the best senone of each frame.
    * Measured: in-grammar Flite and real speech score −10 to −36, out-of-grammar speech that slips
-   * past the phone loop −43 to −53. Default −40.
+   * past the phone loop −43 to −53. Default −40 for en-US, −36 for fr-FR (measured on synthetic
+   * speech only: check it with recordings of real callers).
    */
   minScorePerFrame?: number;
   /**
@@ -104,7 +105,6 @@ interface JoinLimit {
 /** Samples fed to the decoder at a time: fixed blocks make the result independent of write sizes. */
 const BLOCK = 1600;
 const FRAME_SAMPLES = 160;
-const DEFAULT_MIN_SCORE_PER_FRAME = -40;
 /** Audio a stream keeps for a second decode (30 s); a longer utterance is not decoded again. */
 const MAX_KEPT_SAMPLES = 30 * PIPELINE_SAMPLE_RATE;
 
@@ -251,7 +251,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
     private readonly pool: DecoderPool,
     jsgf: string,
     dropped: DroppedPhrase[],
-    options: GrammarRecognizerOptions,
+    options: GrammarRecognizerOptions & { minScorePerFrame: number },
     private readonly joins: JoinLimit | undefined,
     private readonly phrases: PhraseAcceptor | undefined,
     /** With `cepstralMean: 'fixed'`: the mean every utterance starts from. */
@@ -261,7 +261,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
-    this.minScorePerFrame = options.minScorePerFrame ?? DEFAULT_MIN_SCORE_PER_FRAME;
+    this.minScorePerFrame = options.minScorePerFrame;
     this.redecodesMisses = options.redecodeMisses ?? true;
   }
 
@@ -277,7 +277,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         word.toLowerCase(),
         phones.trim().toUpperCase(),
       ]);
-      const garbage = options.rejectOutOfGrammar ?? phoneLoopRejects(model);
+      const garbage = options.rejectOutOfGrammar ?? rejectionDefaults(model).phoneLoop;
       const loopWords = garbage ? phoneWords(modelPhones(model)) : [];
       try {
         if (extraWords.length || loopWords.length) first.add_words(...extraWords, ...loopWords);
@@ -390,7 +390,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         pool,
         jsgf,
         dropped,
-        options,
+        { ...options, minScorePerFrame: options.minScorePerFrame ?? rejectionDefaults(model).minScorePerFrame },
         joins,
         phrases,
         modelMean,
@@ -538,8 +538,13 @@ export class GrammarRecognizer implements SpeechRecognizer {
     // Word posteriors from the decoder's lattice; fillers and silences are left out.
     const segments = (decoder.get_alignment().w ?? []).filter((s) => /^[^<[(]/.test(s.t));
     const confidence = segments.length ? segments.reduce((sum, s) => sum + s.p, 0) / segments.length : 0;
-    return { text: words.join(' '), confidence: Math.min(1, Math.max(0, confidence)), understood: true };
+    return { text: spokenText(words), confidence: Math.min(1, Math.max(0, confidence)), understood: true };
   }
+}
+
+/** Words as text: an elided word the dictionary has on its own joins the next ("c'" "est" → "c'est"). */
+export function spokenText(words: readonly string[]): string {
+  return words.join(' ').replace(/' /g, "'");
 }
 
 /**

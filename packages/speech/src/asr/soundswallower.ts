@@ -109,13 +109,26 @@ export function modelFor(language: string): string {
   return model;
 }
 
-/**
- * Whether a domain grammar of `model` gets the phone loops that catch speech outside it. The
- * fr-fr model's loop won over 70–90 % of in-grammar speech at every cost tried (1e-3 to 1e-8 per
- * phone, the tail's entry down to 1e-30): its words score too far below its free phones.
- */
-export function phoneLoopRejects(model: string): boolean {
-  return model !== 'fr-fr';
+/** How a model's recognizer turns away speech outside the grammar, unless the options say otherwise. */
+export interface RejectionDefaults {
+  /** Whether a domain grammar gets the phone loops (out-of-grammar.ts). */
+  phoneLoop: boolean;
+  /** The lowest path score per 10 ms frame a result may have (see `minScorePerFrame`). */
+  minScorePerFrame: number;
+}
+
+const REJECTION_DEFAULTS: Record<string, RejectionDefaults> = {
+  // Measured on the support agent's grammar with Flite and real recordings (decision 0023).
+  'en-us': { phoneLoop: true, minScorePerFrame: -40 },
+  // The fr-fr model's loop won over 70–90 % of in-grammar speech at every cost tried (1e-3 to 1e-8
+  // per phone, the tail's entry down to 1e-30): its words score too far below its free phones. On
+  // eSpeak's Klatt voices with the French agent's grammar, in-grammar results scored −9 to −39 and
+  // speech outside it −32 to −47 (bench/speech/asr-french.ts): the score alone does the work.
+  'fr-fr': { phoneLoop: false, minScorePerFrame: -36 },
+};
+
+export function rejectionDefaults(model: string): RejectionDefaults {
+  return REJECTION_DEFAULTS[model] ?? { phoneLoop: true, minScorePerFrame: -40 };
 }
 
 /** The speech phones of a model (silence and noise units left out), for the garbage loop. */
