@@ -37,7 +37,7 @@ interface Clip {
   samples: Int16Array;
 }
 
-interface Method {
+export interface Method {
   name: string;
   options: SpeakerTrackerOptions;
 }
@@ -204,7 +204,7 @@ function rowsOf(label: string, t: Totals): BenchRow[] {
   ];
 }
 
-export async function benchSpeakerChange(quick: boolean): Promise<BenchRow[]> {
+export async function benchSpeakerChange(quick: boolean, methods: Method[] = METHODS): Promise<BenchRow[]> {
   const sets: { name: string; clips: Clip[]; dialogues: string[][] }[] = [];
   const flite = await fliteClips(quick ? 6 : 15);
   sets.push({ name: 'flite', clips: flite, dialogues: conversations(FLITE_VOICES, quick ? 12 : 40, 10, 1) });
@@ -237,7 +237,7 @@ export async function benchSpeakerChange(quick: boolean): Promise<BenchRow[]> {
         printMs += performance.now() - t0;
         printSeconds += samples.length / 16000;
       }
-      for (const method of METHODS) {
+      for (const method of methods) {
         const label = `${set.name} (${set.dialogues.length} conversations), ${condition.name}, ${method.name}`;
         rows.push(...rowsOf(label, runSet(prints, set.clips, set.dialogues, method)));
       }

@@ -4,33 +4,19 @@ import type { VoicePrint } from './voice-print.js';
 export type VoiceDistance = (utterance: VoicePrint, speaker: VoicePrint) => number;
 
 /**
- * Roughly how many independent observations a second of speech gives the statistics: frames
- * 10 ms apart are not independent, phones (about 12 a second) nearly are.
- */
-const OBSERVATIONS_PER_SECOND = 12;
-/**
- * Evidence is counted up to this many seconds: past it, what differs between two prints of one
- * voice is what was said, which more speech does not average away.
- */
-const MAX_EVIDENCE_SECONDS = 3;
-
-function evidence(print: VoicePrint): number {
-  return Math.max(0.1, Math.min(print.seconds, MAX_EVIDENCE_SECONDS)) * OBSERVATIONS_PER_SECOND;
-}
-
-/**
- * The spectral distance of an utterance to a speaker, as a two-sample statistic: the difference of
- * their mean cepstra per coefficient, over what that difference would be by chance for the
- * evidence at hand (the coefficients' spread and the seconds of speech), averaged over
- * coefficients. A short utterance gives a small statistic, so it takes a large difference to open
- * a new speaker on it.
+ * The spectral distance of an utterance to a speaker: the difference of their mean cepstra per
+ * coefficient, in units of the coefficient's spread within speech (a standardised mean
+ * difference), as an RMS over the coefficients. Scaling a coefficient's difference by its own
+ * spread puts a formant shift and a tilt change on one scale. Evidence is not counted in: past a
+ * second of speech, what differs between two prints of one voice is mostly what was said, which
+ * more speech does not average away (a distance that grew with the seconds of speech split one
+ * voice into two; docs/decisions/0203-speaker-change-detection.md).
  */
 export const cepstralDistance: VoiceDistance = (utterance, speaker) => {
-  const chance = 1 / evidence(utterance) + 1 / evidence(speaker);
   let sum = 0;
   for (let k = 0; k < utterance.mean.length; k++) {
     const variance = ((utterance.spread[k] as number) ** 2 + (speaker.spread[k] as number) ** 2) / 2;
-    sum += ((utterance.mean[k] as number) - (speaker.mean[k] as number)) ** 2 / (variance * chance || 1);
+    sum += ((utterance.mean[k] as number) - (speaker.mean[k] as number)) ** 2 / (variance || 1);
   }
   return Math.sqrt(sum / utterance.mean.length);
 };
@@ -42,7 +28,7 @@ export const pitchDistance: VoiceDistance = (utterance, speaker) =>
     : Math.abs(utterance.pitch - speaker.pitch);
 
 /** Semitones of pitch difference that count as much as one unit of the cepstral distance. */
-const SEMITONES_PER_UNIT = 5;
+const SEMITONES_PER_UNIT = 8;
 
 /**
  * The tracker's distance: the cepstral one, with the pitch difference added in quadrature. Pitch
@@ -52,10 +38,10 @@ export const voiceDistance: VoiceDistance = (utterance, speaker) =>
   Math.hypot(cepstralDistance(utterance, speaker), pitchDistance(utterance, speaker) / SEMITONES_PER_UNIT);
 
 /** Measured on Flite voices and real recordings, clean and at 10 dB SNR (docs/speakers.md). */
-const DEFAULT_THRESHOLD = 1.4;
+const DEFAULT_THRESHOLD = 0.55;
 
 export interface SpeakerTrackerOptions {
-  /** Distance from which an utterance is someone new; default 1.4 (for `voiceDistance`). */
+  /** Distance from which an utterance is someone new; default 0.55 (for `voiceDistance`). */
   threshold?: number;
   /** Speakers kept at most; past it, an utterance goes to the nearest. Default 6. */
   maxSpeakers?: number;
