@@ -5,6 +5,7 @@ import {
   pitchDistance,
   SpeakerTracker,
   type SpeakerTrackerOptions,
+  suppressNoise,
   type VoicePrint,
   voicePrint,
 } from '@visemo/speech';
@@ -217,12 +218,12 @@ export async function benchSpeakerChange(quick: boolean, methods: Method[] = MET
     });
   } else process.stderr.write(`  no ${POCKETSPHINX_DATA}: real recordings left out\n`);
   const noise = pink(16000 * 30, 2);
+  const noisy = (s: Int16Array, k: number) => mix(s, noise, (k * 7919 * 13) % noise.length, 10);
   const conditions = [
-    { name: 'clean', prepare: (s: Int16Array) => mix(s, null, 0, 0) },
-    {
-      name: 'pink 10 dB',
-      prepare: (s: Int16Array, k: number) => mix(s, noise, (k * 7919 * 13) % noise.length, 10),
-    },
+    { name: 'clean', prepare: async (s: Int16Array) => mix(s, null, 0, 0) },
+    { name: 'pink 10 dB', prepare: async (s: Int16Array, k: number) => noisy(s, k) },
+    // What a session with `speech.noiseSuppression` hands over: the same audio after RNNoise.
+    { name: 'pink 10 dB + RNNoise', prepare: (s: Int16Array, k: number) => suppressNoise(noisy(s, k)) },
   ];
   const rows: BenchRow[] = [];
   let printMs = 0;
@@ -231,7 +232,7 @@ export async function benchSpeakerChange(quick: boolean, methods: Method[] = MET
     for (const condition of conditions) {
       const prints = new Map<Clip, VoicePrint>();
       for (const [k, clip] of set.clips.entries()) {
-        const samples = condition.prepare(clip.samples, k);
+        const samples = await condition.prepare(clip.samples, k);
         const t0 = performance.now();
         prints.set(clip, voicePrint({ samples, sampleRate: 16000 }));
         printMs += performance.now() - t0;
