@@ -1,11 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { FliteSynthesizer } from '@visemo/speech';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
-import { createServer } from '../src/http/server.js';
+import { serveAgentYaml } from './support/agent-server.js';
 import { type EventOf, TestCaller, withLeadingSilence } from './support/test-caller.js';
 
 const agentYaml = (speakers: string | null) => `version: 1
@@ -30,12 +26,9 @@ beforeAll(async () => {
     ['detect', 'detect'],
     ['off', null],
   ] as const) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'visemo-speakers-'));
-    await writeFile(path.join(dir, 'agent.yaml'), agentYaml(speakers));
-    const { runtime } = await createEmbeddedRuntime(dir);
-    const app = await createServer({ runtime });
+    const { app, url } = await serveAgentYaml(agentYaml(speakers));
     servers.push(app);
-    urls[name] = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    urls[name] = url;
   }
 }, 120_000);
 
