@@ -116,6 +116,8 @@ export class SpeakerTracker {
     const evidence = Math.min(1, print.seconds / (2 * this.shortSeconds));
     let chosen = nearest;
     let limit = this.threshold;
+    // A short utterance needs a larger distance to be someone else: to stay with the current
+    // speaker, and to open a new one rather than join the nearest.
     if (short && previous) {
       const toPrevious = this.distance(print, previous.print);
       limit = this.threshold * this.shortFactor;
