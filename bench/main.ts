@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark of the project, printed as Markdown tables.
  * `npm run bench -- --quick` runs fewer sessions and questions (for a quick look, not for the README).
- * `npm run bench -- --only sessions,nlu` runs the named groups (`speech` = flite, asr and vad).
+ * `npm run bench -- --only sessions,nlu` runs the named groups (`speech` = flite, asr and vad);
+ * `npm run bench -- speaker-change` the same for one.
  * `npm run bench -- --only soak` (10 sessions for 3 minutes; `--quick`: 4 for 30 s).
  */
 import { writeFileSync } from 'node:fs';
@@ -98,6 +99,12 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/noise.js')).benchNoise(quick),
   },
   {
+    name: 'speaker-change',
+    title:
+      'Who is speaking: speaker changes on one microphone, voice print vs pitch only, clean and at 10 dB SNR',
+    run: async (quick) => (await import('./speech/speaker-change.js')).benchSpeakerChange(quick),
+  },
+  {
     name: 'barge-in',
     title:
       'Barge-in on loudspeakers: the agent’s echo, interruptions and backchannels, VAD only vs echo-aware',
@@ -158,7 +165,12 @@ const groups: Group[] = [
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+// `npm run bench -- speaker-change` is `--only speaker-change`.
+const named = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--only');
+const only =
+  onlyAt >= 0 || named.length > 0
+    ? new Set([...(onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : []), ...named])
+    : null;
 const out: string[] = [
   `# Visemo benchmarks (${new Date().toISOString().slice(0, 10)}, ${quick ? 'quick' : 'full'})`,
   '',

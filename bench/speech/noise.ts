@@ -33,7 +33,7 @@ function white(length: number, seed: number): Float64Array {
 }
 
 /** Pink (1/f) noise: Paul Kellet's filter on white noise. */
-function pink(length: number, seed: number): Float64Array {
+export function pink(length: number, seed: number): Float64Array {
   const w = white(length, seed);
   let b0 = 0;
   let b1 = 0;
@@ -82,7 +82,12 @@ function rms(x: ArrayLike<number>): number {
 }
 
 /** `speech` with room noise before and after, and `noise` under it all at `snrDb` (speech RMS over noise RMS). */
-function mix(speech: Int16Array, noise: Float64Array | null, offset: number, snrDb: number): Int16Array {
+export function mix(
+  speech: Int16Array,
+  noise: Float64Array | null,
+  offset: number,
+  snrDb: number,
+): Int16Array {
   const out = new Int16Array(speech.length + 2 * PAD_SAMPLES);
   const slice = Float64Array.from({ length: out.length }, (_, i) =>
     noise ? (noise[(offset + i) % noise.length] as number) : 0,

@@ -176,6 +176,13 @@ export const SpeechConfigSchema = z.strictObject({
    * "okay"). `vad`: any speech the VAD hears stops the agent in the same frame (docs/barge-in.md).
    */
   bargeIn: z.enum(['vad', 'echo-aware']).default('vad'),
+  /**
+   * `detect`: several people talk to the agent on one microphone (a kiosk); each utterance is given
+   * to a speaker by its voice print, `transcript.final` says who (`speaker: { id: 'v1', name:
+   * 'Speaker 1' }`), and the dialogue knows when someone else speaks (docs/speakers.md). About 25 ms
+   * of CPU per second of speech. `off`: no labels.
+   */
+  speakers: z.enum(['off', 'detect']).default('off'),
   endOfTurn: EndOfTurnSchema.prefault({}),
 });
 

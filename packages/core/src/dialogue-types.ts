@@ -40,12 +40,29 @@ export interface DialogueContext {
   history?: readonly { user: string; reply: string }[];
 }
 
+/**
+ * Who said an utterance, when the agent tells speakers apart on one microphone
+ * (`speech.speakers: detect`): the label the captions show, and whether someone else said the
+ * utterance before it.
+ */
+export interface TurnSpeaker {
+  id: string;
+  name: string;
+  changed: boolean;
+}
+
+/** What a dialogue knows of a turn besides its words. */
+export interface RespondOptions {
+  signal?: AbortSignal;
+  speaker?: TurnSpeaker;
+}
+
 /** One conversation's dialogue state: one per session. */
 export interface DialoguePolicy {
   /** Slots filled so far in the conversation, for a server to remember (with consent). */
   readonly slots?: Readonly<Record<string, string>>;
   greeting(): DialogueReply;
-  respond(nlu: NluResult, options?: { signal?: AbortSignal }): DialogueReply | Promise<DialogueReply>;
+  respond(nlu: NluResult, options?: RespondOptions): DialogueReply | Promise<DialogueReply>;
   /**
    * The last reply as the person heard it, when that is less than was said (barge-in): a dialogue
    * with a memory of the conversation keeps only this.

@@ -28,6 +28,12 @@ export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 const turnId = z.number();
 
+/**
+ * Who said a user turn: a speaker told apart on one microphone (`v1`, `v2`, … with `speech.speakers:
+ * detect`) or a participant of the session (`p1`, `p2`, …); `name` is what a caption shows.
+ */
+const speaker = z.optional(z.object({ id: z.string(), name: z.string() }));
+
 const Latency = z.object({
   /** VAD speech-end → final transcript. */
   asrFinalMs: z.optional(z.number()),
@@ -140,6 +146,7 @@ const schemas = [
     confidence: z.number(),
     understood: z.boolean(),
     source: z.enum(['speech', 'text']),
+    speaker,
   }),
   z.object({
     type: z.literal('nlu'),
@@ -183,6 +190,7 @@ const schemas = [
         role: z.enum(['user', 'agent']),
         text: z.string(),
         interrupted: z.optional(z.boolean()),
+        speaker,
       }),
     ),
   }),

@@ -36,6 +36,7 @@ const events: ServerEvent[] = [
     confidence: 0.82,
     understood: true,
     source: 'speech',
+    speaker: { id: 'v2', name: 'Speaker 2' },
   },
   {
     type: 'nlu',
@@ -87,7 +88,7 @@ const events: ServerEvent[] = [
   {
     type: 'transcript',
     entries: [
-      { turnId: 1, role: 'user', text: 'where is my order' },
+      { turnId: 1, role: 'user', text: 'where is my order', speaker: { id: 'v1', name: 'Speaker 1' } },
       { turnId: 1, role: 'agent', text: 'Sure, I can check that', interrupted: true },
     ],
   },

@@ -114,6 +114,23 @@ describe('routing between the agent and the model', () => {
     expect(request.messages.some((m) => m.role === 'user' && m.content === 'hi there')).toBe(true);
   });
 
+  it('tells the model who says what when speakers are told apart', async () => {
+    const model = new ScriptedModel(() => say('We sell clothing.'));
+    const dialogue = new LlmDialogue(agent, { model });
+    await collect(
+      await dialogue.respond(nlu('hi there', 'greeting', 0.93), {
+        speaker: { id: 'v1', name: 'Speaker 1', changed: false },
+      }),
+    );
+    await collect(
+      await dialogue.respond(nlu('do you sell bicycles?'), {
+        speaker: { id: 'v2', name: 'Speaker 2', changed: true },
+      }),
+    );
+    const users = (model.requests[0] as ChatRequest).messages.filter((m) => m.role === 'user');
+    expect(users.map((m) => m.content)).toEqual(['Speaker 1: hi there', 'Speaker 2: do you sell bicycles?']);
+  });
+
   it('starts a resumed conversation from its history and slots', async () => {
     const model = new ScriptedModel(() => say('It is still on its way.'));
     const dialogue = new LlmDialogue(agent, {

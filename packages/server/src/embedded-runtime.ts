@@ -137,6 +137,7 @@ export async function createEmbeddedRuntime(
     timeouts,
     afterPhraseMs: spec.speech.endOfTurn.afterPhraseMs,
     bargeIn: spec.speech.bargeIn,
+    speakers: spec.speech.speakers,
     unfinishedMs: spec.speech.endOfTurn.unfinishedMs,
     ...(makeSuppressor ? { createNoiseSuppressor: makeSuppressor } : {}),
     createVad: () => createDefaultVad({ hangoverMs: spec.speech.endOfTurn.otherwiseMs }),

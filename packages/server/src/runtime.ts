@@ -80,6 +80,11 @@ export interface AgentRuntime {
    * Absent or `vad`: any speech the VAD hears stops the agent at once.
    */
   bargeIn?: 'vad' | 'echo-aware';
+  /**
+   * `detect` (`speech.speakers`): each utterance is labelled with who said it, told apart by voice
+   * (session/utterance-speakers.ts). Absent or `off`: no labels.
+   */
+  speakers?: 'off' | 'detect';
   /** A VAD for one session; may need a moment to create (WASM instances). */
   createVad(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
   /**

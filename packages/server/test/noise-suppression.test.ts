@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
-import { createServer } from '../src/http/server.js';
+import { serveAgentYaml } from './support/agent-server.js';
 import { TestCaller, withLeadingSilence } from './support/test-caller.js';
 
 /** Debian's pocketsphinx-testdata: a person saying "go forward ten meters", 16 kHz raw PCM16. */
@@ -55,12 +52,9 @@ beforeAll(async () => {
     ['plain', false],
     ['suppressed', true],
   ] as const) {
-    const dir = await mkdtemp(path.join(tmpdir(), 'visemo-noisy-'));
-    await writeFile(path.join(dir, 'agent.yaml'), agentYaml(on));
-    const { runtime } = await createEmbeddedRuntime(dir);
-    const app = await createServer({ runtime });
+    const { app, url } = await serveAgentYaml(agentYaml(on));
     servers.push(app);
-    urls[name] = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+    urls[name] = url;
   }
 }, 120_000);
 

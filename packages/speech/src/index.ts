@@ -29,4 +29,5 @@ export {
   type PicoVoice,
 } from './pico/pico-engine.js';
 export * from './pico/pico-synthesizer.js';
+export * from './speaker/index.js';
 export * from './vad/index.js';

@@ -4,6 +4,7 @@ import { element } from './dom.js';
 
 interface Entry {
   item: HTMLLIElement;
+  who: HTMLSpanElement;
   text: HTMLSpanElement;
   rating?: AnswerRating;
 }
@@ -41,6 +42,11 @@ export class CaptionLog {
     entry.item.removeAttribute('aria-hidden');
     entry.text.textContent = understood && text ? text : text || '(not understood)';
     this.reveal(entry);
+  }
+
+  /** Who said a turn, when the server tells speakers apart ("Speaker 2" instead of "You"). */
+  userSpeaker(turnId: number, name: string): void {
+    this.entry('user', turnId).who.textContent = name;
   }
 
   /** A typed message that waits for the connection: shown at once, marked as not sent yet. */
@@ -126,7 +132,7 @@ export class CaptionLog {
       const text = element('span', 'text');
       item.append(who, text);
       this.list.append(item);
-      entry = { item, text };
+      entry = { item, who, text };
       this.entries.set(key, entry);
       const rate = speaker === 'agent' ? this.pendingRatings.get(turnId) : undefined;
       if (rate) {

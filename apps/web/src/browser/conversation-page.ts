@@ -206,6 +206,7 @@ export class ConversationPage {
         this.refreshActivity();
       }),
       client.on('transcript.final', (e) => {
+        if (e.speaker) this.log.userSpeaker(e.turnId, e.speaker.name);
         if (!e.understood) this.log.userFinal(e.turnId, e.text, false);
         this.refreshActivity();
       }),

@@ -64,11 +64,11 @@ export async function startStoredServer(
  * A WAV for Chromium's fake microphone: Flite speaking `text`, with `leadSec` of silence before
  * and `tailSec` after (Chromium loops the file).
  */
-export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8): string {
+export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8, voice = 'slt'): string {
   const dir = mkdtempSync(join(tmpdir(), 'visemo-mic-'));
   const speech = join(dir, 'speech.wav');
   const padded = join(dir, 'mic.wav');
-  execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', speech]);
+  execFileSync('flite', ['-voice', voice, '-t', text, '-o', speech]);
   execFileSync('sox', [speech, padded, 'pad', String(leadSec), String(tailSec)]);
   return padded;
 }
@@ -163,13 +163,16 @@ export async function greeted(page: Page): Promise<void> {
  */
 export async function servedExample(
   agent: string,
-  options: { microphoneWav?: string } = {},
+  options: { microphoneWav?: string; speakers?: 'detect' } = {},
 ): Promise<{ url: string; browser: Browser; close(): Promise<void> }> {
   const built = await buildOnce();
   const { runtime } = await createEmbeddedRuntime(
     resolve(import.meta.dirname, '../../../../examples', agent),
   );
-  const server = await startServer(runtime, built.outDir);
+  const server = await startServer(
+    options.speakers ? { ...runtime, speakers: options.speakers } : runtime,
+    built.outDir,
+  );
   const browser = await launchChromium(options);
   return {
     url: server.url,

@@ -13,6 +13,7 @@ import {
   type LlmSpec,
   type NluResult,
   ProviderTimeoutError,
+  type RespondOptions,
   type ToolCall,
   type ToolDefinition,
   VisemoError,
@@ -117,6 +118,8 @@ export class LlmDialogue implements DialoguePolicy {
   private readonly prompts: { tools: string; plain: string };
   private readonly intents: Set<string>;
   private readonly onEvent: ((event: LlmDialogueEvent) => void) | undefined;
+  /** The person's words of the turn being answered, as the model and the history get them. */
+  private userMessage = '';
   private open: OpenTurn | null = null;
   /**
    * False once the model refused a request for its tools: some local models cannot take them
@@ -181,8 +184,10 @@ export class LlmDialogue implements DialoguePolicy {
    * before it is replaced by the agent's answer before anything was said. Aborting `signal`
    * (barge-in) closes the model's upstream request.
    */
-  async respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): Promise<LlmReply> {
+  async respond(nlu: NluResult, options: RespondOptions = {}): Promise<LlmReply> {
     this.commitOpenTurn();
+    // With speakers told apart, the model reads who says what ("Speaker 2: …") and can address them.
+    this.userMessage = options.speaker ? `${options.speaker.name}: ${nlu.text}` : nlu.text;
     if (this.routesToAgent(nlu)) return this.agentTurn(nlu, 'agent', options.signal);
     return this.modelTurn(nlu, options.signal);
   }
@@ -213,7 +218,7 @@ export class LlmDialogue implements DialoguePolicy {
     signal: AbortSignal | undefined,
     extra: Pick<LlmReply, 'llmFailure' | 'sources'> = { sources: [] },
   ): LlmReply {
-    const turn = this.openTurn(nlu.text);
+    const turn = this.openTurn(this.userMessage);
     const agentReply = this.agentDialogue.respond(nlu, { signal });
     const reply: LlmReply = {
       answeredBy: agentReply.answeredBy,
@@ -242,10 +247,10 @@ export class LlmDialogue implements DialoguePolicy {
       { role: 'system', content: this.systemPrompt },
       ...this.history.window(settings.history),
       { role: 'system', content: knowledgeMessage(hits) },
-      { role: 'user', content: nlu.text },
+      { role: 'user', content: this.userMessage },
     ];
 
-    const turn = this.openTurn(nlu.text);
+    const turn = this.openTurn(this.userMessage);
     const controller = new AbortController();
     // Barge-in: close the upstream request, and keep in the history what was said until now.
     const onAbort = () => {

@@ -11,6 +11,7 @@ import {
   type SessionEndReason,
   type SessionStartedEvent,
   type Transcript,
+  type TurnSpeaker,
   VisemoError,
   type VoiceActivityDetector,
 } from '@visemo/core';
@@ -36,6 +37,7 @@ import { Turn } from './turn.js';
 import { type ProviderNotice, turnContext } from './turn-context.js';
 import { runGreetingTurn, runUserTurn, type TurnFrame, type TurnOptions } from './turn-pipeline.js';
 import type { TurnInput, TurnRecord } from './turn-record.js';
+import { speakerLabel, UtteranceSpeakers } from './utterance-speakers.js';
 
 export type { TranscriptEntry };
 
@@ -133,6 +135,8 @@ export class ConversationSession {
   private dialogue: DialoguePolicy | null = null;
   private listening: ListeningStage | null = null;
   private echoAware: EchoAwareBargeIn | null = null;
+  /** Who said each utterance, with `speech.speakers: detect`. */
+  private speakers: UtteranceSpeakers | null = null;
   private readonly clock: SessionClock;
   /** Set while the server shuts down: the session ends once its live turn has. */
   private shuttingDown = false;
@@ -304,6 +308,7 @@ export class ConversationSession {
     const echo =
       this.runtime.bargeIn === 'echo-aware' ? new EchoAwareBargeIn((e) => this.transport.sendEvent(e)) : null;
     this.echoAware = echo;
+    this.speakers = this.runtime.speakers === 'detect' ? new UtteranceSpeakers() : null;
     const noiseFilter = this.runtime.createNoiseSuppressor?.();
     this.listening = new ListeningStage({
       vad: echo ? echo.vad(vad) : vad,
@@ -314,7 +319,7 @@ export class ConversationSession {
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
       ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
-      ...(this.options.onUtteranceAudio ? { keepAudio: true } : {}),
+      ...(this.options.onUtteranceAudio || this.speakers ? { keepAudio: true } : {}),
       speaker: this.id,
     });
   }
@@ -513,6 +518,7 @@ export class ConversationSession {
           pending = false;
         };
         if (frame.audio) this.handOverAudio(turnId, frame.audio);
+        const speaker = frame.audio && this.speakers?.label(frame.audio);
         frame.transcript
           .then((transcript) => {
             recognized();
@@ -520,12 +526,12 @@ export class ConversationSession {
             const transcriptAt = performance.now();
             const answer = () => {
               if (this.isOpen)
-                this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, transcriptAt);
+                this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, transcriptAt, speaker);
             };
             // A push-to-talk release means the person is done; a pause may not.
             if (transcript.understood || frame.endedBy === 'release') answer();
-            else if (this.speechStarts !== startsBefore) this.skipMissed(turnId, transcript, false);
-            else this.missedSpeech.hold(answer, () => this.skipMissed(turnId, transcript, true));
+            else if (this.speechStarts !== startsBefore) this.skipMissed(turnId, transcript, false, speaker);
+            else this.missedSpeech.hold(answer, () => this.skipMissed(turnId, transcript, true, speaker));
           })
           .catch((error: unknown) => {
             recognized();
@@ -534,7 +540,7 @@ export class ConversationSession {
             // for speech that was not understood (the dialogue asks them to say it again).
             this.reportError(error, turnId);
             const missed: Transcript = { text: '', confidence: 0, understood: false };
-            this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now());
+            this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now(), speaker);
           })
           .catch((error: unknown) => this.internalError(error, turnId));
         break;
@@ -547,9 +553,11 @@ export class ConversationSession {
    * the next utterance when nothing took one since (`reuseId`: the client's caption of the piece
    * grows into the whole); otherwise the piece's caption is closed as not understood.
    */
-  private skipMissed(turnId: number, transcript: Transcript, reuseId: boolean): void {
+  private skipMissed(turnId: number, transcript: Transcript, reuseId: boolean, speaker?: TurnSpeaker): void {
     if (reuseId && this.turns.giveBack(turnId)) return;
-    this.transport.sendEvent(transcriptFinalEvent(turnId, '', transcript, 'speech'));
+    this.transport.sendEvent(
+      transcriptFinalEvent(turnId, '', transcript, 'speech', speaker && speakerLabel(speaker)),
+    );
   }
 
   private handOverAudio(turnId: number, samples: Int16Array): void {
@@ -581,14 +589,16 @@ export class ConversationSession {
     transcript: Transcript,
     inputEndedAt: number,
     transcriptAt: number,
+    speaker?: TurnSpeaker,
   ): void {
-    this.transport.sendEvent(transcriptFinalEvent(turnId, text, transcript, source));
-    this.conversationTranscript.addUser(turnId, transcript.understood ? text : '');
+    const label = speaker && speakerLabel(speaker);
+    this.transport.sendEvent(transcriptFinalEvent(turnId, text, transcript, source, label));
+    this.conversationTranscript.addUser(turnId, transcript.understood ? text : '', label);
     const turn = this.newTurn(turnId, source, inputEndedAt);
     turn.transcribed(text, transcript, transcriptAt);
     // A turn that was not understood still gets an answer: the dialogue's fallback asks to rephrase.
     const heard = transcript.understood ? text : '';
-    this.runTurn(turn, (options) => runUserTurn(heard, options));
+    this.runTurn(turn, (options) => runUserTurn(heard, speaker ? { ...options, speaker } : options));
   }
 
   private runTurn(turn: Turn, produce: (options: TurnOptions) => AsyncGenerator<TurnFrame>): void {

@@ -1,8 +1,15 @@
+/** Who said a user turn (`transcript.final`'s `speaker`). */
+export interface SpeakerLabel {
+  id: string;
+  name: string;
+}
+
 export interface TranscriptEntry {
   turnId: number;
   role: 'user' | 'agent';
   text: string;
   interrupted?: boolean;
+  speaker?: SpeakerLabel;
 }
 
 /**
@@ -19,7 +26,7 @@ export class ConversationTranscript {
 
   /** A copy of every entry, for the `transcript` event. */
   copy(): TranscriptEntry[] {
-    return this.list.map((e) => ({ ...e }));
+    return this.list.map((e) => (e.speaker ? { ...e, speaker: { ...e.speaker } } : { ...e }));
   }
 
   /** Starts from a resumed session's entries. */
@@ -32,8 +39,10 @@ export class ConversationTranscript {
     return this.list.reduce((max, e) => Math.max(max, e.turnId), -1);
   }
 
-  addUser(turnId: number, text: string): void {
-    this.list.push({ turnId, role: 'user', text });
+  addUser(turnId: number, text: string, speaker?: SpeakerLabel): void {
+    this.list.push(
+      speaker ? { turnId, role: 'user', text, speaker: { ...speaker } } : { turnId, role: 'user', text },
+    );
   }
 
   addAgent(turnId: number, text: string, interrupted: boolean): void {

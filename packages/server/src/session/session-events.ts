@@ -13,6 +13,7 @@ import {
 } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import { AGENT_MODEL_PATH, type Persona } from '../runtime.js';
+import type { SpeakerLabel } from './conversation-transcript.js';
 import type { TurnRecord } from './turn-record.js';
 
 /** The protocol events of a session itself; a turn's own events come from `Turn.take`. */
@@ -58,6 +59,7 @@ export function transcriptFinalEvent(
   text: string,
   transcript: Transcript,
   source: 'speech' | 'text',
+  speaker?: SpeakerLabel,
 ): ServerEvent {
   return {
     type: 'transcript.final',
@@ -66,6 +68,7 @@ export function transcriptFinalEvent(
     confidence: round(transcript.confidence, 3),
     understood: transcript.understood,
     source,
+    ...(speaker ? { speaker } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type FlowStep,
   type NluResult,
   type SynthesisResult,
+  type TurnSpeaker,
   VisemoError,
   withDeadline,
 } from '@visemo/core';
@@ -40,6 +41,8 @@ export interface TurnOptions {
   speak: boolean;
   voice: string;
   signal: AbortSignal;
+  /** Who said the turn, when the agent tells speakers apart. */
+  speaker?: TurnSpeaker;
 }
 
 /** A user turn: understand the text, then answer it. */
@@ -50,7 +53,11 @@ export async function* runUserTurn(text: string, options: TurnOptions): AsyncGen
     'dialogue',
     options.runtime.timeouts.dialogueMs,
     options.signal,
-    async () => options.dialogue.respond(result, { signal: options.signal }),
+    async () =>
+      options.dialogue.respond(
+        result,
+        options.speaker ? { signal: options.signal, speaker: options.speaker } : { signal: options.signal },
+      ),
   );
   yield* speakReply(reply, options);
 }
