@@ -60,7 +60,10 @@ export class EspeakSynthesizer implements SpeechSynthesizer {
 
   constructor(options: EspeakSynthesizerOptions = {}) {
     if (options.variant !== undefined && !/^[A-Za-z0-9_]{1,40}$/.test(options.variant)) {
-      throw new VisemoError(ErrorCode.ProviderRejected, `"${options.variant}" is not an eSpeak NG voice variant name`);
+      throw new VisemoError(
+        ErrorCode.ProviderRejected,
+        `"${options.variant}" is not an eSpeak NG voice variant name`,
+      );
     }
     this.variant = options.variant;
     this.defaultVoice = options.defaultVoice ?? 'en-us';

@@ -390,7 +390,10 @@ export class GrammarRecognizer implements SpeechRecognizer {
         pool,
         jsgf,
         dropped,
-        { ...options, minScorePerFrame: options.minScorePerFrame ?? rejectionDefaults(model).minScorePerFrame },
+        {
+          ...options,
+          minScorePerFrame: options.minScorePerFrame ?? rejectionDefaults(model).minScorePerFrame,
+        },
         joins,
         phrases,
         modelMean,
