@@ -45,7 +45,14 @@ export interface DialoguePolicy {
   /** Slots filled so far in the conversation, for a server to remember (with consent). */
   readonly slots?: Readonly<Record<string, string>>;
   greeting(): DialogueReply;
-  respond(nlu: NluResult, options?: { signal?: AbortSignal }): DialogueReply | Promise<DialogueReply>;
+  /**
+   * `speaker`: who said it, in a conversation of several people (docs/multi-party.md); a reply
+   * template's `{speaker}` is their name.
+   */
+  respond(
+    nlu: NluResult,
+    options?: { signal?: AbortSignal; speaker?: { id: string; name: string } },
+  ): DialogueReply | Promise<DialogueReply>;
   /**
    * The last reply as the person heard it, when that is less than was said (barge-in): a dialogue
    * with a memory of the conversation keeps only this.

@@ -105,6 +105,8 @@ interface OpenTurn {
  * sentence is never given out (SentenceGate). One instance per conversation.
  */
 export class LlmDialogue implements DialoguePolicy {
+  /** Who said this turn's words, among several people: the agent's own replies may name them. */
+  private speaker: { id: string; name: string } | undefined;
   readonly history = new ConversationHistory();
   readonly settings: LlmSpec;
   /** The agent's own dialogue: routed turns and fallbacks; its flow state is the conversation's. */
@@ -181,8 +183,12 @@ export class LlmDialogue implements DialoguePolicy {
    * before it is replaced by the agent's answer before anything was said. Aborting `signal`
    * (barge-in) closes the model's upstream request.
    */
-  async respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): Promise<LlmReply> {
+  async respond(
+    nlu: NluResult,
+    options: { signal?: AbortSignal; speaker?: { id: string; name: string } } = {},
+  ): Promise<LlmReply> {
     this.commitOpenTurn();
+    this.speaker = options.speaker;
     if (this.routesToAgent(nlu)) return this.agentTurn(nlu, 'agent', options.signal);
     return this.modelTurn(nlu, options.signal);
   }
@@ -214,7 +220,10 @@ export class LlmDialogue implements DialoguePolicy {
     extra: Pick<LlmReply, 'llmFailure' | 'sources'> = { sources: [] },
   ): LlmReply {
     const turn = this.openTurn(nlu.text);
-    const agentReply = this.agentDialogue.respond(nlu, { signal });
+    const agentReply = this.agentDialogue.respond(nlu, {
+      ...(signal ? { signal } : {}),
+      ...(this.speaker ? { speaker: this.speaker } : {}),
+    });
     const reply: LlmReply = {
       answeredBy: agentReply.answeredBy,
       route,

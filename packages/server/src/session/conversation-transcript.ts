@@ -1,8 +1,12 @@
+import type { Speaker } from '@visemo/core';
+
 export interface TranscriptEntry {
   turnId: number;
   role: 'user' | 'agent';
   text: string;
   interrupted?: boolean;
+  /** Who said a user entry, where the conversation has several people. */
+  speaker?: Speaker;
 }
 
 /**
@@ -19,7 +23,7 @@ export class ConversationTranscript {
 
   /** A copy of every entry, for the `transcript` event. */
   copy(): TranscriptEntry[] {
-    return this.list.map((e) => ({ ...e }));
+    return this.list.map((e) => ({ ...e, ...(e.speaker ? { speaker: { ...e.speaker } } : {}) }));
   }
 
   /** Starts from a resumed session's entries. */
@@ -32,8 +36,8 @@ export class ConversationTranscript {
     return this.list.reduce((max, e) => Math.max(max, e.turnId), -1);
   }
 
-  addUser(turnId: number, text: string): void {
-    this.list.push({ turnId, role: 'user', text });
+  addUser(turnId: number, text: string, speaker?: Speaker): void {
+    this.list.push({ turnId, role: 'user', text, ...(speaker ? { speaker: { ...speaker } } : {}) });
   }
 
   addAgent(turnId: number, text: string, interrupted: boolean): void {

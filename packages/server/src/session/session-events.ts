@@ -22,7 +22,15 @@ export function sessionStartedEvent(
   agent: Pick<Persona, 'name' | 'language' | 'look' | 'modelFile'>,
   data: Pick<
     SessionStartedEvent,
-    'resumed' | 'subject' | 'privacy' | 'storage' | 'features' | 'heartbeatMs'
+    | 'resumed'
+    | 'subject'
+    | 'privacy'
+    | 'storage'
+    | 'features'
+    | 'heartbeatMs'
+    | 'participant'
+    | 'participants'
+    | 'invite'
   > = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
