@@ -97,11 +97,12 @@ export function errorEvent(error: unknown): ServerEvent {
 
 /**
  * The WebSocket close code after a fatal error (RFC 6455): 1013 "try again later" for a full
- * server, 1001 "going away" when it shuts down, 1008 "policy violation" otherwise.
+ * server or session, 1001 "going away" when it shuts down, 1008 "policy violation" otherwise.
  */
 export function fatalCloseCode(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.SessionLimit:
+    case ErrorCode.SessionFull:
     case ErrorCode.ConnectionLimit:
       return 1013;
     case ErrorCode.ServerShutdown:
