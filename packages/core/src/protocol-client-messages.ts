@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import {
   MAX_INPUT_SAMPLE_RATE,
-  MAX_TEXT_CHARS,
   MAX_PARTICIPANT_NAME_CHARS,
+  MAX_TEXT_CHARS,
   MIN_INPUT_SAMPLE_RATE,
   PROTOCOL_VERSION,
 } from './protocol-limits.js';

@@ -18,6 +18,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { SessionStartMessage } from '../protocol/client-messages.js';
 import type { JoinSetup, SessionSetup, TranscriptEntry } from '../session/conversation-session.js';
+import { guestName } from '../session/participants.js';
 import type { TurnRecord } from '../session/turn-record.js';
 import type { SessionVariantOptions } from './server-data.js';
 import { consentDecision, privacySummary } from './subject-privacy.js';
@@ -367,7 +368,13 @@ function turnDetails(record: TurnRecord): TurnDetails | undefined {
     details.asr = { confidence: record.user.confidence, understood: record.user.understood };
   }
   if (record.flow) details.flow = { ...record.flow };
-  if (record.speaker) details.speaker = { ...record.speaker };
+  if (record.speaker) {
+    // Without their consent to transcripts, a joiner is kept as a number, not by name.
+    const named = record.participant?.textsKept ?? true;
+    details.speaker = named
+      ? { ...record.speaker }
+      : { id: record.speaker.id, name: guestName(record.speaker.id) };
+  }
   if (record.expressions?.length) details.expressions = record.expressions;
   if (record.speech) {
     const ms = (value: number) => Math.round(value * 10) / 10;

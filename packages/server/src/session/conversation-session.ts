@@ -15,11 +15,7 @@ import {
   VisemoError,
   type VoiceActivityDetector,
 } from '@visemo/core';
-import type {
-  ClientMessage,
-  SessionJoinMessage,
-  SessionStartMessage,
-} from '../protocol/client-messages.js';
+import type { ClientMessage, SessionJoinMessage, SessionStartMessage } from '../protocol/client-messages.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationTranscript, type TranscriptEntry } from './conversation-transcript.js';
@@ -497,7 +493,8 @@ export class ConversationSession {
     transport: SessionTransport,
     setup: JoinSetup,
   ): Promise<JoinedParticipant> {
-    const refuse = () => new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
+    const refuse = () =>
+      new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
     if (!this.host || this.host.gone || this.dispatcher.state !== 'open' || this.shuttingDown) throw refuse();
     this.participants.checkJoin(message.invite);
     const participant = this.participants.add(
@@ -532,7 +529,10 @@ export class ConversationSession {
       }),
     );
     transport.sendEvent({ type: 'transcript', entries: this.transcriptEntries() });
-    this.participants.broadcast({ type: 'participant.joined', participant: { ...participant.speaker } }, participant);
+    this.participants.broadcast(
+      { type: 'participant.joined', participant: { ...participant.speaker } },
+      participant,
+    );
     return {
       speaker: participant.speaker,
       message: (m) => {
@@ -560,12 +560,17 @@ export class ConversationSession {
       this.close('transport');
       return;
     }
-    this.participants.broadcast({ type: 'participant.left', participant: { ...participant.speaker }, reason });
+    this.participants.broadcast({
+      type: 'participant.left',
+      participant: { ...participant.speaker },
+      reason,
+    });
   }
 
   /** On a joiner's connection: `session.join` finds the session and joins it. */
   private join(message: SessionJoinMessage): void {
-    const refusal = () => new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
+    const refusal = () =>
+      new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
     const host = this.options.findSession?.(message.sessionId);
     if (!host || host === this) {
       this.refuse(refusal());
@@ -619,7 +624,10 @@ export class ConversationSession {
     }
     const record = this.options.onConsent;
     if (!record) {
-      throw new VisemoError(ErrorCode.StorageUnavailable, 'this server keeps no data: there is no consent to give');
+      throw new VisemoError(
+        ErrorCode.StorageUnavailable,
+        'this server keeps no data: there is no consent to give',
+      );
     }
     record(message)
       .then((decision) => {

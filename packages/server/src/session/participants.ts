@@ -12,6 +12,11 @@ export interface ParticipantTransport {
   close(code?: number): void;
 }
 
+/** What a participant without a name is called: `p3` → `Guest 3`. */
+export function guestName(id: string): string {
+  return `Guest ${id.replace(/^\D+/, '')}`;
+}
+
 /** Six people at one avatar: a trainer and a few trainees, a family at a kiosk. */
 export const DEFAULT_MAX_PARTICIPANTS = 6;
 
@@ -88,7 +93,7 @@ export class SessionParticipants {
   ): Participant {
     this.joined++;
     const id = `p${this.joined}`;
-    const speaker = { id, name: name ?? `Guest ${this.joined}` };
+    const speaker = { id, name: name ?? guestName(id) };
     const participant = new Participant(speaker, transport, audio, missedSpeechGraceMs);
     this.list.push(participant);
     return participant;
