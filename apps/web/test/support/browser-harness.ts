@@ -61,14 +61,14 @@ export async function startStoredServer(
 }
 
 /**
- * A WAV for Chromium's fake microphone: Flite speaking `text`, with `leadSec` of silence before
- * and `tailSec` after (Chromium loops the file).
+ * A WAV for Chromium's fake microphone: Flite's `voice` speaking `text`, with `leadSec` of silence
+ * before and `tailSec` after (Chromium loops the file).
  */
-export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8): string {
+export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8, voice = 'slt'): string {
   const dir = mkdtempSync(join(tmpdir(), 'visemo-mic-'));
   const speech = join(dir, 'speech.wav');
   const padded = join(dir, 'mic.wav');
-  execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', speech]);
+  execFileSync('flite', ['-voice', voice, '-t', text, '-o', speech]);
   execFileSync('sox', [speech, padded, 'pad', String(leadSec), String(tailSec)]);
   return padded;
 }
