@@ -11,6 +11,7 @@ import type {
   IntentSpec,
   NluResult,
 } from '@visemo/core';
+import { SPEAKER_PLACEHOLDER } from '@visemo/core';
 import { AnswerRouter } from './answer-router.js';
 import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
@@ -295,7 +296,7 @@ export class AgentDialogue implements DialoguePolicy {
   /** Fills a reply template from `values` and, among several people, `{speaker}`. */
   private fill(template: string, values: Readonly<Record<string, string>>): string | null {
     const name = this.speakerName;
-    return fillTemplate(template, name === undefined ? values : { ...values, speaker: name });
+    return fillTemplate(template, name === undefined ? values : { ...values, [SPEAKER_PLACEHOLDER]: name });
   }
 
   private rotate(key: string, options: readonly string[]): string {
