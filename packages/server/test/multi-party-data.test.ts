@@ -12,6 +12,7 @@ const supportAgent = fileURLToPath(new URL('../../../examples/support-agent', im
 const SECRET = 'a token secret of at least thirty-two bytes';
 const API_KEY = 'site-backend-key-1';
 const ORDER = '482913';
+const ADMIN_KEY = 'an-admin-key-for-the-data-routes';
 
 const pglite = BACKENDS.find((b) => b.name === 'pglite');
 let instance: BackendInstance;
@@ -29,6 +30,7 @@ beforeAll(async () => {
     runtime: embedded.runtime,
     storage,
     auth: { tokenSecret: SECRET, apiKeys: [API_KEY] },
+    adminKey: ADMIN_KEY,
   });
   http = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
@@ -116,6 +118,15 @@ describe('a shared conversation in storage', () => {
     ).json()) as SubjectExport;
     const names = exported.sessions[0]?.turns.map((t) => t.details?.speaker?.name).filter(Boolean);
     expect(names).toEqual(['Ana', 'Guest 2', 'Bo']);
+
+    // The studio's debugger shows it too.
+    const debug = await app.inject({
+      url: `/v1/studio/sessions/${session?.id}`,
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(debug.statusCode).toBe(200);
+    const debugged = debug.json().turns as { speaker: { name: string } | null }[];
+    expect(debugged.map((t) => t.speaker?.name ?? null)).toEqual(['Ana', 'Guest 2', 'Bo']);
     for (const c of [bo, ana]) c.close();
   });
 });
