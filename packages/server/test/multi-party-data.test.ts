@@ -57,15 +57,6 @@ async function ask(caller: TestCaller, text: string, turnId: number) {
   return caller.waitFor('turn.end', (e) => e.turnId === turnId);
 }
 
-async function consent(
-  caller: TestCaller,
-  choice: { transcripts: boolean; audio: boolean; memory: boolean },
-) {
-  const mark = caller.mark();
-  caller.send({ type: 'consent.set', ...choice });
-  return caller.waitFor('consent', () => true, { after: mark });
-}
-
 describe('a shared conversation in storage', () => {
   it("keeps who said what, a joiner's words only with its own consent, and memory only of the host's turns", async () => {
     const ws = http.replace('http', 'ws');
@@ -75,7 +66,7 @@ describe('a shared conversation in storage', () => {
       (typeof ana.events)[number],
       { type: 'session.started' }
     >;
-    await consent(ana, { transcripts: true, audio: false, memory: true });
+    await ana.consent({ transcripts: true, audio: false, memory: true });
 
     const bo = await TestCaller.connect(ws, await tokenFor('bo'));
     bo.send({
@@ -92,7 +83,7 @@ describe('a shared conversation in storage', () => {
 
     await ask(ana, 'what are your opening hours', 1);
     await ask(bo, `where is order ${ORDER}`, 2);
-    expect((await consent(bo, { transcripts: true, audio: false, memory: false })).transcripts).toBe(true);
+    expect((await bo.consent({ transcripts: true, audio: false, memory: false })).transcripts).toBe(true);
     await ask(bo, 'what are your opening hours', 3);
     await app.storageSettled();
 

@@ -67,13 +67,8 @@ export class SessionRecorder {
 
   /** At `session.start`: the subject, its consent and memory, and the session, new or resumed. */
   async prepare(message: SessionStartMessage): Promise<SessionSetup> {
-    const { storage, agent, subjectName, live } = this.context;
-    const { subject } = await storage.subjects.ensure({ externalId: subjectName });
-    if (this.over) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
-    this.subjectId = subject.id;
-    live.add(subject.id, this);
-    const snapshot = await storage.consent.current(subject.id);
-    for (const category of CONSENT_CATEGORIES) this.consent[category] = snapshot[category]?.granted ?? false;
+    const { storage, agent, subjectName } = this.context;
+    const { subject, snapshot } = await this.openSubject();
     // Without consent to memory there are no facts: withdrawing it deleted them.
     if (this.context.variant?.memory !== false) {
       for (const fact of await storage.memory.list(subject.id)) this.remembered.set(fact.key, fact.value);
@@ -112,18 +107,25 @@ export class SessionRecorder {
    * routes. The conversation it joins is stored under the host's session (docs/multi-party.md).
    */
   async prepareJoin(): Promise<JoinSetup> {
-    const { storage, agent, subjectName, live } = this.context;
+    const { agent, subjectName } = this.context;
+    const { snapshot } = await this.openSubject();
+    return {
+      subject: { id: subjectName, consent: consentDecision(snapshot) },
+      privacy: privacySummary(agent.privacy),
+      storage: true,
+    };
+  }
+
+  /** The conversation's subject, made if new, with its consent: live from now on (an erasure stops it). */
+  private async openSubject() {
+    const { storage, subjectName, live } = this.context;
     const { subject } = await storage.subjects.ensure({ externalId: subjectName });
     if (this.over) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
     this.subjectId = subject.id;
     live.add(subject.id, this);
     const snapshot = await storage.consent.current(subject.id);
     for (const category of CONSENT_CATEGORIES) this.consent[category] = snapshot[category]?.granted ?? false;
-    return {
-      subject: { id: subjectName, consent: consentDecision(snapshot) },
-      privacy: privacySummary(agent.privacy),
-      storage: true,
-    };
+    return { subject, snapshot };
   }
 
   /** A turn ended: its row (and telemetry), the utterance it answered, the slots it filled. */

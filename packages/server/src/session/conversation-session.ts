@@ -618,24 +618,8 @@ export class ConversationSession {
       this.end('client');
       return;
     }
-    if (message.type !== 'consent.set') {
-      joined.message(message);
-      return;
-    }
-    const record = this.options.onConsent;
-    if (!record) {
-      throw new VisemoError(
-        ErrorCode.StorageUnavailable,
-        'this server keeps no data: there is no consent to give',
-      );
-    }
-    record(message)
-      .then((decision) => {
-        joined.consented(decision);
-        if (this.isOpen) this.transport.sendEvent({ type: 'consent', ...decision });
-      })
-      .catch((error: unknown) => this.reportError(error))
-      .catch((error: unknown) => this.internalError(error));
+    if (message.type === 'consent.set') this.setConsent(message, (decision) => joined.consented(decision));
+    else joined.message(message);
   }
 
   private requireHost(): Participant {
@@ -686,7 +670,8 @@ export class ConversationSession {
     }
   }
 
-  private setConsent(message: ParsedConsentSet): void {
+  /** `recorded`: a joiner's session learns its new consent (whether its words may be stored). */
+  private setConsent(message: ParsedConsentSet, recorded?: (decision: ConsentDecision) => void): void {
     const record = this.options.onConsent;
     if (!record) {
       throw new VisemoError(
@@ -696,6 +681,7 @@ export class ConversationSession {
     }
     record(message)
       .then((decision) => {
+        recorded?.(decision);
         if (this.isOpen) this.transport.sendEvent({ type: 'consent', ...decision });
       })
       .catch((error: unknown) => this.reportError(error))
