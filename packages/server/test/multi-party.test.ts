@@ -233,6 +233,24 @@ describe('two microphones', () => {
   }, 60_000);
 });
 
+describe('barge-in', () => {
+  it("stops the agent's answer to one person when another starts speaking, for everyone", async () => {
+    const { caller: ana, started, invite } = await host('Ana', { audio: true });
+    const bo = await join(started.sessionId, invite, { name: 'Bo', audio: true });
+    ana.send({ type: 'text', text: 'what are your opening hours' });
+    await bo.waitFor('audio.chunk', (e) => e.turnId === 1);
+    await bo.speak(await say('where is my order', 'rms'));
+    for (const c of [ana, bo]) {
+      expect(await c.waitFor('interrupted')).toMatchObject({ turnId: 1, reason: 'barge-in' });
+      expect(await c.waitFor('transcript.final', (e) => e.turnId === 2)).toMatchObject({
+        text: 'where is my order',
+        speaker: { id: 'p2', name: 'Bo' },
+      });
+    }
+    for (const c of [bo, ana]) c.close();
+  }, 30_000);
+});
+
 describe('on a server with authentication', () => {
   it('a joiner needs a valid token of its own, besides the code', async () => {
     const SECRET = 'a token secret of at least thirty-two bytes';
