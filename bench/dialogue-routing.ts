@@ -7,7 +7,7 @@ import { createNlu } from '@visemo/nlu';
 import { parse } from 'yaml';
 import type { BenchRow } from './table.js';
 
-const AGENTS = ['support-agent', 'clinic-front-desk'];
+const AGENTS = ['support-agent', 'clinic-front-desk', 'support-agent-fr'];
 
 interface HeldOut {
   intents: Record<string, string[]>;

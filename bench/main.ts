@@ -81,6 +81,13 @@ const groups: Group[] = [
     run: async (quick) => (await import('./speech/voices.js')).benchVoices(quick),
   },
   {
+    name: 'espeak',
+    set: 'voices',
+    title:
+      'Embedded voices: eSpeak NG (US English and French) — speed, pitch contour, intelligibility, lip-sync',
+    run: async (quick) => (await import('./speech/espeak.js')).benchEspeak(quick),
+  },
+  {
     name: 'noise',
     title: 'Noisy rooms: grammar recognition of speech mixed with noise, with and without RNNoise',
     run: async (quick) => (await import('./speech/noise.js')).benchNoise(quick),

@@ -47,25 +47,21 @@ describe('visemo chat', () => {
   });
 });
 
+/** `visemo say TEXT --voice VOICE` into NAME.wav and NAME.json: the audio (16 kHz) and the track. */
+async function say(text: string, voice: string, name: string) {
+  const wav = path.join(dir, `${name}.wav`);
+  const json = path.join(dir, `${name}.json`);
+  const run = await visemo(['say', text, '-o', wav, '--visemes', json, '--voice', voice]);
+  expect(run.code, run.stderr).toBe(0);
+  const audio = readWav(new Uint8Array(await readFile(wav)));
+  expect(audio.sampleRate).toBe(16000);
+  return { wav, audio, track: JSON.parse(await readFile(json, 'utf8')) };
+}
+
 describe('visemo say and transcribe', () => {
   it('writes a 16 kHz WAV and its viseme track, which the agent recognizer understands', async () => {
-    const wav = path.join(dir, 'hours.wav');
-    const json = path.join(dir, 'hours.json');
-    const say = await visemo([
-      'say',
-      'what are your opening hours',
-      '-o',
-      wav,
-      '--visemes',
-      json,
-      '--voice',
-      'rms',
-    ]);
-    expect(say.code).toBe(0);
-    const audio = readWav(new Uint8Array(await readFile(wav)));
-    expect(audio.sampleRate).toBe(16000);
+    const { wav, audio, track } = await say('what are your opening hours', 'rms', 'hours');
     expect(audio.samples.length).toBeGreaterThan(16000);
-    const track = JSON.parse(await readFile(json, 'utf8'));
     expect(track.visemes.length).toBeGreaterThan(5);
     expect(track.words.map((w: { word: string }) => w.word)).toEqual([
       'what',
@@ -89,6 +85,24 @@ describe('visemo say and transcribe', () => {
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ text: 'what are your opening hours', understood: true });
     }
+  });
+
+  it('speaks French in an eSpeak voice, with its words and closed lips on "peux"', async () => {
+    const { audio, track } = await say('Bonjour, je peux vous aider ?', 'fr', 'bonjour');
+    expect(audio.samples.length).toBeGreaterThan(12000);
+    expect(track.words.map((w: { word: string }) => w.word)).toEqual([
+      'Bonjour',
+      'je',
+      'peux',
+      'vous',
+      'aider',
+    ]);
+    const peux = track.words[2];
+    const lips = track.visemes.filter(
+      (v: { viseme: string; startMs: number; endMs: number }) =>
+        v.viseme === 'PP' && v.endMs > peux.startMs && v.startMs < peux.endMs,
+    );
+    expect(lips).toHaveLength(1);
   });
 
   it('refuses a WAV that is not PCM with a clear message', async () => {

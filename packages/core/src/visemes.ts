@@ -150,8 +150,9 @@ const IPA: Readonly<Record<string, Viseme>> = {
   e: 'E',
   ɛ: 'E',
   ɜ: 'E',
-  œ: 'E',
-  ø: 'E',
+  // French front rounded vowels (peu, peur): the lips round as for /o/; the tongue is not seen.
+  ø: 'oh',
+  œ: 'oh',
   i: 'ih',
   ɪ: 'ih',
   ɨ: 'ih',

@@ -63,6 +63,11 @@ describe('phoneToViseme', () => {
     expect(phoneToViseme('y', 'ipa')).toBe('ou');
   });
 
+  it('rounds the lips for French front rounded vowels, nasal or not, and gives the uvular r its shape', () => {
+    const french = { ˈø: 'oh', œ: 'oh', œ̃: 'oh', ɔ̃: 'oh', ɛ̃: 'E', ʁ: 'RR' };
+    for (const [phone, viseme] of Object.entries(french)) expect(phoneToViseme(phone, 'ipa')).toBe(viseme);
+  });
+
   it('says undefined for symbols it does not know', () => {
     expect(phoneToViseme('xyz', 'arpabet')).toBeUndefined();
     expect(phoneToViseme('★')).toBeUndefined();

@@ -11,7 +11,7 @@ import type {
   IntentSpec,
   NluResult,
 } from '@visemo/core';
-import { SPEAKER_PLACEHOLDER } from '@visemo/core';
+import { SPEAKER_PLACEHOLDER, spokenLanguage } from '@visemo/core';
 import { AnswerRouter } from './answer-router.js';
 import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
@@ -128,7 +128,10 @@ export class AgentDialogue implements DialoguePolicy {
     this.speakerName = options.speaker?.name;
     const plan = this.plan(nlu);
     // Where nothing of the agent's chose a face, the caller's mood does: concern for a complaint.
-    const mood = plan.expression === this.agent.spec.persona.expression ? moodOf(nlu.text) : null;
+    const mood =
+      plan.expression === this.agent.spec.persona.expression
+        ? moodOf(nlu.text, spokenLanguage(this.agent.spec.persona.language))
+        : null;
     if (mood) plan.expression = mood;
     return this.reply(plan, options.signal);
   }

@@ -1,6 +1,5 @@
 import type { Agent, IntentSpec, NluResult } from '@visemo/core';
 import type { KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
-import { terms } from './text-terms.js';
 
 /** Which answer path replies to an utterance. */
 export type AnswerPath = 'intent' | 'knowledge' | 'fallback';
@@ -104,6 +103,7 @@ export class AnswerRouter {
     settings: Partial<AnswerRouterSettings> = {},
   ) {
     this.settings = { ...DEFAULT_ROUTER_SETTINGS, ...settings };
+    const terms = knowledge.terms;
     this.intents = new Map(agent.spec.intents.map((i) => [i.name, i]));
     const flows = new Map(agent.spec.flows.map((f) => [f.name, f]));
     // Words are weighted by rarity across the passages and the intents together: a word that many
@@ -153,6 +153,7 @@ export class AnswerRouter {
 
   private signals(nlu: NluResult, intent: IntentSpec | undefined, knowledgeScore: number): AnswerSignals {
     // Words of a recognised entity value ("Austria", an order number) are the intent's to take.
+    const terms = this.knowledge.terms;
     const entityTerms = new Set(nlu.entities.flatMap((e) => terms(`${e.text} ${e.value}`)));
     const vocabulary = intent ? this.vocabulary.get(intent.name) : undefined;
     let total = 0;

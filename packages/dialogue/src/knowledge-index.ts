@@ -1,7 +1,7 @@
-import type { Agent, KnowledgePage } from '@visemo/core';
+import { type Agent, type KnowledgePage, type SpokenLanguage, spokenLanguage } from '@visemo/core';
 import { type Passage, pagePassages } from './markdown-passages.js';
 import { splitSentences } from './sentence-chunker.js';
-import { isNumberTerm, terms } from './text-terms.js';
+import { isNumberTerm, termsFor } from './text-terms.js';
 
 export interface KnowledgeHit {
   passage: Passage;
@@ -28,6 +28,8 @@ export interface KnowledgeIndexOptions {
   minScore?: number;
   /** A spoken answer stops growing past this many words (about 15 s of speech). Default 40. */
   maxAnswerWords?: number;
+  /** The language of the pages and the questions: how words are stemmed and which are left out. Default English. */
+  language?: SpokenLanguage;
 }
 
 interface IndexedPassage {
@@ -48,8 +50,12 @@ export class KnowledgeIndex {
   private readonly averageLength: number;
   private readonly minScore: number;
   private readonly maxAnswerWords: number;
+  /** The terms a text is indexed and searched by, in the pages' language. */
+  readonly terms: (text: string) => string[];
 
   constructor(pages: readonly KnowledgePage[], options: KnowledgeIndexOptions = {}) {
+    const terms = termsFor(options.language ?? spokenLanguage(undefined));
+    this.terms = terms;
     this.minScore = options.minScore ?? 0.35;
     this.maxAnswerWords = options.maxAnswerWords ?? 40;
     this.passages = pages.flatMap(pagePassages);
@@ -65,7 +71,10 @@ export class KnowledgeIndex {
   }
 
   static fromAgent(agent: Agent): KnowledgeIndex {
-    return new KnowledgeIndex(agent.knowledge, { minScore: agent.spec.knowledge.minScore });
+    return new KnowledgeIndex(agent.knowledge, {
+      minScore: agent.spec.knowledge.minScore,
+      language: spokenLanguage(agent.spec.persona.language),
+    });
   }
 
   /**
@@ -75,7 +84,7 @@ export class KnowledgeIndex {
    * no word with the query is left out.
    */
   search(query: string, k = 5): KnowledgeHit[] {
-    const queryTerms = [...new Set(terms(query))];
+    const queryTerms = [...new Set(this.terms(query))];
     const isWord = queryTerms.map((t) => !isNumberTerm(t));
     if (!isWord.includes(true) || this.docs.length === 0) return [];
     const weights = queryTerms.map((t) => this.idf(t));
@@ -117,11 +126,11 @@ export class KnowledgeIndex {
   private speakable(passage: Passage, query: string): string {
     const sentences = splitSentences(passage.text);
     const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
-    const queryTerms = new Set(terms(query));
+    const queryTerms = new Set(this.terms(query));
     let bestIndex = 0;
     let bestScore = -1;
     sentences.forEach((sentence, i) => {
-      const score = [...new Set(terms(sentence))]
+      const score = [...new Set(this.terms(sentence))]
         .filter((t) => queryTerms.has(t))
         .reduce((sum, t) => sum + this.idf(t), 0);
       if (score > bestScore) {

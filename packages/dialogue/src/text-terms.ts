@@ -1,4 +1,6 @@
+import type { SpokenLanguage } from '@visemo/core';
 import { stemmer } from 'stemmer';
+import { frenchTerms } from './french-terms.js';
 
 /**
  * English function words plus the filler of spoken questions ("can you tell me", "I want to
@@ -42,6 +44,15 @@ export function isNumberTerm(word: string): boolean {
  * stay: they are sizes ("size L") and grades as often as noise.
  */
 export function terms(text: string): string[] {
+  return englishTerms(text);
+}
+
+/** How texts of `language` become terms (English for a language without its own). */
+export function termsFor(language: SpokenLanguage): (text: string) => string[] {
+  return language.code === 'fr' ? (text) => frenchTerms(text, isNumberTerm) : englishTerms;
+}
+
+function englishTerms(text: string): string[] {
   const out: string[] = [];
   for (const word of words(text)) {
     if (STOP_WORDS.has(word)) continue;

@@ -1,4 +1,4 @@
-import type { EntityMatch, EntitySpec } from '@visemo/core';
+import { ENGLISH, type EntityMatch, type EntitySpec, type SpokenLanguage } from '@visemo/core';
 import { readDigits, readNumber } from './numbers.js';
 import { tokenize } from './text.js';
 
@@ -13,6 +13,8 @@ export interface EntityExtractorOptions {
    * domain (e.g. every word of the agent's examples): "parts" is not a typo of "Paris" there.
    */
   knownWords?: Iterable<string>;
+  /** The language numbers and digit codes are said in. Default English. */
+  language?: SpokenLanguage;
 }
 
 interface Surface {
@@ -41,6 +43,7 @@ export function createEntityExtractor(
   options: EntityExtractorOptions = {},
 ): EntityExtractor {
   const knownWords = new Set(options.knownWords ?? []);
+  const language = options.language ?? ENGLISH;
   const surfaces: Surface[] = [];
   for (const entity of entities) {
     for (const v of entity.values ?? []) {
@@ -110,14 +113,14 @@ export function createEntityExtractor(
       for (const entity of builtIns) {
         for (let i = 0; i < words.length; ) {
           if (entity.kind === 'number') {
-            const span = readNumber(words, i);
+            const span = readNumber(words, i, language);
             if (span) {
               matches.push(toMatch(text, tokens, span.from, span.to, entity.name, String(span.value)));
               i = span.to;
               continue;
             }
           } else {
-            const span = readDigits(words, i);
+            const span = readDigits(words, i, language);
             if (span) {
               const min = entity.length?.min ?? 1;
               const max = entity.length?.max ?? Number.POSITIVE_INFINITY;

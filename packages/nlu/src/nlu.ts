@@ -1,5 +1,13 @@
-import type { AgentSpec, EntityMatch, EntitySpec, IntentClassifier, NluResult } from '@visemo/core';
-import { digitsToWords, numberToWords } from '@visemo/core';
+import {
+  type AgentSpec,
+  type EntityMatch,
+  type EntitySpec,
+  type IntentClassifier,
+  type NluResult,
+  type SpokenLanguage,
+  spokenLanguage,
+} from '@visemo/core';
+import { FRENCH_BACKGROUND_UTTERANCES } from './background-fr.js';
 import { createEntityExtractor } from './entities.js';
 import {
   type IntentClassifierOptions,
@@ -36,10 +44,12 @@ export function createNlu(spec: AgentSpec, options: NluOptions = {}): NluModel {
   for (const intent of spec.intents)
     for (const ex of intent.examples) for (const t of tokenize(ex)) knownWords.add(t.norm);
   // Every word of an example is known, so mentions found in the examples are exact ones.
-  const extractor = createEntityExtractor(spec.entities, { knownWords });
+  const language = spokenLanguage(spec.persona.language);
+  const extractor = createEntityExtractor(spec.entities, { knownWords, language });
   const examples = trainingExamples(spec, extractor.extract, options.variantsPerExample ?? 4);
   const named = spec.nlu.encoder !== undefined && options.encoder === undefined;
   const classifier = trainIntentClassifier(examples, {
+    ...(language.code === 'fr' ? { background: FRENCH_BACKGROUND_UTTERANCES } : {}),
     ...options,
     encoder: named ? sharedUniversalSentenceEncoder() : options.encoder,
     encoderCache: options.encoderCache ?? (named ? DEFAULT_VECTOR_CACHE : undefined),
@@ -72,6 +82,7 @@ export function trainingExamples(
   extract: (text: string) => EntityMatch[],
   variantsPerExample: number,
 ): IntentExample[] {
+  const language = spokenLanguage(spec.persona.language);
   const byName = new Map<string, EntitySpec>(spec.entities.map((e) => [e.name, e]));
   const out: IntentExample[] = [];
   const seen = new Set<string>();
@@ -89,7 +100,7 @@ export function trainingExamples(
       for (const m of mentions) {
         const entity = byName.get(m.entity);
         if (!entity) continue;
-        for (const replacement of replacements(entity, m, variantsPerExample)) {
+        for (const replacement of replacements(entity, m, variantsPerExample, language)) {
           if (made >= variantsPerExample) break;
           add(example.slice(0, m.start) + replacement + example.slice(m.end), intent.name);
           made++;
@@ -107,7 +118,12 @@ function nonOverlapping(matches: EntityMatch[]): EntityMatch[] {
 }
 
 /** Other ways to say an entity mention: other values and synonyms, or numerals spelt out. */
-function replacements(entity: EntitySpec, mention: EntityMatch, limit: number): string[] {
+function replacements(
+  entity: EntitySpec,
+  mention: EntityMatch,
+  limit: number,
+  language: SpokenLanguage,
+): string[] {
   if (entity.values) {
     const forms = entity.values.flatMap((v) => [v.value, ...v.synonyms]);
     const others = forms.filter((f) => f.toLowerCase() !== mention.text.toLowerCase());
@@ -118,7 +134,7 @@ function replacements(entity: EntitySpec, mention: EntityMatch, limit: number): 
     return picked;
   }
   if (!/\d/.test(mention.text)) return [];
-  if (entity.kind === 'digits') return [digitsToWords(mention.value)];
+  if (entity.kind === 'digits') return [language.digitsToWords(mention.value)];
   const n = Number(mention.value);
-  return Number.isInteger(n) && n >= 0 && n < 1_000_000 ? [numberToWords(n)] : [];
+  return Number.isInteger(n) && n >= 0 && n < 1_000_000 ? [language.numberToWords(n)] : [];
 }

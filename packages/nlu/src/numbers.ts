@@ -1,3 +1,6 @@
+import { readFrenchNumber } from './french-numbers.js';
+import { ENGLISH, foldedDigitWords, type SpokenLanguage } from './spoken-digits.js';
+
 /**
  * Numbers as people write them and as a speech recognizer spells them out: "25", "1,200",
  * "twenty five", "one hundred and five", "three thousand two hundred"; and codes read digit by
@@ -40,21 +43,6 @@ const TENS: Record<string, number> = {
   ninety: 90,
 };
 
-/** Words a recognizer outputs for single digits; "oh" and "o" are zero when reading a code. */
-const DIGIT_WORDS: Record<string, string> = {
-  zero: '0',
-  oh: '0',
-  o: '0',
-  one: '1',
-  two: '2',
-  three: '3',
-  four: '4',
-  five: '5',
-  six: '6',
-  seven: '7',
-  eight: '8',
-  nine: '9',
-};
 const REPEATS: Record<string, number> = { double: 2, triple: 3 };
 
 export interface NumberSpan {
@@ -69,13 +57,22 @@ const NUMERAL_RE = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$/;
 type Last = 'none' | 'unit' | 'teen' | 'tens' | 'hundred' | 'thousand';
 
 /**
- * Reads the longest number that starts at token `from`: a numeral, or number words up to the
- * thousands. Returns null when no number starts there.
+ * Reads the longest number that starts at token `from`: a numeral, or number words (of
+ * `language`) up to the thousands. Returns null when no number starts there.
  */
-export function readNumber(words: readonly string[], from: number): NumberSpan | null {
+export function readNumber(
+  words: readonly string[],
+  from: number,
+  language: SpokenLanguage = ENGLISH,
+): NumberSpan | null {
   const first = words[from];
   if (first === undefined) return null;
   if (NUMERAL_RE.test(first)) return { from, to: from + 1, value: Number(first.replace(/,/g, '')) };
+  return language.code === 'fr' ? readFrenchNumber(words, from) : readEnglishNumber(words, from);
+}
+
+function readEnglishNumber(words: readonly string[], from: number): NumberSpan | null {
+  const first = words[from] as string;
   if (first === 'zero') return { from, to: from + 1, value: 0 };
 
   let total = 0;
@@ -139,10 +136,16 @@ export interface DigitSpan {
 }
 
 /**
- * Reads a run of digits starting at token `from`: numerals without separators and digit words,
- * with "double"/"triple" repeating the next digit. Returns null when no digit starts there.
+ * Reads a run of digits starting at token `from`: numerals without separators and digit words of
+ * `language`, with "double"/"triple" repeating the next digit. Returns null when no digit starts there.
  */
-export function readDigits(words: readonly string[], from: number): DigitSpan | null {
+export function readDigits(
+  words: readonly string[],
+  from: number,
+  language: SpokenLanguage = ENGLISH,
+): DigitSpan | null {
+  const digitWords = foldedDigitWords(language);
+  const singleDigit = (word: string) => (/^\d$/.test(word) ? word : digitWords[word]);
   let digits = '';
   let end = from;
   let spoken = false;
@@ -163,7 +166,7 @@ export function readDigits(words: readonly string[], from: number): DigitSpan | 
     if (/^\d+$/.test(w)) {
       digits += w;
     } else {
-      const d = DIGIT_WORDS[w];
+      const d = digitWords[w];
       if (d === undefined) break;
       digits += d;
       spoken = true;
@@ -176,9 +179,4 @@ export function readDigits(words: readonly string[], from: number): DigitSpan | 
   if (spoken && /^0+$/.test(digits) && words.slice(from, end).every((w) => w === 'oh' || w === 'o'))
     return null;
   return { from, to: end, digits };
-}
-
-function singleDigit(word: string): string | undefined {
-  if (/^\d$/.test(word)) return word;
-  return DIGIT_WORDS[word];
 }

@@ -1,5 +1,11 @@
-import type { AgentSpec, EntityMatch, EntitySpec } from '@visemo/core';
-import { digitsToWords, numberToWords } from '@visemo/core';
+import {
+  type AgentSpec,
+  ENGLISH,
+  type EntityMatch,
+  type EntitySpec,
+  type SpokenLanguage,
+  spokenLanguage,
+} from '@visemo/core';
 import { createEntityExtractor } from './entities.js';
 import { tokenize } from './text.js';
 
@@ -27,33 +33,84 @@ export interface DomainPhrases {
   slots: PhraseSlot[];
 }
 
-/** What anyone may say to any agent: answers to yes/no questions, greetings, thanks. */
-const BASICS = [
-  'yes',
-  'yeah',
-  'yep',
-  'yes please',
-  "that's right",
-  'correct',
-  'no',
-  'nope',
-  'no thanks',
-  'no thank you',
-  'hello',
-  'hi',
-  'hey',
-  'good morning',
-  'good afternoon',
-  'good evening',
-  'goodbye',
-  'bye',
-  'thank you',
-  'thanks',
-  'okay',
-  "that's all",
-  "i don't know",
-  'can you repeat that',
-];
+/** What anyone may say to any agent, and how an answer to a slot question is put, per language. */
+interface CommonPhrases {
+  /** Answers to yes/no questions, greetings, thanks. */
+  basics: readonly string[];
+  /** Ways to give `answer` for a slot named `slotWords` ("order number"). */
+  slotAnswers(answer: string, slotWords: string): string[];
+  /** The word said for a decimal point. */
+  decimalPoint: string;
+}
+
+const COMMON_PHRASES: Record<SpokenLanguage['code'], CommonPhrases> = {
+  en: {
+    basics: [
+      'yes',
+      'yeah',
+      'yep',
+      'yes please',
+      "that's right",
+      'correct',
+      'no',
+      'nope',
+      'no thanks',
+      'no thank you',
+      'hello',
+      'hi',
+      'hey',
+      'good morning',
+      'good afternoon',
+      'good evening',
+      'goodbye',
+      'bye',
+      'thank you',
+      'thanks',
+      'okay',
+      "that's all",
+      "i don't know",
+      'can you repeat that',
+    ],
+    slotAnswers: (a, slot) => [
+      a,
+      `it's ${a}`,
+      `it is ${a}`,
+      `${a} please`,
+      `my ${slot} is ${a}`,
+      `the ${slot} is ${a}`,
+    ],
+    decimalPoint: 'point',
+  },
+  fr: {
+    basics: [
+      'oui',
+      'oui merci',
+      "oui s'il vous plaît",
+      "c'est ça",
+      "d'accord",
+      'exactement',
+      'non',
+      'non merci',
+      'bonjour',
+      'bonsoir',
+      'salut',
+      'au revoir',
+      'merci',
+      'merci beaucoup',
+      "c'est tout",
+      'je ne sais pas',
+      'pouvez-vous répéter',
+    ],
+    slotAnswers: (a, slot) => [
+      a,
+      `c'est ${a}`,
+      `${a} s'il vous plaît`,
+      `mon ${slot} est ${a}`,
+      `le ${slot} est ${a}`,
+    ],
+    decimalPoint: 'virgule',
+  },
+};
 
 /**
  * The utterances a grammar speech recognizer should accept for this agent: its intent examples
@@ -61,7 +118,12 @@ const BASICS = [
  * Numerals are spelt as spoken words, or become `{entity}` where a digits/number entity covers them.
  */
 export function domainPhrases(spec: AgentSpec): DomainPhrases {
-  const extractor = createEntityExtractor(spec.entities, { knownWords: allWords(spec) });
+  const language = spokenLanguage(spec.persona.language);
+  const common = COMMON_PHRASES[language.code];
+  const spoken = (text: string) => spokenIn(text, language);
+  const render = (text: string, mentions: EntityMatch[], byName: Map<string, EntitySpec>) =>
+    renderIn(text, mentions, byName, language);
+  const extractor = createEntityExtractor(spec.entities, { knownWords: allWords(spec), language });
   const byName = new Map(spec.entities.map((e) => [e.name, e]));
   const phrases = new Set<string>();
   const add = (p: string) => {
@@ -97,20 +159,10 @@ export function domainPhrases(spec: AgentSpec): DomainPhrases {
       const answers = entity.values
         ? entity.values.flatMap((v) => [v.value, ...v.synonyms]).map((f) => spoken(f))
         : [`{${entity.name}}`];
-      for (const a of answers) {
-        for (const p of [
-          a,
-          `it's ${a}`,
-          `it is ${a}`,
-          `${a} please`,
-          `my ${slotWords} is ${a}`,
-          `the ${slotWords} is ${a}`,
-        ])
-          add(p);
-      }
+      for (const a of answers) for (const p of common.slotAnswers(a, slotWords)) add(p);
     }
   }
-  for (const b of BASICS) add(b);
+  for (const b of common.basics) add(b);
 
   const slots: PhraseSlot[] = spec.entities
     .filter((e): e is EntitySpec & { kind: 'digits' | 'number' } => e.kind !== undefined)
@@ -141,7 +193,13 @@ function pickMentions(matches: EntityMatch[], byName: Map<string, EntitySpec>): 
 }
 
 /** Lower-case words of `text`, with built-in entity mentions as `{name}` and numerals spelt out. */
-function render(text: string, mentions: EntityMatch[], byName: Map<string, EntitySpec>): string {
+function renderIn(
+  text: string,
+  mentions: EntityMatch[],
+  byName: Map<string, EntitySpec>,
+  language: SpokenLanguage,
+): string {
+  const spoken = (part: string) => spokenIn(part, language);
   const parts: string[] = [];
   let at = 0;
   for (const m of mentions) {
@@ -153,27 +211,38 @@ function render(text: string, mentions: EntityMatch[], byName: Map<string, Entit
   return parts.filter((p) => p.length > 0).join(' ');
 }
 
-/** Lower-case words as a recognizer's dictionary spells them; numerals become words. */
-export function spoken(text: string): string {
+/**
+ * Lower-case words as a recognizer's dictionary spells them; numerals become words. English words
+ * lose their accents (the dictionary has "cafe"); French ones keep them ("numéro").
+ */
+export function spokenIn(text: string, language: SpokenLanguage = ENGLISH): string {
   const words: string[] = [];
   for (const t of tokenize(text)) {
-    const w = t.norm;
+    const w = language.code === 'en' ? t.norm : text.slice(t.start, t.end).toLowerCase().replace(/’/g, "'");
     if (!/\d/.test(w)) {
       words.push(w);
       continue;
     }
-    for (const piece of w.match(/\d+(?:[.,]\d+)*|[^\d]+/g) ?? []) words.push(spellNumeral(piece));
+    for (const piece of w.match(/\d+(?:[.,]\d+)*|[^\d]+/g) ?? []) words.push(spellNumeral(piece, language));
   }
   return words.join(' ');
 }
 
-function spellNumeral(piece: string): string {
+/** `spokenIn` for English. */
+export function spoken(text: string): string {
+  return spokenIn(text, ENGLISH);
+}
+
+function spellNumeral(piece: string, language: SpokenLanguage): string {
   if (!/^\d/.test(piece)) return piece;
   const [whole = '', fraction] = piece.replace(/,(?=\d{3}\b)/g, '').split('.');
   // Long numbers and ones with a leading zero are codes, read digit by digit.
   const wholeWords =
     whole.length <= 6 && !(whole.length > 1 && whole.startsWith('0'))
-      ? numberToWords(Number(whole))
-      : digitsToWords(whole);
-  return fraction ? `${wholeWords} point ${digitsToWords(fraction.replace(/\D/g, ''))}` : wholeWords;
+      ? language.numberToWords(Number(whole))
+      : language.digitsToWords(whole);
+  const point = COMMON_PHRASES[language.code].decimalPoint;
+  return fraction
+    ? `${wholeWords} ${point} ${language.digitsToWords(fraction.replace(/\D/g, ''))}`
+    : wholeWords;
 }

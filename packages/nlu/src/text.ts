@@ -84,10 +84,37 @@ const SUFFIX_CONTRACTIONS: [string, string][] = [
   ["'s", ''],
 ];
 
-/** Expands one folded token into words: contractions become their full form, apostrophes go. */
+/**
+ * French elided words, as their full form: "j'ai" is "je ai", "qu'il" "que il". No English word
+ * starts with one of these and an apostrophe.
+ */
+const FRENCH_ELISIONS: Record<string, string> = {
+  c: 'ce',
+  d: 'de',
+  j: 'je',
+  l: 'le',
+  m: 'me',
+  n: 'ne',
+  qu: 'que',
+  s: 'se',
+  t: 'te',
+  jusqu: 'jusque',
+  lorsqu: 'lorsque',
+  puisqu: 'puisque',
+};
+const ELIDED_RE = /^([a-z]+)'(.+)$/;
+
+/**
+ * Expands one folded token into words: contractions become their full form (English "don't",
+ * French "l'adresse"), apostrophes go.
+ */
 export function expandToken(norm: string): string[] {
   const whole = WHOLE_CONTRACTIONS[norm];
   if (whole) return whole;
+  const elided = ELIDED_RE.exec(norm);
+  const full = elided && FRENCH_ELISIONS[elided[1] as string];
+  // "aujourd'hui" is one word.
+  if (full && norm !== "aujourd'hui") return [full, ...expandToken(elided[2] as string)];
   if (norm.includes("'")) {
     for (const [suffix, word] of SUFFIX_CONTRACTIONS) {
       if (norm.endsWith(suffix) && norm.length > suffix.length) {

@@ -3,6 +3,7 @@ import { azure } from './azure/vendor.js';
 import { deepgram } from './deepgram/vendor.js';
 import { elevenlabs } from './elevenlabs/vendor.js';
 import { embedded } from './embedded/vendor.js';
+import { espeak } from './espeak/vendor.js';
 import { flite } from './flite/vendor.js';
 import { openai } from './openai/vendor.js';
 import { pico } from './pico/vendor.js';
@@ -21,6 +22,7 @@ export const VENDORS = [
   deepgram,
   flite,
   pico,
+  espeak,
   embedded,
 ] as const satisfies readonly Vendor[];
 

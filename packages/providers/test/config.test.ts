@@ -100,6 +100,7 @@ describe('the vendor registry', () => {
       'elevenlabs',
       'flite',
       'pico',
+      'espeak',
       'embedded',
     ]);
   });

@@ -85,7 +85,8 @@ export function createProviderRuntime(options: ProviderRuntimeOptions): Provider
       synthesizer = built.tts;
       const first = config.tts[0];
       // The chain gives the requested voice to its first hop: it must be a voice of that provider.
-      if (first?.type === 'flite') voice = first.voice ?? null;
+      // Flite and eSpeak speak their own default voice when none is named.
+      if (first?.type === 'flite' || first?.type === 'espeak') voice = first.voice ?? null;
       else if (first?.type === 'pico') voice = first.voice ?? built.tts.voices[0] ?? null;
       else if (first && first.type !== 'embedded') voice = built.tts.voices[0] ?? null;
     }

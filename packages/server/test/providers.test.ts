@@ -166,6 +166,13 @@ class Conversation {
     }
   }
 
+  /** The audio chunks of the reply to `text`, once the turn has ended. */
+  async spokenReply(text: string): Promise<Extract<ServerEvent, { type: 'audio.chunk' }>[]> {
+    const mark = this.say(text);
+    await this.waitFor('turn.end', mark);
+    return this.of('audio.chunk', mark);
+  }
+
   of<T extends ServerEvent['type']>(type: T, after = 0): Extract<ServerEvent, { type: T }>[] {
     return this.events.slice(after).filter((e): e is Extract<ServerEvent, { type: T }> => e.type === type);
   }
@@ -411,9 +418,7 @@ describe('speech providers in a chain', () => {
       expect(runtime.runtime.synthesizer.name).toMatch(/^fallback\(openai-tts:\S+ > flite\)$/);
       expect(runtime.runtime.persona.voice).toBe('nova');
       const talk = new Conversation(runtime, true);
-      const mark = talk.say('what are your opening hours');
-      await talk.waitFor('turn.end', mark);
-      const chunks = talk.of('audio.chunk', mark);
+      const chunks = await talk.spokenReply('what are your opening hours');
       expect(chunks.length).toBeGreaterThan(0);
       expect(chunks[0]?.visemes.some((v) => v.viseme !== 'sil')).toBe(true);
       expect(tts.requests.length).toBeGreaterThan(0);
@@ -423,6 +428,32 @@ describe('speech providers in a chain', () => {
       await runtime.close();
     } finally {
       await tts.close();
+    }
+  });
+});
+
+describe('an agent speaking through eSpeak', () => {
+  it('speaks its replies in the configured eSpeak voice, with visemes and words', async () => {
+    const dir = await agentWith(
+      'espeak',
+      `providers:
+  tts:
+    - type: espeak
+      voice: en-us`,
+    );
+    const { runtime } = await runtimeWithEvents(dir);
+    try {
+      expect(runtime.runtime.synthesizer.name).toMatch(/^fallback\(espeak > flite\)$/);
+      expect(runtime.runtime.persona.voice).toBe('en-us');
+      const talk = new Conversation(runtime, true);
+      const [first] = await talk.spokenReply('what are your opening hours');
+      expect(first?.visemes.map((v) => v.viseme)).toContain('PP');
+      // One timing per written word of the sentence, for the captions.
+      const written = first?.text.split(/\s+/).map((w) => w.replace(/^\W+|\W+$/g, ''));
+      expect(first?.words.map((w) => w.word)).toEqual(written?.filter((w) => w !== ''));
+      talk.close();
+    } finally {
+      await runtime.close();
     }
   });
 });

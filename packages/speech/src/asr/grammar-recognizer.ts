@@ -4,10 +4,17 @@ import {
   type RecognitionOptions,
   type RecognitionStream,
   type SpeechRecognizer,
+  spokenLanguage,
   type Transcript,
   VisemoError,
 } from '@visemo/core';
-import { buildGrammar, type DroppedPhrase, type GrammarInput, jsgfWords } from './grammar.js';
+import {
+  buildGrammar,
+  type DroppedPhrase,
+  type GrammarInput,
+  jsgfWords,
+  spokenDigitWords,
+} from './grammar.js';
 import {
   decodingGraph,
   decoyDigitWords,
@@ -31,6 +38,7 @@ import {
   modelPhones,
   type NativeDecoder,
   pathScore,
+  phoneLoopRejects,
   type SoundSwallowerRuntime,
   setCepstralMean,
   setWordGraph,
@@ -47,7 +55,9 @@ export interface GrammarRecognizerOptions {
   /**
    * Answer `understood: false` for speech outside the grammar instead of the nearest phrase.
    * A phone loop competes with the grammar (and, for a domain grammar, follows any unfinished
-   * phrase, and digit slots take decoys of the wrong length); about 1.5–2.5× the CPU. Default true.
+   * phrase, and digit slots take decoys of the wrong length); about 1.5–2.5× the CPU. Default true
+   * for en-US; false for fr-FR, whose phone loop outscored most in-grammar speech whatever its cost
+   * (bench/speech/asr-french.ts), so French speech outside the grammar is caught by the score alone.
    */
   rejectOutOfGrammar?: boolean;
   /**
@@ -97,10 +107,6 @@ const FRAME_SAMPLES = 160;
 const DEFAULT_MIN_SCORE_PER_FRAME = -40;
 /** Audio a stream keeps for a second decode (30 s); a longer utterance is not decoded again. */
 const MAX_KEPT_SAMPLES = 30 * PIPELINE_SAMPLE_RATE;
-const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'oh'];
-
-/** Whether a transcript has a digit in it: a number is said as the phrases say it, with no join. */
-const saysNumber = (words: readonly string[]) => words.some((w) => DIGIT_WORDS.includes(w));
 
 interface Waiter {
   resolve: (decoder: NativeDecoder) => void;
@@ -250,6 +256,8 @@ export class GrammarRecognizer implements SpeechRecognizer {
     private readonly phrases: PhraseAcceptor | undefined,
     /** With `cepstralMean: 'fixed'`: the mean every utterance starts from. */
     private readonly fixedMean: string | undefined,
+    /** Every word said for a digit in the grammar's language. */
+    private readonly digitWords: ReadonlySet<string>,
   ) {
     this.jsgf = jsgf;
     this.dropped = dropped;
@@ -259,6 +267,8 @@ export class GrammarRecognizer implements SpeechRecognizer {
 
   static async create(options: GrammarRecognizerOptions): Promise<GrammarRecognizer> {
     const model = modelFor(options.language ?? 'en-US');
+    const language = spokenLanguage(options.language ?? 'en-US');
+    const digitWords = spokenDigitWords(language);
     const module = await loadSoundSwallower();
     const first = await createDecoder(model);
     try {
@@ -267,7 +277,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         word.toLowerCase(),
         phones.trim().toUpperCase(),
       ]);
-      const garbage = options.rejectOutOfGrammar ?? true;
+      const garbage = options.rejectOutOfGrammar ?? phoneLoopRejects(model);
       const loopWords = garbage ? phoneWords(modelPhones(model)) : [];
       try {
         if (extraWords.length || loopWords.length) first.add_words(...extraWords, ...loopWords);
@@ -320,6 +330,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         grammarWords = jsgfWords(jsgf);
       } else {
         const built = buildGrammar(options.grammar, {
+          language,
           isKnownWord,
           soundsLike: (w) => pronunciations(w).sort().join('|'),
         });
@@ -333,7 +344,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
             digitSlot ||= slot.digits !== undefined;
             return slot;
           });
-          const decoys = digitSlot ? decoyDigitWords(DIGIT_WORDS, pronunciations) : [];
+          const decoys = digitSlot ? decoyDigitWords(digitWords, pronunciations) : [];
           if (decoys.length) first.add_words(...decoys);
           decoyNames = decoys.map(([w]) => w);
           expr = withDigitDecoys(expr, decoyNames);
@@ -351,7 +362,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
         const graph: WordGraph = decodingGraph(
           phrasesGraph,
           loopWords.map(([w]) => w),
-          DIGIT_WORDS,
+          digitWords,
         );
         load = (decoder) => setWordGraph(module, decoder, graph);
         load(first);
@@ -374,7 +385,17 @@ export class GrammarRecognizer implements SpeechRecognizer {
       pool.adopt(first);
       await pool.warm(options.warmDecoders ?? 1);
       const modelMean = options.cepstralMean === 'fixed' ? String(first.get_config('cmninit')) : undefined;
-      return new GrammarRecognizer(module, pool, jsgf, dropped, options, joins, phrases, modelMean);
+      return new GrammarRecognizer(
+        module,
+        pool,
+        jsgf,
+        dropped,
+        options,
+        joins,
+        phrases,
+        modelMean,
+        new Set(digitWords),
+      );
     } catch (error) {
       first.delete();
       throw error;
@@ -471,7 +492,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
    */
   isComplete(words: readonly string[]): boolean {
     if (this.phrases?.accepts(words)) return true;
-    if (!this.joins || words.length === 0 || saysNumber(words)) return false;
+    if (!this.joins || words.length === 0 || this.saysNumber(words)) return false;
     return countJoins(words, this.joins.pairs) === 0;
   }
 
@@ -491,6 +512,11 @@ export class GrammarRecognizer implements SpeechRecognizer {
     return this.scoresLikeSpeech(decoder, samples);
   }
 
+  /** Whether a transcript has a digit in it: a number is said as the phrases say it, with no join. */
+  private saysNumber(words: readonly string[]): boolean {
+    return words.some((w) => this.digitWords.has(w));
+  }
+
   /** Whether the best path's score per 10 ms frame of `samples` reaches `minScorePerFrame`. */
   private scoresLikeSpeech(decoder: NativeDecoder, samples: number): boolean {
     const frames = Math.max(1, Math.round(samples / FRAME_SAMPLES));
@@ -504,7 +530,7 @@ export class GrammarRecognizer implements SpeechRecognizer {
     // Pieces joined around a number: "one two" of an eight-digit number heard as "want to" before a
     // six-digit one. A number is said as the phrases say it, with no join.
     if (this.joins) {
-      const maxJoins = saysNumber(words) ? 0 : this.joins.max;
+      const maxJoins = this.saysNumber(words) ? 0 : this.joins.max;
       if (countJoins(words, this.joins.pairs) > maxJoins)
         return { text: '', confidence: 0, understood: false };
     }

@@ -1,10 +1,4 @@
-import {
-  DIGIT_WORDS as DIGIT_WORDS_CORE,
-  digitsToWords,
-  ErrorCode,
-  numberToWords as spellNumber,
-  VisemoError,
-} from '@visemo/core';
+import { ENGLISH, ErrorCode, type SpokenLanguage, VisemoError } from '@visemo/core';
 import { alt, type GrammarExpr, seq, word } from './word-graph.js';
 
 /**
@@ -63,36 +57,43 @@ export interface BuildGrammarOptions {
    * common words is kept: the recognizer cannot tell them apart and would pick either.
    */
   soundsLike?: (word: string) => string;
+  /** The language the phrases are in: how numbers are said. Default English. */
+  language?: SpokenLanguage;
 }
 
 const MAX_NUMBER_VALUES = 2001;
 
-/** English words for a whole number 0..999,999,999; a number outside that is an agent error. */
-export function numberToWords(n: number): string {
+/** Words for a whole number 0..999,999,999; a number outside that is an agent error. */
+export function numberToWords(n: number, language: SpokenLanguage = ENGLISH): string {
   try {
-    return spellNumber(n);
+    return language.numberToWords(n);
   } catch {
     throw new VisemoError(ErrorCode.AgentInvalid, `cannot say ${n} as words (0..999999999 only)`);
   }
 }
 
+const SYMBOL_WORDS: Record<SpokenLanguage['code'], { and: string; percent: string }> = {
+  en: { and: 'and', percent: 'percent' },
+  fr: { and: 'et', percent: 'pour cent' },
+};
+
 /**
  * Lower-case words separated by single spaces: numerals become words, `&` and `%` are spelled out,
- * other punctuation goes (apostrophes inside words stay: "don't"). `{slot}` references are kept.
+ * other punctuation goes (apostrophes inside words stay: "don't", "l'adresse"; hyphens split:
+ * "livrez-vous"). `{slot}` references are kept.
  */
-export function normalizePhrase(text: string): string {
+export function normalizePhrase(text: string, language: SpokenLanguage = ENGLISH): string {
+  const symbols = SYMBOL_WORDS[language.code];
   return text
     .toLowerCase()
-    .replace(/&/g, ' and ')
-    .replace(/%/g, ' percent ')
+    .replace(/’/g, "'")
+    .replace(/&/g, ` ${symbols.and} `)
+    .replace(/%/g, ` ${symbols.percent} `)
     .replace(/\d+(?:,\d{3})*/g, (digits) => {
       const n = Number(digits.replace(/,/g, ''));
       return n <= 999_999_999
-        ? ` ${numberToWords(n)} `
-        : ` ${[...digits]
-            .filter((c) => c !== ',')
-            .map((c) => DIGIT_WORDS_CORE[Number(c)])
-            .join(' ')} `;
+        ? ` ${numberToWords(n, language)} `
+        : ` ${language.digitsToWords(digits.replace(/,/g, ''))} `;
     })
     .replace(/[^a-z0-9'{}_\s\u00c0-\u024f]/g, ' ')
     .replace(/(^|\s)'+|'+(?=\s|$)/g, ' ')
@@ -104,15 +105,37 @@ export function normalizePhrase(text: string): string {
  * The words a caller says for a written utterance: numbers of five or more digits (order and
  * phone numbers) read digit by digit, as agents ask for them; the rest as the grammar spells it.
  */
-export function spokenForm(text: string): string {
-  return normalizePhrase(text.replace(/\d{5,}/g, (digits) => ` ${digitsToWords(digits)} `));
+export function spokenForm(text: string, language: SpokenLanguage = ENGLISH): string {
+  return normalizePhrase(
+    text.replace(/\d{5,}/g, (digits) => ` ${language.digitsToWords(digits)} `),
+    language,
+  );
 }
 
-const DIGIT_WORDS = [...DIGIT_WORDS_CORE, 'oh'];
+/** Every word said for a single digit when reading a code: "zero" … "nine" and "oh". */
+export function spokenDigitWords(language: SpokenLanguage = ENGLISH): string[] {
+  return [...new Set([...language.digitWords, ...Object.keys(language.digitAliases)])];
+}
+
+/**
+ * The words of a phrase the recognizer can say: an elided word the dictionary lacks whole
+ * ("j'habite") is said as its two parts ("j'" "habite") when it has both.
+ */
+function pronounceableWords(text: string, known: (word: string) => boolean): string {
+  return text
+    .split(' ')
+    .map((w) => {
+      const elision = /^([a-z]+')(.+)$/.exec(w);
+      if (!elision || known(w)) return w;
+      const [, head, rest] = elision as unknown as [string, string, string];
+      return known(head) && known(rest) ? `${head} ${rest}` : w;
+    })
+    .join(' ');
+}
 
 /** `min` digits, then up to `max - min` more. */
-function digitsExpr(min: number, max: number): GrammarExpr {
-  const digit = alt(DIGIT_WORDS.map(word));
+function digitsExpr(digitWords: string[], min: number, max: number): GrammarExpr {
+  const digit = alt(digitWords.map(word));
   let optional: GrammarExpr | undefined;
   for (let i = max - min; i > 0; i--) {
     optional = { kind: 'opt', item: optional ? seq([digit, optional]) : digit };
@@ -124,7 +147,7 @@ function ruleName(slot: string): string {
   return `slot_${slot.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
-function slotAlternatives(slot: GrammarSlot): string[] | { rule: string } {
+function slotAlternatives(slot: GrammarSlot, language: SpokenLanguage): string[] | { rule: string } {
   switch (slot.kind) {
     case 'digits': {
       if (!Number.isInteger(slot.min) || !Number.isInteger(slot.max) || slot.min < 1 || slot.max < slot.min) {
@@ -147,7 +170,7 @@ function slotAlternatives(slot: GrammarSlot): string[] | { rule: string } {
         );
       }
       const values: string[] = [];
-      for (let n = slot.min; n <= slot.max; n++) values.push(numberToWords(n));
+      for (let n = slot.min; n <= slot.max; n++) values.push(numberToWords(n, language));
       return values;
     }
     case 'values':
@@ -158,6 +181,8 @@ function slotAlternatives(slot: GrammarSlot): string[] | { rule: string } {
 /** Builds the JSGF grammar for a domain; see the module comment. */
 export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions = {}): BuiltGrammar {
   const known = options.isKnownWord ?? (() => true);
+  const language = options.language ?? ENGLISH;
+  const normalize = (text: string) => pronounceableWords(normalizePhrase(text, language), known);
   const dropped: DroppedPhrase[] = [];
   const words = new Set<string>();
   // A phrase that is only a slot ("{order_number}") has no plain words: '' must not count as one.
@@ -168,7 +193,7 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
   const slotExprs = new Map<string, GrammarExpr>();
   let needsDigit = false;
   for (const slot of input.slots ?? []) {
-    const body = slotAlternatives(slot);
+    const body = slotAlternatives(slot, language);
     if ('rule' in body) {
       const { min, max } = slot as { min: number; max: number };
       needsDigit = true;
@@ -177,14 +202,14 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
         kind: 'slot',
         name: slot.name,
         digits: { min, max },
-        body: digitsExpr(min, max),
+        body: digitsExpr(spokenDigitWords(language), min, max),
       });
       rules.push(`<${ruleName(slot.name)}> = ${body.rule};`);
       continue;
     }
     const kept: string[] = [];
     for (const value of body) {
-      const text = normalizePhrase(value).replace(/[{}]/g, ' ').trim().replace(/\s+/g, ' ');
+      const text = normalize(value).replace(/[{}]/g, ' ').trim().replace(/\s+/g, ' ');
       if (!text) {
         dropped.push({ phrase: value, slot: slot.name, reason: 'empty', unknownWords: [] });
         continue;
@@ -205,7 +230,7 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
     rules.push(`<${ruleName(slot.name)}> = ${kept.map((k) => `(${k})`).join(' | ')};`);
   }
   if (needsDigit) {
-    const digitWords = DIGIT_WORDS;
+    const digitWords = spokenDigitWords(language);
     const unknown = digitWords.filter((w) => !known(w));
     if (unknown.length) {
       throw new VisemoError(
@@ -221,7 +246,7 @@ export function buildGrammar(input: GrammarInput, options: BuildGrammarOptions =
   const candidates: { text: string; tokens: string[]; plain: string[] }[] = [];
   const seen = new Set<string>();
   for (const phrase of input.phrases) {
-    const text = normalizePhrase(phrase);
+    const text = normalize(phrase);
     if (!text) {
       dropped.push({ phrase, reason: 'empty', unknownWords: [] });
       continue;
