@@ -156,6 +156,11 @@ const groups: Group[] = [
     run: async (quick) => (await import('./storage.js')).benchStorage(quick),
   },
   {
+    name: 'multi-party',
+    title: 'Conversations of several people: joining, and two microphones speaking at once (support agent)',
+    run: async (quick) => (await import('./multi-party.js')).benchMultiParty(quick),
+  },
+  {
     name: 'studio-debugger',
     title: 'Studio conversation debugger: reading a stored session, replaying its turns',
     run: async (quick) => (await import('./studio-debugger.js')).benchStudioDebugger(quick),

@@ -36,6 +36,13 @@ export interface VisemoClientOptions {
   voice?: string;
   /** Whether the agent opens with its greeting. Sessions opened by a reconnect never greet. */
   greet?: boolean;
+  /** The person's display name: speaker labels, and the name the agent addresses them by among several. */
+  name?: string;
+  /**
+   * Joins a running conversation (docs/multi-party.md) with the `sessionId` and invite code its
+   * host was given (`client.invite`), instead of starting one.
+   */
+  join?: { sessionId: string; invite: string };
   /** Reconnection with exponential backoff and jitter; `false` to turn it off. */
   reconnect?: Partial<ReconnectOptions> | false;
   /** Jitter-buffer lead for the first chunk after silence, in ms (default 80). */
@@ -76,6 +83,7 @@ export class VisemoClient {
   private readonly ownsContext: boolean;
   /** Typed messages waiting for the connection to come back, oldest first. */
   private queuedTexts: { id: number; text: string }[] = [];
+  private present: { id: string; name: string }[] = [];
   private lastTextId = 0;
 
   constructor(options: VisemoClientOptions) {
@@ -102,6 +110,8 @@ export class VisemoClient {
         audio: this.audioEnabled,
         voice: options.voice,
         greet: options.greet !== false,
+        name: options.name,
+        join: options.join,
       },
       onEvent: (event) => this.onServerEvent(event),
       onAudio: (chunk, bytes) => {
@@ -180,6 +190,25 @@ export class VisemoClient {
   /** The current session, once the server has started it. */
   get session(): SessionStartedEvent | null {
     return this.connection.session;
+  }
+
+  /** This connection's participant of the session (`p1` for the host), once started. */
+  get participant(): { id: string; name: string } | null {
+    return this.connection.session?.participant ?? null;
+  }
+
+  /** Everyone in the conversation now, in order of joining; updated as people join and leave. */
+  get participants(): readonly { id: string; name: string }[] {
+    return this.present;
+  }
+
+  /**
+   * To the host: what others join with — `client.join`'s `{ sessionId, invite }` — or null (a
+   * joiner, or a server without multi-party conversations).
+   */
+  get invite(): { sessionId: string; invite: string } | null {
+    const session = this.connection.session;
+    return session?.invite ? { sessionId: session.sessionId, invite: session.invite.code } : null;
   }
 
   get audioEnabled(): boolean {
@@ -418,7 +447,17 @@ export class VisemoClient {
           turnId: event.turnId,
           text: event.text,
           final: event.type === 'transcript.final',
+          ...(event.speaker ? { by: event.speaker } : {}),
         });
+        break;
+      case 'session.started':
+        this.present = event.participants ? [...event.participants] : [];
+        break;
+      case 'participant.joined':
+        this.present = [...this.present.filter((p) => p.id !== event.participant.id), event.participant];
+        break;
+      case 'participant.left':
+        this.present = this.present.filter((p) => p.id !== event.participant.id);
         break;
       case 'turn.end': {
         const latency: SdkEvent = { type: 'latency', turnId: event.turnId, server: event.latency };

@@ -11,8 +11,18 @@ export type Expression = Extract<ServerEvent, { type: 'expression' }>['expressio
 /** Events the SDK adds to the protocol's own: timed to playback, or about the connection and microphone. */
 export type SdkEvent =
   | { type: 'status'; status: ConnectionStatus; attempt?: number; delayMs?: number }
-  /** A line for the captions: the user's words as recognized, the agent's sentence as it is heard. */
-  | { type: 'caption'; speaker: 'user' | 'agent'; turnId: number; text: string; final: boolean }
+  /**
+   * A line for the captions: the user's words as recognized, the agent's sentence as it is heard.
+   * `by`: who said a user line, in a conversation of several people.
+   */
+  | {
+      type: 'caption';
+      speaker: 'user' | 'agent';
+      turnId: number;
+      text: string;
+      final: boolean;
+      by?: { id: string; name: string };
+    }
   /** The expression to show now: with audio, when the sentence it belongs to starts playing. */
   | { type: 'expression.show'; turnId: number; expression: Expression; intensity: number }
   /** A chunk's mouth shapes, scheduled ahead: `startTimeSec` is the AudioContext time of its first sample. */

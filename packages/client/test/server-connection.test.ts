@@ -283,3 +283,37 @@ describe('ServerConnection', () => {
     expect(conn.status).toBe('closed');
   });
 });
+
+describe('ServerConnection joining a conversation', () => {
+  it('sends session.join with its name instead of session.start, and joins again after a lost socket', async () => {
+    const join = { sessionId: 'host-session', invite: 'the-code' };
+    const { conn, sockets } = connection({
+      session: { sampleRate: 16000, audio: false, greet: true, name: 'Bo', join },
+    });
+    const joined = conn.connect();
+    sockets[0]?.accept();
+    expect(sockets[0]?.messages()).toEqual([
+      { type: 'session.join', protocol: 1, sampleRate: 16000, audio: false, name: 'Bo', ...join },
+    ]);
+    sockets[0]?.receive(sessionStarted('host-session'));
+    await joined;
+    sockets[0]?.closeFromServer();
+    vi.advanceTimersByTime(200);
+    sockets[1]?.accept();
+    expect(sockets[1]?.messages()[0]).toMatchObject({ type: 'session.join', ...join });
+  });
+
+  it('gives up at once when the code is refused: no retries, and connect() fails with the reason', async () => {
+    const { conn, sockets, statuses } = connection({
+      session: { sampleRate: 16000, audio: true, greet: true, join: { sessionId: 's', invite: 'wrong' } },
+    });
+    const joined = conn.connect();
+    sockets[0]?.accept();
+    sockets[0]?.receive({ type: 'error', code: 'bad_invite', message: 'no session', fatal: true });
+    sockets[0]?.closeFromServer();
+    await expect(joined).rejects.toMatchObject({ code: 'bad_invite' });
+    vi.advanceTimersByTime(5000);
+    expect(sockets).toHaveLength(1);
+    expect(statuses().at(-1)).toBe('closed');
+  });
+});

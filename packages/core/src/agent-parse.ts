@@ -13,6 +13,12 @@ export type AgentFieldPath = readonly (string | number)[];
  */
 export const TEMPLATE_PLACEHOLDER = /\{([^{}\s]*)\}/g;
 
+/**
+ * An intent reply's `{speaker}`: the name of who spoke, in a conversation of several people
+ * (docs/multi-party.md). Filled by the dialogue, never a slot; the plain replies serve without it.
+ */
+export const SPEAKER_PLACEHOLDER = 'speaker';
+
 /** The names inside `{…}` placeholders of a template, in order of appearance. */
 export function templatePlaceholders(template: string): string[] {
   return [...template.matchAll(TEMPLATE_PLACEHOLDER)].map((m) => m[1] ?? '');
@@ -284,7 +290,7 @@ function crossReferenceIssues(spec: AgentSpec): PendingIssue[] {
         });
     });
     // An intent reply may use an entity of this utterance or a slot filled earlier in the conversation.
-    const known = new Set([...entities.keys(), ...allSlots]);
+    const known = new Set([...entities.keys(), ...allSlots, SPEAKER_PLACEHOLDER]);
     let withoutPlaceholders = 0;
     intent.responses.forEach((response, r) => {
       const names = templatePlaceholders(response);

@@ -54,6 +54,7 @@ export interface TurnSpeaker {
 /** What a dialogue knows of a turn besides its words. */
 export interface RespondOptions {
   signal?: AbortSignal;
+  /** Who said it; a reply template's `{speaker}` is their name (docs/multi-party.md). */
   speaker?: TurnSpeaker;
 }
 

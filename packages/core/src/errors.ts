@@ -67,6 +67,13 @@ export const ErrorCode = {
   ModelUnavailable: 'model_unavailable',
   /** A message names a turn the session has not answered (e.g. feedback on an unknown `turnId`). */
   UnknownTurn: 'unknown_turn',
+  /**
+   * `session.join` named no running session, or the wrong invite code: one code for both, so a
+   * guesser learns nothing.
+   */
+  BadInvite: 'bad_invite',
+  /** `session.join` to a session that has its maximum of participants. */
+  SessionFull: 'session_full',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

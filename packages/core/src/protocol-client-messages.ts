@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   MAX_INPUT_SAMPLE_RATE,
+  MAX_PARTICIPANT_NAME_CHARS,
   MAX_TEXT_CHARS,
   MIN_INPUT_SAMPLE_RATE,
   PROTOCOL_VERSION,
@@ -8,6 +9,9 @@ import {
 
 // Client → server JSON messages of protocol version 1 (docs/protocol.md), one schema per `type`.
 // Strict objects: a field the protocol does not have is a mistake, and the server names it.
+
+/** A display name: trimmed, 1–40 characters. */
+const participantName = z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_PARTICIPANT_NAME_CHARS));
 
 const SessionStart = z.strictObject({
   type: z.literal('session.start'),
@@ -21,6 +25,25 @@ const SessionStart = z.strictObject({
   greet: z._default(z.boolean(), true),
   /** A `sessionId` of an earlier `session.started` of the same subject, to continue that session. */
   resume: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  /** The person's display name, for speaker labels and for the agent to address them by. */
+  name: z.optional(participantName),
+});
+
+/**
+ * Joins a running session as a further participant (docs/multi-party.md): its `sessionId` and the
+ * host's `invite` code, instead of `session.start`.
+ */
+const SessionJoin = z.strictObject({
+  type: z.literal('session.join'),
+  protocol: z.literal(PROTOCOL_VERSION),
+  sessionId: z.string().check(z.minLength(1), z.maxLength(64)),
+  invite: z.string().check(z.minLength(1), z.maxLength(128)),
+  name: z.optional(participantName),
+  sampleRate: z._default(
+    z.number().check(z.int(), z.gte(MIN_INPUT_SAMPLE_RATE), z.lte(MAX_INPUT_SAMPLE_RATE)),
+    16000,
+  ),
+  audio: z._default(z.boolean(), true),
 });
 
 const Text = z.strictObject({
@@ -83,6 +106,7 @@ const ClientFeedback = z.strictObject({
 
 const schemas = [
   SessionStart,
+  SessionJoin,
   Text,
   Playback,
   ClientTiming,
@@ -102,6 +126,7 @@ export type ClientMessageType = ClientMessage['type'];
 /** A client message as parsed: defaults filled in, typed text trimmed. */
 export type ParsedClientMessage = z.output<Schema>;
 export type ParsedSessionStart = z.output<typeof SessionStart>;
+export type ParsedSessionJoin = z.output<typeof SessionJoin>;
 export type ParsedConsentSet = z.output<typeof ConsentSet>;
 export type ClientTimingMessage = z.output<typeof ClientTiming>;
 export type ClientFeedbackMessage = z.output<typeof ClientFeedback>;

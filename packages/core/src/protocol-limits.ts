@@ -7,3 +7,5 @@ export const MAX_TEXT_CHARS = 2000;
 /** The rates a client may declare for its microphone audio; the server resamples them. */
 export const MIN_INPUT_SAMPLE_RATE = 8000;
 export const MAX_INPUT_SAMPLE_RATE = 48000;
+/** A participant's display name, after trimming. */
+export const MAX_PARTICIPANT_NAME_CHARS = 40;

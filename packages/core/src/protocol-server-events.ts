@@ -29,10 +29,11 @@ export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 const turnId = z.number();
 
 /**
- * Who said a user turn: a speaker told apart on one microphone (`v1`, `v2`, … with `speech.speakers:
- * detect`) or a participant of the session (`p1`, `p2`, …); `name` is what a caption shows.
+ * Who said a user turn: a participant of a shared session (`p1`, `p2`, docs/multi-party.md), or a
+ * voice told apart on one microphone (`v1`, `v2` with `speech.speakers: detect`, docs/speakers.md);
+ * `name` is what a caption shows. Absent where the session has one speaker.
  */
-const speaker = z.optional(z.object({ id: z.string(), name: z.string() }));
+const Speaker = z.object({ id: z.string(), name: z.string() });
 
 const Latency = z.object({
   /** VAD speech-end → final transcript. */
@@ -116,6 +117,12 @@ const SessionStarted = z.object({
   features: z.optional(Features),
   /** Ms between the `heartbeat` events the server sends; absent from servers that send none. */
   heartbeatMs: z.optional(z.number()),
+  /** This connection's participant of the session (docs/multi-party.md). */
+  participant: z.optional(Speaker),
+  /** Everyone in the session now, this participant included, in order of joining. */
+  participants: z.optional(z.array(Speaker)),
+  /** To the host only: the code others join with (`session.join`), good while the session runs. */
+  invite: z.optional(z.object({ code: z.string(), maxParticipants: z.number() })),
 });
 
 const AudioChunk = z.object({
@@ -138,7 +145,12 @@ const schemas = [
     state: z.enum(['speech-start', 'speech-end']),
     atMs: z.number(),
   }),
-  z.object({ type: z.literal('transcript.partial'), turnId, text: z.string() }),
+  z.object({
+    type: z.literal('transcript.partial'),
+    turnId,
+    text: z.string(),
+    speaker: z.optional(Speaker),
+  }),
   z.object({
     type: z.literal('transcript.final'),
     turnId,
@@ -146,7 +158,7 @@ const schemas = [
     confidence: z.number(),
     understood: z.boolean(),
     source: z.enum(['speech', 'text']),
-    speaker,
+    speaker: z.optional(Speaker),
   }),
   z.object({
     type: z.literal('nlu'),
@@ -190,9 +202,16 @@ const schemas = [
         role: z.enum(['user', 'agent']),
         text: z.string(),
         interrupted: z.optional(z.boolean()),
-        speaker,
+        speaker: z.optional(Speaker),
       }),
     ),
+  }),
+  /** Someone joined the session, or left it (`reason` `left`, `disconnected`). */
+  z.object({ type: z.literal('participant.joined'), participant: Speaker }),
+  z.object({
+    type: z.literal('participant.left'),
+    participant: Speaker,
+    reason: z.enum(['left', 'disconnected']),
   }),
   z.object({ type: z.literal('error'), code: z.enum(ErrorCode), message: z.string(), fatal: z.boolean() }),
   z.object({ type: z.literal('session.ended'), reason: z.enum(SESSION_END_REASONS) }),
@@ -211,6 +230,7 @@ export type AudioChunkEvent = z.output<typeof AudioChunk>;
 export type TurnLatency = z.output<typeof Latency>;
 export type ProviderNotice = z.output<typeof Notice>;
 export type ConsentDecision = z.output<typeof Consent>;
+export type Speaker = z.output<typeof Speaker>;
 
 /**
  * The schema of each event type. A Map rather than an object: looking up a `type` such as

@@ -104,11 +104,15 @@ const events: ServerEvent[] = [
   },
   { type: 'feedback', turnId: 3, rating: 'down' },
   { type: 'heartbeat' },
+  { type: 'participant.joined', participant: { id: 'p2', name: 'Bo' } },
+  { type: 'participant.left', participant: { id: 'p2', name: 'Bo' }, reason: 'left' },
 ];
 
 const messages: ClientMessage[] = [
   { type: 'session.start', protocol: 1 },
   { type: 'session.start', protocol: 1, resume: 'b0c5' },
+  { type: 'session.start', protocol: 1, name: 'Ana' },
+  { type: 'session.join', protocol: 1, sessionId: 'b0c5', invite: 'k3y', name: 'Bo' },
   { type: 'audio.hold' },
   { type: 'audio.commit' },
   { type: 'text', text: 'where is my order?' },
@@ -208,5 +212,41 @@ describe('protocol schemas', () => {
     type Start<T> = Extract<T, { type: 'session.start' }>;
     expectTypeOf<Start<ClientMessage>['sampleRate']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<Start<ParsedClientMessage>['sampleRate']>().toEqualTypeOf<number>();
+  });
+});
+
+describe('multi-party fields', () => {
+  it('take a display name of 1–40 characters, trimmed, and a join only with its session and code', () => {
+    const start = clientMessageSchemas.get('session.start');
+    expect(start?.safeParse({ type: 'session.start', protocol: 1, name: '  Ana ' }).data).toMatchObject({
+      name: 'Ana',
+    });
+    expect(start?.safeParse({ type: 'session.start', protocol: 1, name: '   ' }).success).toBe(false);
+    expect(start?.safeParse({ type: 'session.start', protocol: 1, name: 'x'.repeat(41) }).success).toBe(
+      false,
+    );
+    const join = clientMessageSchemas.get('session.join');
+    expect(join?.safeParse({ type: 'session.join', protocol: 1, sessionId: 's' }).success).toBe(false);
+    expect(join?.safeParse({ type: 'session.join', protocol: 1, invite: 'c' }).success).toBe(false);
+    expect(
+      join?.safeParse({ type: 'session.join', protocol: 1, sessionId: 's', invite: 'c' }).data,
+    ).toMatchObject({
+      sampleRate: 16000,
+      audio: true,
+    });
+  });
+
+  it('carry a speaker on user transcripts only in its one shape', () => {
+    const final = serverEventSchemas.get('transcript.final');
+    const base = {
+      type: 'transcript.final',
+      turnId: 1,
+      text: 'hi',
+      confidence: 1,
+      understood: true,
+      source: 'text',
+    };
+    expect(final?.safeParse({ ...base, speaker: { id: 'p2', name: 'Bo' } }).success).toBe(true);
+    expect(final?.safeParse({ ...base, speaker: 'Bo' }).success).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import type {
   IntentSpec,
   NluResult,
 } from '@visemo/core';
-import { spokenLanguage } from '@visemo/core';
+import { SPEAKER_PLACEHOLDER, spokenLanguage } from '@visemo/core';
 import { AnswerRouter } from './answer-router.js';
 import { type KnowledgeAnswer, KnowledgeIndex } from './knowledge-index.js';
 import { fillTemplate, hasPlaceholders } from './template.js';
@@ -80,6 +80,8 @@ export class AgentDialogue implements DialoguePolicy {
   private readonly turns = new Map<string, number>();
   private active: ActiveFlow | null = null;
   private readonly returning: boolean;
+  /** The name of who said this turn's words, among several people: a reply's `{speaker}`. */
+  private speakerName: string | undefined;
 
   constructor(
     private readonly agent: Agent,
@@ -119,7 +121,11 @@ export class AgentDialogue implements DialoguePolicy {
     });
   }
 
-  respond(nlu: NluResult, options: { signal?: AbortSignal } = {}): AgentReply {
+  respond(
+    nlu: NluResult,
+    options: { signal?: AbortSignal; speaker?: { id: string; name: string } } = {},
+  ): AgentReply {
+    this.speakerName = options.speaker?.name;
     const plan = this.plan(nlu);
     // Where nothing of the agent's chose a face, the caller's mood does: concern for a complaint.
     const mood =
@@ -198,7 +204,7 @@ export class AgentDialogue implements DialoguePolicy {
       return {
         answeredBy: 'flow',
         intent,
-        parts: [fillTemplate(slot.prompt, active.values) ?? slot.prompt],
+        parts: [this.fill(slot.prompt, active.values) ?? slot.prompt],
         expression,
         flow: { name: flow.name, status: 'asking', awaiting: slot.name },
       };
@@ -215,18 +221,18 @@ export class AgentDialogue implements DialoguePolicy {
   }
 
   private flowAnswer(flow: FlowSpec, slots: Record<string, string>): string {
-    if (!flow.lookup) return fillTemplate(flow.response, slots) ?? flow.response;
+    if (!flow.lookup) return this.fill(flow.response, slots) ?? flow.response;
     const key = normaliseKey(slots[flow.lookup.key] ?? '');
     const records = this.agent.lookups[flow.name] ?? [];
     const record = records.find((r) => normaliseKey(String(r[flow.lookup?.key ?? ''] ?? '')) === key);
     const notFound = flow.notFound ?? flow.onFail;
-    if (!record) return fillTemplate(notFound, slots) ?? notFound;
+    if (!record) return this.fill(notFound, slots) ?? notFound;
     const values: Record<string, string> = { ...slots };
     for (const [field, value] of Object.entries(record)) {
       if (value !== null && value !== undefined && typeof value !== 'object')
         values[`record.${field}`] = String(value);
     }
-    return fillTemplate(flow.response, values) ?? fillTemplate(notFound, slots) ?? notFound;
+    return this.fill(flow.response, values) ?? this.fill(notFound, slots) ?? notFound;
   }
 
   private missedSlot(active: ActiveFlow, intent: string | null): Plan {
@@ -239,7 +245,7 @@ export class AgentDialogue implements DialoguePolicy {
       const plan: Plan = {
         answeredBy: 'flow',
         intent,
-        parts: [fillTemplate(flow.onFail, active.values) ?? flow.onFail],
+        parts: [this.fill(flow.onFail, active.values) ?? flow.onFail],
         expression: 'concerned',
         flow: { name: flow.name, status: 'failed' },
       };
@@ -250,7 +256,7 @@ export class AgentDialogue implements DialoguePolicy {
     return {
       answeredBy: 'flow',
       intent,
-      parts: [fillTemplate(reprompt, active.values) ?? reprompt],
+      parts: [this.fill(reprompt, active.values) ?? reprompt],
       expression: flow.expression ?? this.agent.spec.persona.expression,
       flow: { name: flow.name, status: 'asking', awaiting: slot.name },
     };
@@ -283,11 +289,17 @@ export class AgentDialogue implements DialoguePolicy {
   private pickResponse(intent: IntentSpec, values: Record<string, string>): string {
     const filled = intent.responses
       .filter(hasPlaceholders)
-      .map((r) => fillTemplate(r, values))
+      .map((r) => this.fill(r, values))
       .filter((r): r is string => r !== null);
     if (filled.length > 0) return this.rotate(`intent.${intent.name}.filled`, filled);
     const plain = intent.responses.filter((r) => !hasPlaceholders(r));
     return this.rotate(`intent.${intent.name}`, plain.length > 0 ? plain : intent.responses);
+  }
+
+  /** Fills a reply template from `values` and, among several people, `{speaker}`. */
+  private fill(template: string, values: Readonly<Record<string, string>>): string | null {
+    const name = this.speakerName;
+    return fillTemplate(template, name === undefined ? values : { ...values, [SPEAKER_PLACEHOLDER]: name });
   }
 
   private rotate(key: string, options: readonly string[]): string {

@@ -283,3 +283,23 @@ describe('AgentDialogue', () => {
     expect(a.respond(nlu('123456', null, [entity('order_number', '123456')])).answeredBy).toBe('flow');
   });
 });
+
+describe('AgentDialogue among several people', () => {
+  it('fills {speaker} with the name of who spoke, and falls back to a plain reply when it is not known', async () => {
+    const agent = makeAgent();
+    agent.spec = parseAgentDefinition(
+      SPEC.replace('responses: [Hello!, Hi there!, Hey!]', 'responses: ["Hello, {speaker}!", Hello!]'),
+      'agent.yaml',
+    );
+    const dialogue = new AgentDialogue(agent);
+    expect(await spoken(dialogue.respond(nlu('hi', 'greeting'), { speaker: { id: 'p2', name: 'Bo' } }))).toBe(
+      'Hello, Bo!',
+    );
+    expect(
+      await spoken(dialogue.respond(nlu('hi', 'greeting'), { speaker: { id: 'p1', name: 'Ana' } })),
+    ).toBe('Hello, Ana!');
+    expect(await spoken(dialogue.respond(nlu('hi', 'greeting')))).toBe('Hello!');
+    // The name is the turn's, never a slot the conversation keeps or remembers.
+    expect(dialogue.slots).toEqual({});
+  });
+});

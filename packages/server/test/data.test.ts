@@ -78,15 +78,6 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     return response.json();
   }
 
-  async function consent(
-    caller: TestCaller,
-    choice: { transcripts: boolean; audio: boolean; memory: boolean },
-  ) {
-    const mark = caller.mark();
-    caller.send({ type: 'consent.set', ...choice });
-    return caller.waitFor('consent', () => true, { after: mark });
-  }
-
   async function ask(caller: TestCaller, text: string) {
     const mark = caller.mark();
     caller.send({ type: 'text', text });
@@ -147,7 +138,7 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     const { app, ws } = await serve();
     const { token, subject } = await tokenFor(app, 'no-consent-user');
     const caller = await TestCaller.start(ws, { greet: false }, token);
-    const decision = await consent(caller, { transcripts: false, audio: false, memory: false });
+    const decision = await caller.consent({ transcripts: false, audio: false, memory: false });
     expect(decision).toMatchObject({
       transcripts: false,
       audio: false,
@@ -183,7 +174,7 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     const { app, ws, http } = await serve();
     const { token, subject } = await tokenFor(app, 'remembered-user');
     const caller = await TestCaller.start(ws, { greet: false }, token);
-    await consent(caller, { transcripts: true, audio: false, memory: true });
+    await caller.consent({ transcripts: true, audio: false, memory: true });
     const reply = await ask(caller, SENTENCE);
     expect(reply.spokenText).toContain(`I found order ${ORDER}`);
     await endSession(caller);
@@ -223,7 +214,7 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     const { app, ws, http } = await serve();
     const { token, subject } = await tokenFor(app, 'erased-user');
     const caller = await TestCaller.start(ws, { greet: false }, token);
-    await consent(caller, { transcripts: true, audio: true, memory: true });
+    await caller.consent({ transcripts: true, audio: true, memory: true });
     await ask(caller, SENTENCE);
     await settled(app);
     const me = { authorization: `Bearer ${token}` };
@@ -278,7 +269,7 @@ describe.each(BACKENDS)('data and privacy on $name', (backend) => {
     const { app, ws } = await serve();
     const { token, subject } = await tokenFor(app, 'speaking-user');
     const caller = await TestCaller.start(ws, { greet: false }, token);
-    await consent(caller, { transcripts: false, audio: true, memory: false });
+    await caller.consent({ transcripts: false, audio: true, memory: false });
     const { audio } = await new FliteSynthesizer().synthesize({
       text: 'what are your opening hours',
       voice: 'rms',

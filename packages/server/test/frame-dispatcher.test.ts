@@ -10,6 +10,7 @@ function dispatcher(options: { failStart?: boolean } = {}) {
       if (options.failStart) throw new VisemoError('bad_message', 'unknown voice');
       seen.push(`start ${m.sampleRate}`);
     },
+    join: (m) => seen.push(`join ${m.sessionId}`),
     message: (m) => seen.push(`message ${m.type}`),
     audio: (bytes) => seen.push(`audio ${bytes.byteLength} [${bytes[0]}]`),
     error: (e) => seen.push(`error ${e instanceof VisemoError ? e.code : String(e)}`),

@@ -90,6 +90,11 @@ export interface TurnDetails {
   visemes?: { viseme: string; startMs: number; endMs: number }[];
   /** The voice that spoke the reply. */
   voice?: string;
+  /**
+   * Who said the turn's words, in a conversation of several people (`p1`, `p2`…) or of several
+   * voices on one microphone (`v1`, `v2`…); its name is personal, so it is kept with the texts.
+   */
+  speaker?: { id: string; name: string };
 }
 
 /** A person's rating of one answer. */

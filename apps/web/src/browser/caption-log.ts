@@ -2,6 +2,12 @@ import type { FeedbackRating } from '@visemo/client';
 import { AnswerRating } from './answer-rating.js';
 import { element } from './dom.js';
 
+/** Who said a user caption, in a conversation of several people. */
+export interface CaptionSpeaker {
+  id: string;
+  name: string;
+}
+
 interface Entry {
   item: HTMLLIElement;
   who: HTMLSpanElement;
@@ -21,6 +27,8 @@ export class CaptionLog {
   /** The visitor's typed messages waiting to be sent, by the SDK's id. */
   private readonly queued = new Map<number, HTMLLIElement>();
   private agentName = 'Assistant';
+  /** This page's own participant: its captions say "(you)". */
+  private selfId: string | null = null;
 
   constructor(private readonly list: HTMLOListElement) {}
 
@@ -28,25 +36,24 @@ export class CaptionLog {
     this.agentName = name;
   }
 
-  userPartial(turnId: number, text: string): void {
-    const entry = this.entry('user', turnId);
+  setSelf(participantId: string | null): void {
+    this.selfId = participantId;
+  }
+
+  userPartial(turnId: number, text: string, by?: CaptionSpeaker): void {
+    const entry = this.entry('user', turnId, by);
     entry.item.classList.add('partial');
     entry.item.setAttribute('aria-hidden', 'true');
     entry.text.textContent = text;
     this.reveal(entry);
   }
 
-  userFinal(turnId: number, text: string, understood: boolean): void {
-    const entry = this.entry('user', turnId);
+  userFinal(turnId: number, text: string, understood: boolean, by?: CaptionSpeaker): void {
+    const entry = this.entry('user', turnId, by);
     entry.item.classList.remove('partial');
     entry.item.removeAttribute('aria-hidden');
     entry.text.textContent = understood && text ? text : text || '(not understood)';
     this.reveal(entry);
-  }
-
-  /** Who said a turn, when the server tells speakers apart ("Speaker 2" instead of "You"). */
-  userSpeaker(turnId: number, name: string): void {
-    this.entry('user', turnId).who.textContent = name;
   }
 
   /** A typed message that waits for the connection: shown at once, marked as not sent yet. */
@@ -123,12 +130,35 @@ export class CaptionLog {
     this.pendingRatings.clear();
   }
 
-  private entry(speaker: 'user' | 'agent', turnId: number): Entry {
-    const key = `${speaker}:${turnId}`;
+  /**
+   * The conversation so far, as a page that joins it receives it: the people's words with their
+   * names, and what was heard of the agent's answers.
+   */
+  history(
+    entries: readonly { turnId: number; role: 'user' | 'agent'; text: string; speaker?: CaptionSpeaker }[],
+  ): void {
+    for (const e of entries) {
+      if (e.role === 'agent') this.agentSentence(e.turnId, e.text);
+      else this.userFinal(e.turnId, e.text, e.text !== '', e.speaker);
+    }
+  }
+
+  /** Two people may speak at once: a user's caption is theirs and the turn's. */
+  private entry(speaker: 'user' | 'agent', turnId: number, by?: CaptionSpeaker): Entry {
+    const key = by ? `${speaker}:${turnId}:${by.id}` : `${speaker}:${turnId}`;
     let entry = this.entries.get(key);
+    const unnamed = by && !entry ? this.entries.get(`${speaker}:${turnId}`) : undefined;
+    if (unnamed && by) {
+      // A voice told apart on one microphone is named with the final transcript, after its partials.
+      this.entries.delete(`${speaker}:${turnId}`);
+      this.entries.set(key, unnamed);
+      unnamed.who.textContent = this.userLabel(by);
+      entry = unnamed;
+    }
     if (!entry) {
-      const item = element('li', `entry ${speaker}`);
-      const who = element('span', 'who', speaker === 'user' ? 'You' : this.agentName);
+      const other = by !== undefined && by.id !== this.selfId;
+      const item = element('li', `entry ${speaker}${other ? ' other' : ''}`);
+      const who = element('span', 'who', speaker === 'user' ? this.userLabel(by) : this.agentName);
       const text = element('span', 'text');
       item.append(who, text);
       this.list.append(item);
@@ -141,6 +171,11 @@ export class CaptionLog {
       }
     }
     return entry;
+  }
+
+  private userLabel(by: CaptionSpeaker | undefined): string {
+    if (!by) return 'You';
+    return by.id === this.selfId ? `${by.name} (you)` : by.name;
   }
 
   /** Entries stay where they were created (moving a node in a live region re-announces it). */

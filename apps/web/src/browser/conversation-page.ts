@@ -11,6 +11,7 @@ import { AbsentAvatar, type AvatarActivity, type AvatarView } from './avatar-vie
 import { CaptionLog } from './caption-log.js';
 import { byId, isOwnKeyTarget } from './dom.js';
 import { MessageLength } from './message-length.js';
+import { PeoplePanel } from './people-panel.js';
 import { PrivacyPanel } from './privacy-panel.js';
 
 import type { SyncProbe } from './sync-probe.js';
@@ -33,6 +34,10 @@ export interface ConversationPageOptions {
   probe?: SyncProbe;
   /** Remembers (or forgets, with `null`) the visitor's pseudonymous id, for the next visit's token. */
   rememberSubject?: (subjectId: string | null) => void;
+  /** The visitor's name (`?name=`): speaker labels, and the agent addresses them by it among several. */
+  name?: string;
+  /** Join someone's conversation (`?join=SESSION&invite=CODE`) instead of starting one. */
+  join?: { sessionId: string; invite: string };
   /** Sees every SDK event of every session, from the first (`?trace`). */
   onEvent?: (event: ClientEvent, client: VisemoClient) => void;
 }
@@ -90,6 +95,7 @@ export class ConversationPage {
     erased: () => void this.startAsNewVisitor(),
   });
   private readonly messageLength = new MessageLength();
+  private readonly people = new PeoplePanel();
   private readonly reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   private readonly context: AudioContext | null;
   private readonly output: GainNode | null;
@@ -169,6 +175,8 @@ export class ConversationPage {
         ? { audioContext: this.context, output: this.output }
         : {}),
       drawsVisemes: !this.textOnly,
+      ...(this.options.name ? { name: this.options.name } : {}),
+      ...(this.options.join ? { join: this.options.join } : {}),
     });
     const on = this.unsubscribe;
     const trace = this.options.onEvent;
@@ -179,6 +187,8 @@ export class ConversationPage {
       client.on('text.sent', (e) => this.log.userSent(e.id)),
       client.on('session.started', (e) => {
         this.log.newSession();
+        this.log.setSelf(e.participant?.id ?? null);
+        this.people.show(client.participant, client.participants, client.invite);
         this.showAgent(e.agent.name);
         this.applyLook(e.agent.look);
         this.applyFeatures(e.features ?? {});
@@ -197,8 +207,8 @@ export class ConversationPage {
             this.userSpeaking = false;
           }
           return e.final
-            ? this.log.userFinal(e.turnId, e.text, e.text !== '')
-            : this.log.userPartial(e.turnId, e.text);
+            ? this.log.userFinal(e.turnId, e.text, e.text !== '', e.by)
+            : this.log.userPartial(e.turnId, e.text, e.by);
         }
         this.awaitingReply = false;
         this.log.agentSentence(e.turnId, e.text);
@@ -206,9 +216,22 @@ export class ConversationPage {
         this.refreshActivity();
       }),
       client.on('transcript.final', (e) => {
-        if (e.speaker) this.log.userSpeaker(e.turnId, e.speaker.name);
-        if (!e.understood) this.log.userFinal(e.turnId, e.text, false);
+        if (!e.understood) this.log.userFinal(e.turnId, e.text, false, e.speaker);
         this.refreshActivity();
+      }),
+      client.on('participant.joined', (e) => {
+        this.people.update(client.participant, client.participants);
+        this.log.notice(`${e.participant.name} joined the conversation.`);
+      }),
+      client.on('participant.left', (e) => {
+        this.people.update(client.participant, client.participants);
+        this.log.notice(`${e.participant.name} left the conversation.`);
+      }),
+      // A page that joins a conversation is told what was said before it came.
+      client.on('transcript', (e) => {
+        if (this.options.join && byId('log').querySelector('.entry.user, .entry.agent') === null) {
+          this.log.history(e.entries);
+        }
       }),
       client.on('vad', (e) => {
         this.userSpeaking = e.state === 'speech-start';

@@ -113,8 +113,16 @@ const onEvent = params.has('trace')
     }
   : undefined;
 
+/** `?join=SESSION&invite=CODE`: the invite link a host's page shows (docs/multi-party.md). */
+const joinId = params.get('join');
+const inviteCode = params.get('invite');
+const join = joinId && inviteCode ? { sessionId: joinId, invite: inviteCode } : undefined;
+const name = params.get('name')?.trim().slice(0, 40) || undefined;
+
 const page = new ConversationPage({
   serverUrl,
+  ...(join ? { join } : {}),
+  ...(name ? { name } : {}),
   token: fetchToken,
   rememberSubject,
   loadRenderer,

@@ -61,8 +61,8 @@ export async function startStoredServer(
 }
 
 /**
- * A WAV for Chromium's fake microphone: Flite speaking `text`, with `leadSec` of silence before
- * and `tailSec` after (Chromium loops the file).
+ * A WAV for Chromium's fake microphone: Flite's `voice` speaking `text`, with `leadSec` of silence
+ * before and `tailSec` after (Chromium loops the file).
  */
 export function fakeMicrophoneWav(text: string, leadSec = 1, tailSec = 8, voice = 'slt'): string {
   const dir = mkdtempSync(join(tmpdir(), 'visemo-mic-'));

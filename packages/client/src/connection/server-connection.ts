@@ -55,7 +55,16 @@ export interface ServerConnectionOptions {
    */
   network?: NetworkSignal | null | undefined;
   /** What `session.start` asks for. `greet` holds for the first session: one opened by a reconnect never greets. */
-  session: { sampleRate: number; audio: boolean; voice?: string | undefined; greet: boolean };
+  session: {
+    sampleRate: number;
+    audio: boolean;
+    voice?: string | undefined;
+    greet: boolean;
+    /** The person's display name, for speaker labels. */
+    name?: string | undefined;
+    /** Join this running session with its invite code (docs/multi-party.md) instead of starting one. */
+    join?: { sessionId: string; invite: string } | undefined;
+  };
   /** Every server event, after the connection's own bookkeeping (the session, answers to requests). */
   onEvent(event: ServerEvent): void;
   /** A chunk's audio: the binary frame that came after its `audio.chunk`. */
@@ -96,6 +105,8 @@ export class ServerConnection {
   /** When the socket last brought a frame (Date.now()), and the timer that checks it. */
   private lastFrameAt = 0;
   private heartbeatCheck: ReturnType<typeof setInterval> | null = null;
+  /** The server refused the join for good (`bad_invite`, `session_full`): no retry, and why. */
+  private refusal: VisemoError | null = null;
 
   constructor(private readonly options: ServerConnectionOptions) {
     this.network = options.network === undefined ? browserNetwork() : options.network;
@@ -231,7 +242,20 @@ export class ServerConnection {
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     socket.onopen = () => {
-      const { sampleRate, audio, voice, greet } = this.options.session;
+      const { sampleRate, audio, voice, greet, name, join } = this.options.session;
+      if (join) {
+        // A joiner joins again after a lost socket: the session runs on with its host.
+        this.send({
+          type: 'session.join',
+          protocol: PROTOCOL_VERSION,
+          sessionId: join.sessionId,
+          invite: join.invite,
+          sampleRate,
+          audio,
+          ...(name ? { name } : {}),
+        });
+        return;
+      }
       const start: ClientMessage = {
         type: 'session.start',
         protocol: PROTOCOL_VERSION,
@@ -242,6 +266,7 @@ export class ServerConnection {
       // A reconnect continues the conversation where the server still has it (a restart with storage).
       if (!this.firstSession && this.sessionId) start.resume = this.sessionId;
       if (voice) start.voice = voice;
+      if (name) start.name = name;
       this.send(start);
     };
     socket.onmessage = (event) => {
@@ -328,7 +353,10 @@ export class ServerConnection {
     const reconnect = this.options.reconnect;
     if (this.ending || !reconnect || this.attempt >= reconnect.maxAttempts) {
       this.setStatus('closed');
-      const reason = error ?? new VisemoError(ErrorCode.SessionClosed, 'the connection to the server closed');
+      const reason =
+        error ??
+        this.refusal ??
+        new VisemoError(ErrorCode.SessionClosed, 'the connection to the server closed');
       for (const waiter of this.connectWaiters.splice(0)) waiter.reject(reason);
       return;
     }
@@ -386,6 +414,10 @@ export class ServerConnection {
         break;
       }
       case 'error':
+        if (event.fatal && (event.code === ErrorCode.BadInvite || event.code === ErrorCode.SessionFull)) {
+          this.refusal = new VisemoError(event.code, event.message);
+          this.ending = true;
+        }
         if (event.code === ErrorCode.StorageUnavailable) {
           this.consentWaiters.shift()?.reject(new VisemoError(event.code, event.message));
         }

@@ -16,6 +16,7 @@ import {
   type RespondOptions,
   type ToolCall,
   type ToolDefinition,
+  type TurnSpeaker,
   VisemoError,
 } from '@visemo/core';
 import { AgentDialogue, type AgentReply } from '../agent-dialogue.js';
@@ -106,6 +107,8 @@ interface OpenTurn {
  * sentence is never given out (SentenceGate). One instance per conversation.
  */
 export class LlmDialogue implements DialoguePolicy {
+  /** Who said this turn's words, among several people: the agent's own replies may name them. */
+  private speaker: TurnSpeaker | undefined;
   readonly history = new ConversationHistory();
   readonly settings: LlmSpec;
   /** The agent's own dialogue: routed turns and fallbacks; its flow state is the conversation's. */
@@ -186,8 +189,9 @@ export class LlmDialogue implements DialoguePolicy {
    */
   async respond(nlu: NluResult, options: RespondOptions = {}): Promise<LlmReply> {
     this.commitOpenTurn();
-    // With speakers told apart, the model reads who says what ("Speaker 2: …") and can address them.
+    // With several speakers, the model reads who says what ("Speaker 2: …", "Bo: …") and can address them.
     this.userMessage = options.speaker ? `${options.speaker.name}: ${nlu.text}` : nlu.text;
+    this.speaker = options.speaker;
     if (this.routesToAgent(nlu)) return this.agentTurn(nlu, 'agent', options.signal);
     return this.modelTurn(nlu, options.signal);
   }
@@ -219,7 +223,10 @@ export class LlmDialogue implements DialoguePolicy {
     extra: Pick<LlmReply, 'llmFailure' | 'sources'> = { sources: [] },
   ): LlmReply {
     const turn = this.openTurn(this.userMessage);
-    const agentReply = this.agentDialogue.respond(nlu, { signal });
+    const agentReply = this.agentDialogue.respond(nlu, {
+      ...(signal ? { signal } : {}),
+      ...(this.speaker ? { speaker: this.speaker } : {}),
+    });
     const reply: LlmReply = {
       answeredBy: agentReply.answeredBy,
       route,

@@ -59,16 +59,12 @@ export async function registerData(
       const onInternalError: SessionOptions['onInternalError'] = (err, where) =>
         app.log.error({ err, ...where }, 'internal error in a session');
       if (!storage) {
-        return {
-          onInternalError,
-          prepare: () => ({
-            started: {
-              subject: { id: subjectName, consent: null },
-              privacy: privacySummary(agent.privacy),
-              storage: false,
-            },
-          }),
+        const started = {
+          subject: { id: subjectName, consent: null },
+          privacy: privacySummary(agent.privacy),
+          storage: false,
         };
+        return { onInternalError, prepare: () => ({ started }), prepareJoin: () => started };
       }
       const recorder = new SessionRecorder({
         storage,
@@ -81,6 +77,7 @@ export async function registerData(
       return {
         onInternalError,
         prepare: (message) => recorder.prepare(message),
+        prepareJoin: () => recorder.prepareJoin(),
         onTurn: (record) => recorder.turn(record),
         onReplyHeard: (turnId, heard) => recorder.replyHeard(turnId, heard),
         onUtteranceAudio: (turnId, samples) => recorder.utteranceAudio(turnId, samples),

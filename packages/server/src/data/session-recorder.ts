@@ -17,7 +17,8 @@ import {
 } from '@visemo/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { SessionStartMessage } from '../protocol/client-messages.js';
-import type { SessionSetup, TranscriptEntry } from '../session/conversation-session.js';
+import type { JoinSetup, SessionSetup, TranscriptEntry } from '../session/conversation-session.js';
+import { guestName } from '../session/participants.js';
 import type { TurnRecord } from '../session/turn-record.js';
 import type { SessionVariantOptions } from './server-data.js';
 import { consentDecision, privacySummary } from './subject-privacy.js';
@@ -66,13 +67,8 @@ export class SessionRecorder {
 
   /** At `session.start`: the subject, its consent and memory, and the session, new or resumed. */
   async prepare(message: SessionStartMessage): Promise<SessionSetup> {
-    const { storage, agent, subjectName, live } = this.context;
-    const { subject } = await storage.subjects.ensure({ externalId: subjectName });
-    if (this.over) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
-    this.subjectId = subject.id;
-    live.add(subject.id, this);
-    const snapshot = await storage.consent.current(subject.id);
-    for (const category of CONSENT_CATEGORIES) this.consent[category] = snapshot[category]?.granted ?? false;
+    const { storage, agent, subjectName } = this.context;
+    const { subject, snapshot } = await this.openSubject();
     // Without consent to memory there are no facts: withdrawing it deleted them.
     if (this.context.variant?.memory !== false) {
       for (const fact of await storage.memory.list(subject.id)) this.remembered.set(fact.key, fact.value);
@@ -106,6 +102,32 @@ export class SessionRecorder {
     };
   }
 
+  /**
+   * At `session.join`: the joiner's subject and consent, for its own `consent.set` and data
+   * routes. The conversation it joins is stored under the host's session (docs/multi-party.md).
+   */
+  async prepareJoin(): Promise<JoinSetup> {
+    const { agent, subjectName } = this.context;
+    const { snapshot } = await this.openSubject();
+    return {
+      subject: { id: subjectName, consent: consentDecision(snapshot) },
+      privacy: privacySummary(agent.privacy),
+      storage: true,
+    };
+  }
+
+  /** The conversation's subject, made if new, with its consent: live from now on (an erasure stops it). */
+  private async openSubject() {
+    const { storage, subjectName, live } = this.context;
+    const { subject } = await storage.subjects.ensure({ externalId: subjectName });
+    if (this.over) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
+    this.subjectId = subject.id;
+    live.add(subject.id, this);
+    const snapshot = await storage.consent.current(subject.id);
+    for (const category of CONSENT_CATEGORIES) this.consent[category] = snapshot[category]?.granted ?? false;
+    return { subject, snapshot };
+  }
+
   /** A turn ended: its row (and telemetry), the utterance it answered, the slots it filled. */
   turn(record: TurnRecord): void {
     const audio = this.utterances.get(record.turnId);
@@ -124,7 +146,9 @@ export class SessionRecorder {
           turnId: stored.id,
         });
       }
-      if (record.slots && this.consent.memory && this.context.variant?.memory !== false) {
+      // Memory is the host's, of the host's own turns: another person's answers are not theirs.
+      const hostTurn = record.participant?.host ?? true;
+      if (record.slots && hostTurn && this.consent.memory && this.context.variant?.memory !== false) {
         await this.remember(session, record.slots, stored);
       }
     });
@@ -316,14 +340,16 @@ function turnInput(record: TurnRecord, flags: Record<string, string> | undefined
   if (asr) providers.asr = asr;
   if (llm) providers.llm = llm;
   if (tts) providers.tts = tts;
+  // A joiner's words are stored only under its own consent to transcripts.
+  const textKept = record.participant?.textsKept ?? true;
   return {
     turnIndex: record.turnId,
     inputSource: record.input === 'greeting' ? null : record.input,
-    userText: record.user?.text ?? null,
+    userText: textKept ? (record.user?.text ?? null) : null,
     replyText: record.spokenText,
     intent: record.nlu?.intent ?? null,
     confidence: record.nlu?.confidence ?? null,
-    entities: record.nlu?.entities ?? [],
+    entities: textKept ? (record.nlu?.entities ?? []) : [],
     latency: { ...record.latency } as Record<string, number>,
     providers,
     answeredBy: record.answeredBy ?? null,
@@ -344,6 +370,13 @@ function turnDetails(record: TurnRecord): TurnDetails | undefined {
     details.asr = { confidence: record.user.confidence, understood: record.user.understood };
   }
   if (record.flow) details.flow = { ...record.flow };
+  if (record.speaker) {
+    // Without their consent to transcripts, a joiner is kept as a number, not by name.
+    const named = record.participant?.textsKept ?? true;
+    details.speaker = named
+      ? { ...record.speaker }
+      : { id: record.speaker.id, name: guestName(record.speaker.id) };
+  }
   if (record.expressions?.length) details.expressions = record.expressions;
   if (record.speech) {
     const ms = (value: number) => Math.round(value * 10) / 10;
@@ -393,7 +426,14 @@ export function restoredConversation(turns: readonly StoredTurn[]): {
   const history: { user: string; reply: string }[] = [];
   for (const turn of turns) {
     const spoken = turn.inputSource !== null;
-    if (spoken) transcript.push({ turnId: turn.turnIndex, role: 'user', text: turn.userText ?? '' });
+    const speaker = turn.details?.speaker;
+    if (spoken)
+      transcript.push({
+        turnId: turn.turnIndex,
+        role: 'user',
+        text: turn.userText ?? '',
+        ...(speaker ? { speaker: { ...speaker } } : {}),
+      });
     transcript.push({
       turnId: turn.turnIndex,
       role: 'agent',

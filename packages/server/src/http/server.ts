@@ -68,6 +68,8 @@ export interface ServerOptions extends ServerSecurityOptions, CapacityLimits {
   storage?: Storage;
   /** Spans of every turn (OTLP when configured), the recent ones at `GET /v1/admin/traces`. */
   tracing?: Tracing;
+  /** The most people in one conversation, host included (docs/multi-party.md); default 6. */
+  maxParticipants?: number;
   /** Feature flags, evaluated once per session as it starts and told in `session.started`. */
   flags?: SessionFlags;
   /** The model versions new sessions run with, and the registry's admin routes. */
@@ -219,6 +221,16 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       ...sessionOptions,
       timeouts,
       admitStart: () => place?.start(),
+      ...(options.maxParticipants !== undefined ? { maxParticipants: options.maxParticipants } : {}),
+      findSession: (sessionId) => {
+        for (const other of sessions) if (other.id === sessionId && other.isOpen) return other;
+        return undefined;
+      },
+      // A session outlives its host's socket while others are in it: it is forgotten as it closes.
+      onClose: (reason) => {
+        sessions.delete(session);
+        sessionOptions.onClose?.(reason);
+      },
       onInternalError: (error, where) => {
         metrics.recordInternalError();
         sessionOptions.onInternalError?.(error, where);
@@ -234,10 +246,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       else session.handleText(bytes);
     });
     socket.on('close', () => {
-      session.close();
+      session.disconnected();
       place?.release();
       if (leased) void coordination?.leases.release(leased).catch(() => undefined);
-      sessions.delete(session);
       app.log.info({ sessionId: session.id }, 'session closed');
     });
     socket.on('error', (error) => {
@@ -275,10 +286,14 @@ function socketTransport(
   metrics: ServerMetrics,
   onStarted: (sessionId: string) => void,
 ): SessionTransport {
+  // Only a host is sent the invite: a joiner's socket neither leases the session nor counts its turns.
+  let host = false;
   return {
     sendEvent: (event) => {
-      if (event.type === 'session.started') onStarted(event.sessionId);
-      else if (event.type === 'turn.end') metrics.recordTurn(event.latency, event.interrupted);
+      if (event.type === 'session.started') {
+        host = event.invite !== undefined;
+        if (host) onStarted(event.sessionId);
+      } else if (event.type === 'turn.end' && host) metrics.recordTurn(event.latency, event.interrupted);
       else if (event.type === 'error') metrics.recordError(event.code);
       send(socket, event);
     },

@@ -2,6 +2,7 @@ import {
   clientMessageSchemas,
   ErrorCode,
   type ParsedClientMessage,
+  type ParsedSessionJoin,
   type ParsedSessionStart,
   VisemoError,
 } from '@visemo/core';
@@ -15,6 +16,7 @@ config(en());
 /** A client message as the session gets it: checked, defaults filled in. */
 export type ClientMessage = ParsedClientMessage;
 export type SessionStartMessage = ParsedSessionStart;
+export type SessionJoinMessage = ParsedSessionJoin;
 
 /** Parses one JSON text frame; throws VisemoError with the protocol's error code. */
 export function parseClientMessage(text: string): ClientMessage {

@@ -10,19 +10,20 @@ import {
   type ParsedConsentSet,
   type SessionEndReason,
   type SessionStartedEvent,
+  type Speaker,
   type Transcript,
   type TurnSpeaker,
   VisemoError,
   type VoiceActivityDetector,
 } from '@visemo/core';
-import type { ClientMessage, SessionStartMessage } from '../protocol/client-messages.js';
+import type { ClientMessage, SessionJoinMessage, SessionStartMessage } from '../protocol/client-messages.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import type { AgentRuntime } from '../runtime.js';
 import { ConversationTranscript, type TranscriptEntry } from './conversation-transcript.js';
 import { EchoAwareBargeIn } from './echo-aware-barge-in.js';
 import { FrameDispatcher } from './frame-dispatcher.js';
 import { type ListeningFrame, ListeningStage } from './listening-stage.js';
-import { MissedSpeech } from './missed-speech.js';
+import { type Participant, SessionParticipants } from './participants.js';
 import {
   errorEvent,
   fatalCloseCode,
@@ -37,7 +38,7 @@ import { Turn } from './turn.js';
 import { type ProviderNotice, turnContext } from './turn-context.js';
 import { runGreetingTurn, runUserTurn, type TurnFrame, type TurnOptions } from './turn-pipeline.js';
 import type { TurnInput, TurnRecord } from './turn-record.js';
-import { speakerLabel, UtteranceSpeakers } from './utterance-speakers.js';
+import { isVoiceLabel, speakerLabel, UtteranceSpeakers } from './utterance-speakers.js';
 
 export type { TranscriptEntry };
 
@@ -65,6 +66,22 @@ export interface SessionSetup {
   dialogue?: DialogueContext;
   /** The `session.started` fields about the subject, its privacy and whether anything is stored. */
   started?: Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage' | 'features'>;
+}
+
+/** What a joiner's connection tells of its person before it joins: its subject and consent. */
+export type JoinSetup = Pick<SessionStartedEvent, 'subject' | 'privacy' | 'storage'>;
+
+/** A message of a joined participant, as its own connection hands it to the session it joined. */
+type ParticipantMessage = Exclude<ClientMessage, { type: 'session.start' | 'session.join' }>;
+
+/** A joiner's hold on the session it joined: its frames go in, and it leaves once. */
+export interface JoinedParticipant {
+  readonly speaker: Speaker;
+  message(message: ParticipantMessage): void;
+  audio(bytes: Uint8Array): void;
+  /** Its consent changed (its own `consent.set`): whether its words may be stored. */
+  consented(decision: ConsentDecision): void;
+  leave(reason: 'left' | 'disconnected'): void;
 }
 
 export interface SessionOptions {
@@ -112,6 +129,15 @@ export interface SessionOptions {
    * failed and the client tries once more.
    */
   admitStart?: () => VisemoError | undefined;
+  /** The most people in one session, host included (docs/multi-party.md); default 6. */
+  maxParticipants?: number;
+  /**
+   * `session.join`: the running session with this id, to join. Absent, or finding none, the join
+   * is refused with `bad_invite`.
+   */
+  findSession?: (sessionId: string) => ConversationSession | undefined;
+  /** At `session.join`: the joiner's subject and consent (nothing is stored for it as a session). */
+  prepareJoin?: () => JoinSetup | Promise<JoinSetup>;
 }
 
 /**
@@ -133,19 +159,22 @@ export class ConversationSession {
   private readonly conversationTranscript = new ConversationTranscript();
   private settings: SessionStartMessage | null = null;
   private dialogue: DialoguePolicy | null = null;
-  private listening: ListeningStage | null = null;
-  private echoAware: EchoAwareBargeIn | null = null;
-  /** Who said each utterance, with `speech.speakers: detect`. */
-  private speakers: UtteranceSpeakers | null = null;
+  /** Everyone in the conversation; the host (`p1`) once the session started. */
+  private readonly participants: SessionParticipants;
+  private host: Participant | null = null;
+  /** The participant the agent answered last: a reply to someone else names them first. */
+  private lastAnswered: string | null = null;
+  /** Joiners whose consent does not cover transcripts: their words are not stored. */
+  private readonly textsNotKept = new Set<string>();
+  /** Set on a joiner's connection: the session it joined, where its frames go. */
+  private joined: JoinedParticipant | null = null;
+  /** Who said each utterance of a participant's microphone, with `speech.speakers: detect`. */
+  private readonly voices = new WeakMap<Participant, UtteranceSpeakers>();
   private readonly clock: SessionClock;
   /** Set while the server shuts down: the session ends once its live turn has. */
   private shuttingDown = false;
   /** Utterances heard whose transcript is still coming: each becomes a turn. */
   private pendingUtterances = 0;
-  /** Speech that was not understood, answered once its stretch of speech has ended. */
-  private readonly missedSpeech: MissedSpeech;
-  /** Starts of speech so far: whether the person spoke again while an utterance was recognized. */
-  private speechStarts = 0;
   private setup: SessionSetup = {};
 
   constructor(
@@ -153,11 +182,18 @@ export class ConversationSession {
     private readonly transport: SessionTransport,
     private readonly options: SessionOptions = {},
   ) {
-    this.missedSpeech = new MissedSpeech(options.missedSpeechGraceMs);
+    this.participants = new SessionParticipants(options.maxParticipants);
     this.dispatcher = new FrameDispatcher({
       start: (message) => this.start(message),
-      message: (message) => this.handleMessage(message),
-      audio: (bytes) => this.handleAudio(bytes),
+      join: (message) => this.join(message),
+      message: (message) => {
+        if (this.joined) this.joinedMessage(this.joined, message);
+        else this.handleMessage(message, this.requireHost());
+      },
+      audio: (bytes) => {
+        if (this.joined) this.joined.audio(bytes);
+        else this.handleAudio(bytes, this.requireHost());
+      },
       error: (error) => this.reportError(error),
     });
     this.clock = new SessionClock(
@@ -193,13 +229,29 @@ export class ConversationSession {
     this.dispatcher.handleBinary(bytes);
   }
 
-  /** The transport closed: stop everything this session runs. */
+  /**
+   * This connection's transport closed. A host who leaves others in the conversation leaves it to
+   * them; otherwise the session closes, as `close` does.
+   */
+  disconnected(): void {
+    const host = this.host;
+    if (host && !host.gone && this.participants.count > 1 && this.dispatcher.state === 'open') {
+      this.leave(host, 'disconnected');
+      return;
+    }
+    this.close();
+  }
+
+  /** Stop everything this session runs; every participant's transport is closed. */
   close(reason: 'client' | 'server' | 'transport' = 'transport'): void {
     if (!this.dispatcher.close()) return;
     this.clock.stop();
-    this.missedSpeech.close();
     this.turns.abort();
-    this.listening?.close();
+    this.joined?.leave(reason === 'client' ? 'left' : 'disconnected');
+    for (const participant of [...this.participants.present]) {
+      this.participants.remove(participant);
+      if (participant !== this.host) closeQuietly(participant);
+    }
     try {
       this.options.onClose?.(reason);
     } catch (error) {
@@ -230,7 +282,11 @@ export class ConversationSession {
 
   /** A turn is being produced, or an utterance heard is still being recognized. */
   private get busy(): boolean {
-    return this.turns.producing || this.pendingUtterances > 0 || this.missedSpeech.holding;
+    return (
+      this.turns.producing ||
+      this.pendingUtterances > 0 ||
+      this.participants.present.some((p) => p.missedSpeech.holding)
+    );
   }
 
   // ---- the session: start, messages ---------------------------------------------------------------
@@ -276,51 +332,85 @@ export class ConversationSession {
     if (setup.sessionId !== undefined) this.sessionId = setup.sessionId;
     if (setup.transcript) this.conversationTranscript.restore(setup.transcript);
     this.dialogue = this.runtime.createDialogue(setup.dialogue);
+    const host = this.participants.add(
+      message.name,
+      this.transport,
+      message.audio,
+      this.options.missedSpeechGraceMs,
+    );
+    this.host = host;
+    this.withListening(host, message.sampleRate, () => this.dispatcher.state === 'starting', {
+      waiting: () => this.dispatcher.starting(),
+      ready: () => this.open(message),
+      failed: (error) => {
+        this.participants.remove(host);
+        this.host = null;
+        this.dispatcher.startFailed();
+        this.reportError(error);
+      },
+    });
+  }
+
+  /**
+   * Gives a participant its own listening stage (its own VAD and recognizer stream), at once or
+   * once the VAD is made; `stillWanted` says, after a wait, whether the participant still is.
+   */
+  private withListening(
+    participant: Participant,
+    sampleRate: number,
+    stillWanted: () => boolean,
+    then: { waiting: () => void; ready: () => void; failed: (error: unknown) => void },
+  ): void {
     if (!this.runtime.recognizer) {
-      this.open(message);
+      then.ready();
       return;
     }
     const vad = this.runtime.createVad();
     if (!(vad instanceof Promise)) {
-      this.listen(vad, message);
-      this.open(message);
+      this.listen(participant, vad, sampleRate);
+      then.ready();
       return;
     }
-    this.dispatcher.starting();
+    then.waiting();
     vad
       .then(
-        (ready) => {
-          if (this.dispatcher.state !== 'starting') return;
-          this.listen(ready, message);
-          this.open(message);
+        (made) => {
+          if (!stillWanted()) return;
+          this.listen(participant, made, sampleRate);
+          then.ready();
         },
-        (error: unknown) => {
-          this.dispatcher.startFailed();
-          this.reportError(error);
-        },
+        (error: unknown) => then.failed(error),
       )
       .catch((error: unknown) => this.internalError(error));
   }
 
-  private listen(vad: VoiceActivityDetector, message: SessionStartMessage): void {
+  private listen(participant: Participant, vad: VoiceActivityDetector, sampleRate: number): void {
     const { recognizer, timeouts, afterPhraseMs, unfinishedMs } = this.runtime;
     if (!recognizer) return;
+    // The duck is for the device whose microphone hears the agent: this participant's.
     const echo =
-      this.runtime.bargeIn === 'echo-aware' ? new EchoAwareBargeIn((e) => this.transport.sendEvent(e)) : null;
-    this.echoAware = echo;
-    this.speakers = this.runtime.speakers === 'detect' ? new UtteranceSpeakers() : null;
+      this.runtime.bargeIn === 'echo-aware'
+        ? new EchoAwareBargeIn((e) => participant.transport.sendEvent(e))
+        : null;
+    participant.echoAware = echo;
+    if (this.runtime.speakers === 'detect') this.voices.set(participant, new UtteranceSpeakers());
     const noiseFilter = this.runtime.createNoiseSuppressor?.();
-    this.listening = new ListeningStage({
+    const isHost = participant === this.host;
+    participant.listening = new ListeningStage({
       vad: echo ? echo.vad(vad) : vad,
       recognizer,
-      inputSampleRate: message.sampleRate,
+      inputSampleRate: sampleRate,
       inputFilter: echo ? echo.inputFilter(noiseFilter) : noiseFilter,
       ...(echo ? { overlap: echo.overlap } : {}),
       asrTimeoutMs: timeouts.asrMs,
       ...(afterPhraseMs !== undefined ? { afterPhraseMs } : {}),
       ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
-      ...(this.options.onUtteranceAudio || this.speakers ? { keepAudio: true } : {}),
-      speaker: this.id,
+      // Recordings are the host's, under the host's consent; a joiner's voice is not recorded. The
+      // voice print of an utterance needs its audio too (it is dropped after).
+      ...((this.options.onUtteranceAudio && isHost) || this.voices.has(participant)
+        ? { keepAudio: true }
+        : {}),
+      speaker: isHost ? this.id : `${this.id}:${participant.id}`,
     });
   }
 
@@ -329,11 +419,15 @@ export class ConversationSession {
     const { persona } = this.runtime;
     const resumed = this.setup.resumed ?? false;
     const heartbeatMs = this.options.timeouts?.heartbeatMs;
+    const host = this.requireHost();
     this.transport.sendEvent(
       sessionStartedEvent(this.id, persona, {
         resumed,
         ...this.setup.started,
         ...(heartbeatMs ? { heartbeatMs } : {}),
+        participant: { ...host.speaker },
+        participants: this.participants.speakers(),
+        invite: { code: this.participants.inviteCode, maxParticipants: this.participants.maxParticipants },
       }),
     );
     if (resumed) this.turns.continueAfter(this.conversationTranscript.lastTurnId());
@@ -344,34 +438,35 @@ export class ConversationSession {
     this.dispatcher.replayBacklog();
   }
 
-  private handleMessage(message: Exclude<ClientMessage, { type: 'session.start' }>): void {
+  private handleMessage(message: ParticipantMessage, from: Participant): void {
     switch (message.type) {
       case 'text': {
         this.refuseNewTurnWhileShuttingDown();
         this.interruptSpeech('client');
         const now = performance.now();
         const typed: Transcript = { text: message.text, confidence: 1, understood: true };
-        this.beginTurn(this.turns.nextId(), message.text, 'text', typed, now, now);
+        this.beginTurn(this.turns.nextId(), message.text, 'text', typed, now, now, from);
         break;
       }
       case 'audio.hold':
-        for (const frame of this.requireListening().hold()) this.onListening(frame);
+        for (const frame of this.requireListening(from).hold()) this.onListening(frame, from);
         break;
       case 'audio.commit':
         this.refuseNewTurnWhileShuttingDown();
-        for (const frame of this.requireListening().commit()) this.onListening(frame);
+        for (const frame of this.requireListening(from).commit()) this.onListening(frame, from);
         break;
       case 'playback':
         this.recordPlayback(message.turnId, message.playedMs);
         break;
       case 'client.timing':
-        this.options.onClientTiming?.(message);
+        // The turn's trace has one client: the host's.
+        if (from === this.host) this.options.onClientTiming?.(message);
         break;
       case 'interrupt':
         this.interruptSpeech('client');
         break;
       case 'transcript.get':
-        this.transport.sendEvent({ type: 'transcript', entries: this.conversationTranscript.copy() });
+        from.transport.sendEvent({ type: 'transcript', entries: this.transcriptEntries() });
         break;
       case 'session.end':
         this.end('client');
@@ -380,9 +475,167 @@ export class ConversationSession {
         this.setConsent(message);
         break;
       case 'client.feedback':
-        this.recordFeedback(message);
+        this.recordFeedback(message, from);
         break;
     }
+  }
+
+  /**
+   * The transcript as the protocol sends it: participants once the conversation was ever shared;
+   * before that only voices told apart on the microphone (`v1`, `v2`), as `transcript.final` had them.
+   */
+  private transcriptEntries(): TranscriptEntry[] {
+    const entries = this.conversationTranscript.copy();
+    if (this.participants.shared) return entries;
+    for (const entry of entries) if (!entry.speaker || !isVoiceLabel(entry.speaker)) delete entry.speaker;
+    return entries;
+  }
+
+  // ---- participants: joining, leaving ----------------------------------------------------------
+
+  /**
+   * Another person's connection asks to join this session with its invite code: it gets a
+   * listening stage of its own, `session.started` and the transcript so far, and everyone else
+   * `participant.joined`. Refused with `bad_invite` (wrong code, or the session is not running)
+   * or `session_full`.
+   */
+  async admit(
+    message: SessionJoinMessage,
+    transport: SessionTransport,
+    setup: JoinSetup,
+  ): Promise<JoinedParticipant> {
+    const refuse = () =>
+      new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
+    if (!this.host || this.host.gone || this.dispatcher.state !== 'open' || this.shuttingDown) throw refuse();
+    this.participants.checkJoin(message.invite);
+    const participant = this.participants.add(
+      message.name,
+      transport,
+      message.audio,
+      this.options.missedSpeechGraceMs,
+    );
+    if (!setup.subject?.consent?.transcripts) this.textsNotKept.add(participant.id);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.withListening(participant, message.sampleRate, () => !participant.gone && this.isOpen, {
+          waiting: () => undefined,
+          ready: resolve,
+          failed: reject,
+        });
+      });
+    } catch (error) {
+      this.participants.remove(participant);
+      throw error;
+    }
+    if (participant.gone || !this.isOpen) throw refuse();
+    const heartbeatMs = this.options.timeouts?.heartbeatMs;
+    transport.sendEvent(
+      sessionStartedEvent(this.id, this.runtime.persona, {
+        resumed: false,
+        ...setup,
+        ...(this.setup.started?.features ? { features: this.setup.started.features } : {}),
+        ...(heartbeatMs ? { heartbeatMs } : {}),
+        participant: { ...participant.speaker },
+        participants: this.participants.speakers(),
+      }),
+    );
+    transport.sendEvent({ type: 'transcript', entries: this.transcriptEntries() });
+    this.participants.broadcast(
+      { type: 'participant.joined', participant: { ...participant.speaker } },
+      participant,
+    );
+    return {
+      speaker: participant.speaker,
+      message: (m) => {
+        if (participant.gone) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
+        this.clock.activity();
+        this.handleMessage(m, participant);
+      },
+      audio: (bytes) => {
+        if (participant.gone) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
+        this.clock.activity();
+        this.handleAudio(bytes, participant);
+      },
+      consented: (decision) => {
+        if (decision.transcripts) this.textsNotKept.delete(participant.id);
+        else this.textsNotKept.add(participant.id);
+      },
+      leave: (reason) => this.leave(participant, reason),
+    };
+  }
+
+  /** Someone left: the others are told; the last to leave ends the conversation. */
+  private leave(participant: Participant, reason: 'left' | 'disconnected'): void {
+    if (!this.participants.remove(participant) || this.dispatcher.state === 'closed') return;
+    if (this.participants.count === 0) {
+      this.close('transport');
+      return;
+    }
+    this.participants.broadcast({
+      type: 'participant.left',
+      participant: { ...participant.speaker },
+      reason,
+    });
+  }
+
+  /** On a joiner's connection: `session.join` finds the session and joins it. */
+  private join(message: SessionJoinMessage): void {
+    const refusal = () =>
+      new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
+    const host = this.options.findSession?.(message.sessionId);
+    if (!host || host === this) {
+      this.refuse(refusal());
+      return;
+    }
+    // A joiner holds a listening stage as a session does: it counts against the server's cap.
+    const full = this.options.admitStart?.();
+    if (full) {
+      this.refuse(full);
+      return;
+    }
+    this.clock.started();
+    this.dispatcher.starting();
+    Promise.resolve()
+      .then(() => this.options.prepareJoin?.() ?? {})
+      .then((setup) => {
+        if (this.dispatcher.state !== 'starting') throw refusal();
+        return host.admit(message, this.transport, setup);
+      })
+      .then(
+        (joined) => {
+          if (this.dispatcher.state !== 'starting') {
+            joined.leave('disconnected');
+            return;
+          }
+          this.joined = joined;
+          this.dispatcher.open();
+          this.dispatcher.replayBacklog();
+        },
+        (error: unknown) => {
+          if (this.dispatcher.state === 'closed') return;
+          if (error instanceof VisemoError) this.refuse(error);
+          else {
+            this.internalError(error);
+            this.refuse(new VisemoError(ErrorCode.Internal, 'the session could not be joined'));
+          }
+        },
+      )
+      .catch((error: unknown) => this.internalError(error));
+  }
+
+  /** A joiner's own connection answers for its consent and its leaving; the rest goes to the session. */
+  private joinedMessage(joined: JoinedParticipant, message: ParticipantMessage): void {
+    if (message.type === 'session.end') {
+      this.end('client');
+      return;
+    }
+    if (message.type === 'consent.set') this.setConsent(message, (decision) => joined.consented(decision));
+    else joined.message(message);
+  }
+
+  private requireHost(): Participant {
+    if (!this.host) throw new VisemoError(ErrorCode.NoSession, 'send session.start first');
+    return this.host;
   }
 
   /** Tells the client the socket is alive, however quiet the conversation. */
@@ -397,7 +650,7 @@ export class ConversationSession {
 
   private end(reason: SessionEndReason): void {
     if (this.dispatcher.state === 'closed') return;
-    this.transport.sendEvent({ type: 'session.ended', reason });
+    this.toEveryone({ type: 'session.ended', reason });
     this.close(closeReason(reason));
     this.transport.close(reason === 'server_shutdown' ? GOING_AWAY : NORMAL_CLOSURE);
   }
@@ -428,7 +681,8 @@ export class ConversationSession {
     }
   }
 
-  private setConsent(message: ParsedConsentSet): void {
+  /** `recorded`: a joiner's session learns its new consent (whether its words may be stored). */
+  private setConsent(message: ParsedConsentSet, recorded?: (decision: ConsentDecision) => void): void {
     const record = this.options.onConsent;
     if (!record) {
       throw new VisemoError(
@@ -438,13 +692,14 @@ export class ConversationSession {
     }
     record(message)
       .then((decision) => {
+        recorded?.(decision);
         if (this.isOpen) this.transport.sendEvent({ type: 'consent', ...decision });
       })
       .catch((error: unknown) => this.reportError(error))
       .catch((error: unknown) => this.internalError(error));
   }
 
-  private recordFeedback(message: ClientFeedbackMessage): void {
+  private recordFeedback(message: ClientFeedbackMessage, from: Participant): void {
     if (!this.conversationTranscript.hasAnswer(message.turnId)) {
       throw new VisemoError(
         ErrorCode.UnknownTurn,
@@ -458,29 +713,29 @@ export class ConversationSession {
     const { turnId, rating } = message;
     record(message)
       .then(() => {
-        if (this.isOpen) this.transport.sendEvent({ type: 'feedback', turnId, rating });
+        if (this.isOpen && !from.gone) from.transport.sendEvent({ type: 'feedback', turnId, rating });
       })
-      .catch((error: unknown) => this.reportError(error, turnId))
+      .catch((error: unknown) => this.reportError(error, turnId, from))
       .catch((error: unknown) => this.internalError(error, turnId));
   }
 
   // ---- listening: audio → utterances ------------------------------------------------------------
 
-  private handleAudio(bytes: Uint8Array): void {
-    for (const frame of this.requireListening().push(bytes)) this.onListening(frame);
+  private handleAudio(bytes: Uint8Array, from: Participant): void {
+    for (const frame of this.requireListening(from).push(bytes)) this.onListening(frame, from);
   }
 
-  private requireListening(): ListeningStage {
-    if (!this.listening) {
+  private requireListening(from: Participant): ListeningStage {
+    if (!from.listening) {
       throw new VisemoError(ErrorCode.BadAudio, 'this agent takes no speech input; send text');
     }
-    return this.listening;
+    return from.listening;
   }
 
-  private onListening(frame: ListeningFrame): void {
+  private onListening(frame: ListeningFrame, from: Participant): void {
     switch (frame.type) {
       case 'vad':
-        this.transport.sendEvent({
+        from.transport.sendEvent({
           type: 'vad',
           state: frame.event.type,
           atMs: Math.round(frame.event.atMs),
@@ -489,20 +744,21 @@ export class ConversationSession {
       case 'barge-in':
         // Stop the answer in this same frame, before anything else is sent.
         this.interruptSpeech('barge-in');
-        this.speechStarts++;
-        this.missedSpeech.speechResumed();
+        from.speechStarts++;
+        from.missedSpeech.speechResumed();
         break;
       case 'duck':
-        this.echoAware?.duck();
+        from.echoAware?.duck();
         break;
       case 'backchannel':
-        this.echoAware?.restore();
+        from.echoAware?.restore();
         break;
       case 'partial':
-        this.transport.sendEvent({
+        this.toEveryone({
           type: 'transcript.partial',
           turnId: this.turns.upcomingId,
           text: frame.text,
+          ...this.speakerOf(from),
         });
         break;
       case 'utterance': {
@@ -510,15 +766,16 @@ export class ConversationSession {
         if (this.shuttingDown) break;
         const turnId = this.turns.nextId();
         const { endedAt } = frame;
-        const startsBefore = this.speechStarts;
+        const startsBefore = from.speechStarts;
         this.pendingUtterances++;
         let pending = true;
         const recognized = () => {
           if (pending) this.pendingUtterances--;
           pending = false;
         };
-        if (frame.audio) this.handOverAudio(turnId, frame.audio);
-        const speaker = frame.audio && this.speakers?.label(frame.audio);
+        // Only the host's voice is recorded (a joiner's audio is kept for its voice print alone).
+        if (frame.audio && from === this.host) this.handOverAudio(turnId, frame.audio);
+        const voice = frame.audio && this.voices.get(from)?.label(frame.audio);
         frame.transcript
           .then((transcript) => {
             recognized();
@@ -526,21 +783,31 @@ export class ConversationSession {
             const transcriptAt = performance.now();
             const answer = () => {
               if (this.isOpen)
-                this.beginTurn(turnId, transcript.text, 'speech', transcript, endedAt, transcriptAt, speaker);
+                this.beginTurn(
+                  turnId,
+                  transcript.text,
+                  'speech',
+                  transcript,
+                  endedAt,
+                  transcriptAt,
+                  from,
+                  voice,
+                );
             };
             // A push-to-talk release means the person is done; a pause may not.
             if (transcript.understood || frame.endedBy === 'release') answer();
-            else if (this.speechStarts !== startsBefore) this.skipMissed(turnId, transcript, false, speaker);
-            else this.missedSpeech.hold(answer, () => this.skipMissed(turnId, transcript, true, speaker));
+            else if (from.speechStarts !== startsBefore)
+              this.skipMissed(turnId, transcript, false, from, voice);
+            else from.missedSpeech.hold(answer, () => this.skipMissed(turnId, transcript, true, from, voice));
           })
           .catch((error: unknown) => {
             recognized();
             if (!this.isOpen) return;
             // The person spoke and waits for an answer: say the recognizer failed, then answer as
             // for speech that was not understood (the dialogue asks them to say it again).
-            this.reportError(error, turnId);
+            this.reportError(error, turnId, from);
             const missed: Transcript = { text: '', confidence: 0, understood: false };
-            this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now(), speaker);
+            this.beginTurn(turnId, '', 'speech', missed, endedAt, performance.now(), from, voice);
           })
           .catch((error: unknown) => this.internalError(error, turnId));
         break;
@@ -553,11 +820,33 @@ export class ConversationSession {
    * the next utterance when nothing took one since (`reuseId`: the client's caption of the piece
    * grows into the whole); otherwise the piece's caption is closed as not understood.
    */
-  private skipMissed(turnId: number, transcript: Transcript, reuseId: boolean, speaker?: TurnSpeaker): void {
+  private skipMissed(
+    turnId: number,
+    transcript: Transcript,
+    reuseId: boolean,
+    from: Participant,
+    voice?: TurnSpeaker,
+  ): void {
     if (reuseId && this.turns.giveBack(turnId)) return;
-    this.transport.sendEvent(
-      transcriptFinalEvent(turnId, '', transcript, 'speech', speaker && speakerLabel(speaker)),
-    );
+    this.toEveryone({
+      ...transcriptFinalEvent(turnId, '', transcript, 'speech'),
+      ...this.speakerOf(from, voice),
+    });
+  }
+
+  /**
+   * The `speaker` field of a user turn's events: the participant once the conversation was ever
+   * shared, else the voice told apart on the microphone (`speech.speakers: detect`), if any.
+   */
+  private speakerOf(from: Participant, voice?: TurnSpeaker): { speaker?: Speaker } {
+    if (this.participants.shared) return { speaker: { ...from.speaker } };
+    return voice ? { speaker: speakerLabel(voice) } : {};
+  }
+
+  /** An event for everyone in the conversation (the host's transport alone before it started). */
+  private toEveryone(event: ServerEvent): void {
+    if (this.host) this.participants.broadcast(event);
+    else this.transport.sendEvent(event);
   }
 
   private handOverAudio(turnId: number, samples: Int16Array): void {
@@ -589,40 +878,65 @@ export class ConversationSession {
     transcript: Transcript,
     inputEndedAt: number,
     transcriptAt: number,
-    speaker?: TurnSpeaker,
+    from: Participant,
+    voice?: TurnSpeaker,
   ): void {
-    const label = speaker && speakerLabel(speaker);
-    this.transport.sendEvent(transcriptFinalEvent(turnId, text, transcript, source, label));
-    this.conversationTranscript.addUser(turnId, transcript.understood ? text : '', label);
+    const label = this.speakerOf(from, voice);
+    this.toEveryone({ ...transcriptFinalEvent(turnId, text, transcript, source), ...label });
+    this.conversationTranscript.addUser(
+      turnId,
+      transcript.understood ? text : '',
+      label.speaker ?? from.speaker,
+    );
     const turn = this.newTurn(turnId, source, inputEndedAt);
     turn.transcribed(text, transcript, transcriptAt);
     // A turn that was not understood still gets an answer: the dialogue's fallback asks to rephrase.
     const heard = transcript.understood ? text : '';
-    this.runTurn(turn, (options) => runUserTurn(heard, speaker ? { ...options, speaker } : options));
+    // With others present, a reply to someone the agent did not answer last names them first.
+    const changed = this.lastAnswered !== null && this.lastAnswered !== from.id;
+    const address =
+      this.participants.count > 1 && this.lastAnswered !== from.id ? from.speaker.name : undefined;
+    this.lastAnswered = from.id;
+    // The dialogue hears who speaks only where there is more than one: a participant among several,
+    // or a voice told apart on one microphone.
+    const speaker: TurnSpeaker | undefined = this.participants.shared ? { ...from.speaker, changed } : voice;
+    this.runTurn(
+      turn,
+      (options) => runUserTurn(heard, speaker ? { ...options, speaker } : options),
+      from,
+      address,
+    );
   }
 
-  private runTurn(turn: Turn, produce: (options: TurnOptions) => AsyncGenerator<TurnFrame>): void {
+  private runTurn(
+    turn: Turn,
+    produce: (options: TurnOptions) => AsyncGenerator<TurnFrame>,
+    from?: Participant,
+    address?: string,
+  ): void {
     this.turns.begin(turn);
     const settings = this.settings as SessionStartMessage;
     const frames = produce({
       runtime: this.runtime,
       dialogue: this.dialogue as DialoguePolicy,
-      speak: settings.audio,
+      // Spoken when anyone listens; a text-only participant gets the captions alone.
+      speak: this.participants.present.some((p) => p.audio),
       voice: settings.voice ?? this.runtime.persona.voice,
       signal: turn.signal,
+      ...(address !== undefined ? { address } : {}),
     });
     // Providers report fallbacks through the turn's async context: see turn-context.ts.
     const notify = (notice: ProviderNotice) => {
       if (!this.isOpen) return;
       turn.noted(notice);
-      this.transport.sendEvent({ type: 'provider', turnId: turn.id, ...notice });
+      this.toEveryone({ type: 'provider', turnId: turn.id, ...notice });
     };
     turnContext
-      .run({ notify }, () => this.pump(turn, frames))
+      .run({ notify }, () => this.pump(turn, frames, from))
       .catch((error: unknown) => this.internalError(error, turn.id));
   }
 
-  private async pump(turn: Turn, frames: AsyncGenerator<TurnFrame>): Promise<void> {
+  private async pump(turn: Turn, frames: AsyncGenerator<TurnFrame>, from?: Participant): Promise<void> {
     let endSession = false;
     try {
       for await (const frame of frames) {
@@ -641,9 +955,13 @@ export class ConversationSession {
     const record = turn.record(performance.now());
     const slots = this.dialogue?.slots;
     if (slots) record.slots = slots;
+    if (from && this.participants.shared) {
+      record.speaker = { ...from.speaker };
+      record.participant = { host: from === this.host, textsKept: !this.textsNotKept.has(from.id) };
+    }
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
     if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);
-    this.transport.sendEvent(turnEndEvent(record));
+    this.toEveryone(turnEndEvent(record));
     this.publish(record);
     if (endSession) this.end('server');
     else if (this.shuttingDown && !this.busy) this.end('server_shutdown');
@@ -653,10 +971,14 @@ export class ConversationSession {
   private emitFrame(turn: Turn, frame: TurnFrame): boolean {
     const step = turn.take(frame, performance.now());
     if (step.firstAudio) this.turns.spoke(turn);
-    for (const event of step.events) this.transport.sendEvent(event);
-    if (step.audio) this.transport.sendAudio(step.audio);
-    if (step.audio && frame.type === 'audio')
-      this.echoAware?.sent(turn.id, step.audio, frame.synthesis.audio.sampleRate);
+    for (const event of step.events) this.participants.broadcast(event);
+    if (step.audio) this.participants.broadcastAudio(step.audio);
+    if (step.audio && frame.type === 'audio') {
+      for (const participant of this.participants.present) {
+        if (participant.audio)
+          participant.echoAware?.sent(turn.id, step.audio, frame.synthesis.audio.sampleRate);
+      }
+    }
     return step.endSession;
   }
 
@@ -675,8 +997,8 @@ export class ConversationSession {
   private interruptSpeech(reason: 'barge-in' | 'client'): void {
     const stopped = this.turns.interrupt(performance.now());
     if (!stopped) return;
-    this.echoAware?.stopped();
-    this.transport.sendEvent({ type: 'interrupted', turnId: stopped.turnId, reason });
+    for (const participant of this.participants.present) participant.echoAware?.stopped();
+    this.toEveryone({ type: 'interrupted', turnId: stopped.turnId, reason });
     if (!stopped.ended) return;
     const entry = this.conversationTranscript.markInterrupted(stopped.turnId);
     if (entry) this.replyHeard(stopped.turnId, entry.text, true);
@@ -704,13 +1026,19 @@ export class ConversationSession {
 
   // ---- errors -----------------------------------------------------------------------------------
 
-  /** Tells the client what went wrong, as a typed error; a fault of the server goes on to the hook. */
-  private reportError(error: unknown, turnId?: number): void {
+  /**
+   * Tells the client what went wrong, as a typed error; a fault of the server goes on to the hook.
+   * A turn's error goes to everyone, one of a participant's own input to that participant.
+   */
+  private reportError(error: unknown, turnId?: number, to?: Participant): void {
     if (isInternalError(error)) this.internalError(error, turnId);
     const closed = this.dispatcher.state === 'closed';
     if (closed && !(error instanceof VisemoError && error.code === ErrorCode.SessionClosed)) return;
     try {
-      this.transport.sendEvent(errorEvent(error));
+      if (to) {
+        if (!to.gone) to.transport.sendEvent(errorEvent(error));
+      } else if (turnId !== undefined) this.toEveryone(errorEvent(error));
+      else this.transport.sendEvent(errorEvent(error));
     } catch (sendError) {
       // The transport is gone; nothing more can be told to the client.
       this.internalError(sendError, turnId);
@@ -737,4 +1065,13 @@ export class ConversationSession {
 function closeReason(reason: SessionEndReason): 'client' | 'server' | 'transport' {
   if (reason === 'client') return 'client';
   return reason === 'server_shutdown' ? 'transport' : 'server';
+}
+
+/** Closes a joiner's connection as the session ends; a transport already gone is no matter. */
+function closeQuietly(participant: Participant): void {
+  try {
+    participant.transport.close(NORMAL_CLOSURE);
+  } catch {
+    // Gone already.
+  }
 }

@@ -1,15 +1,12 @@
-/** Who said a user turn (`transcript.final`'s `speaker`). */
-export interface SpeakerLabel {
-  id: string;
-  name: string;
-}
+import type { Speaker } from '@visemo/core';
 
 export interface TranscriptEntry {
   turnId: number;
   role: 'user' | 'agent';
   text: string;
   interrupted?: boolean;
-  speaker?: SpeakerLabel;
+  /** Who said a user entry, where the conversation has several people. */
+  speaker?: Speaker;
 }
 
 /**
@@ -26,7 +23,7 @@ export class ConversationTranscript {
 
   /** A copy of every entry, for the `transcript` event. */
   copy(): TranscriptEntry[] {
-    return this.list.map((e) => (e.speaker ? { ...e, speaker: { ...e.speaker } } : { ...e }));
+    return this.list.map((e) => ({ ...e, ...(e.speaker ? { speaker: { ...e.speaker } } : {}) }));
   }
 
   /** Starts from a resumed session's entries. */
@@ -39,10 +36,8 @@ export class ConversationTranscript {
     return this.list.reduce((max, e) => Math.max(max, e.turnId), -1);
   }
 
-  addUser(turnId: number, text: string, speaker?: SpeakerLabel): void {
-    this.list.push(
-      speaker ? { turnId, role: 'user', text, speaker: { ...speaker } } : { turnId, role: 'user', text },
-    );
+  addUser(turnId: number, text: string, speaker?: Speaker): void {
+    this.list.push({ turnId, role: 'user', text, ...(speaker ? { speaker: { ...speaker } } : {}) });
   }
 
   addAgent(turnId: number, text: string, interrupted: boolean): void {

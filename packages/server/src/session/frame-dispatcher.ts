@@ -2,6 +2,7 @@ import { ErrorCode, VisemoError } from '@visemo/core';
 import {
   type ClientMessage,
   parseClientMessage,
+  type SessionJoinMessage,
   type SessionStartMessage,
 } from '../protocol/client-messages.js';
 import { MAX_BINARY_FRAME_BYTES, MAX_TEXT_FRAME_BYTES } from '../protocol/limits.js';
@@ -15,8 +16,10 @@ export type SessionState = 'new' | 'starting' | 'open' | 'closed';
 export interface FrameHandlers {
   /** session.start in a new session; it refuses one in any other state. */
   start(message: SessionStartMessage): void;
+  /** session.join in a new connection: it joins a running session instead of starting one. */
+  join(message: SessionJoinMessage): void;
   /** Every other message, in an open session. */
-  message(message: Exclude<ClientMessage, { type: 'session.start' }>): void;
+  message(message: Exclude<ClientMessage, { type: 'session.start' | 'session.join' }>): void;
   /** Microphone audio in an open session: whole PCM16 samples, within the frame limit. */
   audio(bytes: Uint8Array): void;
   /** What was wrong with a frame, or what its handler threw. */
@@ -56,6 +59,11 @@ export class FrameDispatcher {
       if (message.type === 'session.start') {
         this.refuseRestart();
         this.handlers.start(message);
+        return;
+      }
+      if (message.type === 'session.join') {
+        this.refuseRestart();
+        this.handlers.join(message);
         return;
       }
       this.requireOpen();

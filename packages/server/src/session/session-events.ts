@@ -2,6 +2,7 @@ import {
   ErrorCode,
   PIPELINE_SAMPLE_RATE,
   type SessionStartedEvent,
+  type Speaker,
   type Transcript,
   VisemoError,
 } from '@visemo/core';
@@ -13,7 +14,6 @@ import {
 } from '../protocol/limits.js';
 import type { ServerEvent } from '../protocol/server-events.js';
 import { AGENT_MODEL_PATH, type Persona } from '../runtime.js';
-import type { SpeakerLabel } from './conversation-transcript.js';
 import type { TurnRecord } from './turn-record.js';
 
 /** The protocol events of a session itself; a turn's own events come from `Turn.take`. */
@@ -23,7 +23,15 @@ export function sessionStartedEvent(
   agent: Pick<Persona, 'name' | 'language' | 'look' | 'modelFile'>,
   data: Pick<
     SessionStartedEvent,
-    'resumed' | 'subject' | 'privacy' | 'storage' | 'features' | 'heartbeatMs'
+    | 'resumed'
+    | 'subject'
+    | 'privacy'
+    | 'storage'
+    | 'features'
+    | 'heartbeatMs'
+    | 'participant'
+    | 'participants'
+    | 'invite'
   > = {},
 ): ServerEvent {
   const event: SessionStartedEvent = {
@@ -59,7 +67,7 @@ export function transcriptFinalEvent(
   text: string,
   transcript: Transcript,
   source: 'speech' | 'text',
-  speaker?: SpeakerLabel,
+  speaker?: Speaker,
 ): ServerEvent {
   return {
     type: 'transcript.final',
@@ -92,11 +100,12 @@ export function errorEvent(error: unknown): ServerEvent {
 
 /**
  * The WebSocket close code after a fatal error (RFC 6455): 1013 "try again later" for a full
- * server, 1001 "going away" when it shuts down, 1008 "policy violation" otherwise.
+ * server or session, 1001 "going away" when it shuts down, 1008 "policy violation" otherwise.
  */
 export function fatalCloseCode(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.SessionLimit:
+    case ErrorCode.SessionFull:
     case ErrorCode.ConnectionLimit:
       return 1013;
     case ErrorCode.ServerShutdown:

@@ -41,8 +41,10 @@ export interface TurnOptions {
   speak: boolean;
   voice: string;
   signal: AbortSignal;
-  /** Who said the turn, when the agent tells speakers apart. */
+  /** Who said the turn: a participant among several, or a voice told apart on one microphone. */
   speaker?: TurnSpeaker;
+  /** A name the reply's first sentence opens with: the person answered, among several. */
+  address?: string;
 }
 
 /** A user turn: understand the text, then answer it. */
@@ -54,10 +56,10 @@ export async function* runUserTurn(text: string, options: TurnOptions): AsyncGen
     options.runtime.timeouts.dialogueMs,
     options.signal,
     async () =>
-      options.dialogue.respond(
-        result,
-        options.speaker ? { signal: options.signal, speaker: options.speaker } : { signal: options.signal },
-      ),
+      options.dialogue.respond(result, {
+        signal: options.signal,
+        ...(options.speaker ? { speaker: options.speaker } : {}),
+      }),
   );
   yield* speakReply(reply, options);
 }
@@ -87,11 +89,25 @@ export async function* speakReply(reply: DialogueReply, options: TurnOptions): A
     const { text: sentence, expression } = readExpressionTags(tagged);
     if (expression) yield { type: 'expression', expression, intensity: TAGGED_INTENSITY };
     if (!sentence) continue;
-    yield { type: 'text', text: sentence };
-    if (options.speak) yield await synthesizeSentence(sentence, leading, options);
+    const said = leading && options.address ? addressed(sentence, options.address) : sentence;
+    yield { type: 'text', text: said };
+    if (options.speak) yield await synthesizeSentence(said, leading, options);
     leading = false;
   }
   yield* side.splice(0);
+}
+
+/**
+ * The first sentence of a reply to one of several people, opening with their name: "Sure, it
+ * ships today." to Ana is "Ana, sure, it ships today." A reply that names them already is left.
+ */
+export function addressed(sentence: string, name: string): string {
+  if (sentence.toLowerCase().includes(name.toLowerCase())) return sentence;
+  const first = sentence.split(/\s/, 1)[0] ?? '';
+  // "I" and "I'm" keep their capital; so does a word in capitals or a name ("Visemo", "OK").
+  const keep = /^I\b/.test(first) || first.slice(1) !== first.slice(1).toLowerCase() || sentence.length === 0;
+  const rest = keep ? sentence : sentence.charAt(0).toLowerCase() + sentence.slice(1);
+  return `${name}, ${rest}`;
 }
 
 async function* textOf(events: AsyncIterable<DialogueEvent>, side: TurnFrame[]): AsyncGenerator<string> {

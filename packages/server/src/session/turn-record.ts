@@ -1,4 +1,4 @@
-import type { AnsweredBy, Expression, FlowStep, ProviderNotice, TurnLatency } from '@visemo/core';
+import type { AnsweredBy, Expression, FlowStep, ProviderNotice, Speaker, TurnLatency } from '@visemo/core';
 import type { VisemeCue } from '@visemo/core/visemes-types';
 
 /** What started a turn: the agent's greeting, or the person speaking or typing. */
@@ -85,4 +85,11 @@ export interface TurnRecord {
   endedSession: boolean;
   /** The conversation's slots after the turn, when the dialogue keeps them. */
   slots?: Readonly<Record<string, string>>;
+  /** Who said the turn's words, in a conversation of several people (docs/multi-party.md). */
+  speaker?: Speaker;
+  /**
+   * In such a conversation: whether the speaker is the host, whose subject the session is stored
+   * under, and whether their consent lets their words be stored.
+   */
+  participant?: { host: boolean; textsKept: boolean };
 }

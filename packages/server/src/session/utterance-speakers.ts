@@ -1,6 +1,5 @@
-import { PIPELINE_SAMPLE_RATE, type TurnSpeaker } from '@visemo/core';
+import { PIPELINE_SAMPLE_RATE, type Speaker, type TurnSpeaker } from '@visemo/core';
 import { SpeakerTracker, voicePrint } from '@visemo/speech';
-import type { SpeakerLabel } from './conversation-transcript.js';
 
 /**
  * Who said each utterance of one microphone (`speech.speakers: detect`): `v1`/"Speaker 1" for the
@@ -18,6 +17,11 @@ export class UtteranceSpeakers {
 }
 
 /** The part of a turn's speaker that `transcript.final` and the transcript carry. */
-export function speakerLabel(speaker: TurnSpeaker): SpeakerLabel {
+export function speakerLabel(speaker: TurnSpeaker): Speaker {
   return { id: speaker.id, name: speaker.name };
+}
+
+/** Whether a speaker is a voice told apart on one microphone (`v1`…), not a participant (`p1`…). */
+export function isVoiceLabel(speaker: Speaker): boolean {
+  return /^v\d+$/.test(speaker.id);
 }

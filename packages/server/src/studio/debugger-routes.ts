@@ -236,6 +236,8 @@ function debugTurn(turn: StoredTurn, recording: StoredAudio | undefined) {
     /** False once the texts are gone (no consent after the session, withdrawn, past retention). */
     textsKept: turn.userText !== null || turn.replyText !== null,
     userText: turn.userText,
+    /** Who said it, in a conversation of several people (docs/multi-party.md); null otherwise. */
+    speaker: details?.speaker ?? null,
     asr:
       turn.inputSource === 'speech'
         ? {

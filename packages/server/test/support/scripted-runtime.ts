@@ -400,9 +400,9 @@ function describe(e: ServerEvent): string {
     case 'vad':
       return `vad ${e.state} ${e.atMs}`;
     case 'transcript.partial':
-      return `partial ${e.turnId} "${e.text}"`;
+      return `partial ${e.turnId} "${e.text}"${e.speaker ? ` [${e.speaker.id} ${e.speaker.name}]` : ''}`;
     case 'transcript.final':
-      return `final ${e.turnId} "${e.text}" ${e.confidence} ${e.understood ? 'understood' : 'not-understood'} ${e.source}`;
+      return `final ${e.turnId} "${e.text}" ${e.confidence} ${e.understood ? 'understood' : 'not-understood'} ${e.source}${e.speaker ? ` [${e.speaker.id} ${e.speaker.name}]` : ''}`;
     case 'nlu':
       return `nlu ${e.turnId} ${e.intent} ${e.confidence} [${e.entities.map((x) => `${x.entity}=${x.value}`).join(',')}] ranks=${e.ranking.length}`;
     case 'response.text':
@@ -433,6 +433,10 @@ function describe(e: ServerEvent): string {
       return `feedback ${e.turnId} ${e.rating}`;
     case 'heartbeat':
       return 'heartbeat';
+    case 'participant.joined':
+      return `joined ${e.participant.id} ${e.participant.name}`;
+    case 'participant.left':
+      return `left ${e.participant.id} ${e.reason}`;
   }
 }
 

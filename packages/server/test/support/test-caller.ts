@@ -107,6 +107,17 @@ export class TestCaller {
     }
   }
 
+  /** `consent.set`, answered: the consent as the server now records it. */
+  async consent(choice: {
+    transcripts: boolean;
+    audio: boolean;
+    memory: boolean;
+  }): Promise<EventOf<'consent'>> {
+    const mark = this.mark();
+    this.send({ type: 'consent.set', ...choice });
+    return this.waitFor('consent', () => true, { after: mark });
+  }
+
   close(): void {
     this.socket.close();
   }

@@ -23,6 +23,8 @@ export interface DebugTurn {
   input: 'greeting' | 'speech' | 'text';
   textsKept: boolean;
   userText: string | null;
+  /** Who said it, in a conversation of several people; absent from servers before it. */
+  speaker?: { id: string; name: string } | null;
   asr: { provider: string | null; rejected: boolean; confidence?: number; understood?: boolean } | null;
   nlu: {
     intent: string | null;

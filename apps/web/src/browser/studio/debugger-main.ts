@@ -118,7 +118,9 @@ function turnItem(t: DebugTurn): HTMLLIElement {
   button.type = 'button';
   button.dataset.turn = String(t.turnIndex);
   button.setAttribute('aria-pressed', 'false');
-  const words = t.input === 'greeting' ? 'The agent’s greeting' : (t.userText ?? '(words not kept)');
+  const said = t.input === 'greeting' ? 'The agent’s greeting' : (t.userText ?? '(words not kept)');
+  // In a conversation of several people, who said it comes first.
+  const words = t.speaker && t.input !== 'greeting' ? `${t.speaker.name}: ${said}` : said;
   const what = t.nlu.intent ?? t.path.answeredBy ?? 'no answer';
   button.append(
     element('span', 'pick-main', `${t.turnIndex}. ${words}`),

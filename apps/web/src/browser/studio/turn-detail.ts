@@ -31,6 +31,8 @@ export function showTurnRecord(turn: DebugTurn): void {
     turn.input === 'greeting'
       ? 'Nothing: the agent spoke first.'
       : (turn.userText ?? 'Not kept (no consent to transcripts after the session, or past retention).');
+  if (turn.speaker && turn.input !== 'greeting')
+    said.textContent = `${turn.speaker.name}: ${said.textContent}`;
   said.classList.toggle('muted', turn.input === 'greeting' || turn.userText === null);
   const asr = turn.asr;
   byId('asr-decision').textContent = asr
