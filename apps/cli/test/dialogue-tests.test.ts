@@ -168,6 +168,17 @@ describe('visemo test, spoken', () => {
     expect(run.code).toBe(0);
   }, 180_000);
 
+  it("refuses to say a French agent's lines with the English voices", async () => {
+    const run = await runVisemo([
+      'test',
+      '--agent',
+      path.join(repoRoot, 'examples/support-agent-fr'),
+      '--spoken',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Flite's English voices, and this agent speaks fr-FR; run its tests typed/);
+  });
+
   it('shows what the recognizer heard when a spoken line misses', async () => {
     const agent = await agentWithSuites('misheard', {
       'misheard.yaml': `conversations:

@@ -4,8 +4,7 @@ import { EspeakSynthesizer } from '@visemo/espeak';
 import { spokenForm } from '@visemo/speech';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
-import { createServer } from '../src/http/server.js';
+import { serveAgent } from './support/agent-server.js';
 import { TestCaller, withLeadingSilence } from './support/test-caller.js';
 
 const frenchAgent = fileURLToPath(new URL('../../../examples/support-agent-fr', import.meta.url));
@@ -22,10 +21,7 @@ async function say(text: string): Promise<Int16Array> {
 }
 
 beforeAll(async () => {
-  const { runtime } = await createEmbeddedRuntime(frenchAgent);
-  app = await createServer({ runtime });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  url = address.replace('http', 'ws');
+  ({ app, url } = await serveAgent(frenchAgent));
 }, 120_000);
 
 afterAll(async () => {

@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { FliteSynthesizer } from '@visemo/speech';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
-import { createServer } from '../src/http/server.js';
+import { serveAgent } from './support/agent-server.js';
 import { TestCaller, withLeadingSilence } from './support/test-caller.js';
 
 const supportAgent = fileURLToPath(new URL('../../../examples/support-agent', import.meta.url));
@@ -18,10 +17,7 @@ async function say(text: string, speaker = 'rms'): Promise<Int16Array> {
 }
 
 beforeAll(async () => {
-  const { runtime } = await createEmbeddedRuntime(supportAgent);
-  app = await createServer({ runtime });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  url = address.replace('http', 'ws');
+  ({ app, url } = await serveAgent(supportAgent));
 }, 120_000);
 
 afterAll(async () => {

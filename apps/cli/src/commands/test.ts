@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { findSpokenLanguage } from '@visemo/core';
 import { loadAgent } from '@visemo/dialogue';
 import { createEmbeddedRuntime } from '@visemo/server';
 import { FLITE_VOICES, FliteSynthesizer } from '@visemo/speech';
@@ -44,6 +45,12 @@ export async function testCommand(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const { spec } = await loadAgent(agentDir);
+  if (spoken && findSpokenLanguage(spec.persona.language)?.code !== 'en') {
+    process.stderr.write(
+      `visemo test: --spoken says the lines with Flite's English voices, and this agent speaks ${spec.persona.language}; run its tests typed (docs/languages.md)\n`,
+    );
+    return 1;
+  }
   let suites: Awaited<ReturnType<typeof loadDialogueSuites>>;
   try {
     suites = await loadDialogueSuites(agentDir, spec);

@@ -27,6 +27,7 @@ export class CaptionLog {
   /** The visitor's typed messages waiting to be sent, by the SDK's id. */
   private readonly queued = new Map<number, HTMLLIElement>();
   private agentName = 'Assistant';
+  private language = '';
   /** This page's own participant: its captions say "(you)". */
   private selfId: string | null = null;
 
@@ -34,6 +35,15 @@ export class CaptionLog {
 
   setAgentName(name: string): void {
     this.agentName = name;
+  }
+
+  /**
+   * The language the conversation is in (the agent's `persona.language`): each caption's text is
+   * marked with it, so a screen reader reads French captions in French, whatever the page's own.
+   */
+  setLanguage(tag: string): void {
+    this.language = tag;
+    for (const entry of this.entries.values()) entry.text.lang = tag;
   }
 
   setSelf(participantId: string | null): void {
@@ -160,6 +170,7 @@ export class CaptionLog {
       const item = element('li', `entry ${speaker}${other ? ' other' : ''}`);
       const who = element('span', 'who', speaker === 'user' ? this.userLabel(by) : this.agentName);
       const text = element('span', 'text');
+      if (this.language) text.lang = this.language;
       item.append(who, text);
       this.list.append(item);
       entry = { item, who, text };

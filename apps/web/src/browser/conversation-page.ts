@@ -190,6 +190,8 @@ export class ConversationPage {
         this.log.setSelf(e.participant?.id ?? null);
         this.people.show(client.participant, client.participants, client.invite);
         this.showAgent(e.agent.name);
+        this.log.setLanguage(e.agent.language);
+        byId('subtitle').lang = e.agent.language;
         this.applyLook(e.agent.look);
         this.applyFeatures(e.features ?? {});
         this.messageLength.setLimit(e.limits.maxTextChars);
