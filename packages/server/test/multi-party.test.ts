@@ -289,3 +289,30 @@ describe('on a server with authentication', () => {
 async function waitClosed(caller: TestCaller): Promise<void> {
   for (let i = 0; i < 100 && !caller.closed; i++) await new Promise((r) => setTimeout(r, 20));
 }
+
+describe('a listener who says nothing', () => {
+  it('stays while others talk, and goes idle with them when the whole room is silent', async () => {
+    const IDLE_MS = 600;
+    const quiet = await createServer({ runtime: stubRuntime(), timeouts: { idleMs: IDLE_MS } });
+    try {
+      const ws = (await quiet.listen({ port: 0, host: '127.0.0.1' })).replace('http', 'ws');
+      const ana = await TestCaller.start(ws, { name: 'Ana', audio: false });
+      const started = ana.of('session.started')[0] as Started;
+      const bo = await join(started.sessionId, started.invite?.code ?? '', { name: 'Bo' }, ws);
+      await bo.waitFor('session.started');
+      // Ana keeps talking for three idle periods; Bo only listens.
+      const until = Date.now() + 3 * IDLE_MS;
+      while (Date.now() < until) {
+        ana.send({ type: 'transcript.get' });
+        await new Promise((r) => setTimeout(r, IDLE_MS / 4));
+      }
+      expect(bo.of('session.ended')).toEqual([]);
+      expect(bo.closeCode).toBeNull();
+      // Then nobody sends anything: both end as idle.
+      expect((await bo.waitFor('session.ended')).reason).toBe('idle');
+      expect((await ana.waitFor('session.ended')).reason).toBe('idle');
+    } finally {
+      await quiet.close();
+    }
+  }, 30_000);
+});

@@ -168,6 +168,8 @@ export class ConversationSession {
   private readonly textsNotKept = new Set<string>();
   /** Set on a joiner's connection: the session it joined, where its frames go. */
   private joined: JoinedParticipant | null = null;
+  /** Each joiner's idle clock, kept going by everyone's frames. */
+  private readonly listeners = new Map<Participant, () => void>();
   /** Who said each utterance of a participant's microphone, with `speech.speakers: detect`. */
   private readonly voices = new WeakMap<Participant, UtteranceSpeakers>();
   private readonly clock: SessionClock;
@@ -219,14 +221,20 @@ export class ConversationSession {
 
   /** A text frame from the client, as text or its UTF-8 bytes. Never throws: problems become `error` events. */
   handleText(frame: string | Uint8Array): void {
-    this.clock.activity();
+    this.activity();
     this.dispatcher.handleText(frame);
   }
 
   /** A binary frame from the client: microphone audio. Never throws. */
   handleBinary(bytes: Uint8Array): void {
-    this.clock.activity();
+    this.activity();
     this.dispatcher.handleBinary(bytes);
+  }
+
+  /** Someone in the conversation sent a frame: no one in it is idle. */
+  private activity(): void {
+    this.clock.activity();
+    for (const touch of this.listeners.values()) touch();
   }
 
   /**
@@ -503,6 +511,8 @@ export class ConversationSession {
     message: SessionJoinMessage,
     transport: SessionTransport,
     setup: JoinSetup,
+    /** Called on every frame anyone in the conversation sends: a listener who says nothing is not idle. */
+    onActivity: () => void = () => {},
   ): Promise<JoinedParticipant> {
     const refuse = () =>
       new VisemoError(ErrorCode.BadInvite, 'no session with this id and invite code is running');
@@ -528,6 +538,7 @@ export class ConversationSession {
       throw error;
     }
     if (participant.gone || !this.isOpen) throw refuse();
+    this.listeners.set(participant, onActivity);
     const heartbeatMs = this.options.timeouts?.heartbeatMs;
     transport.sendEvent(
       sessionStartedEvent(this.id, this.runtime.persona, {
@@ -548,12 +559,12 @@ export class ConversationSession {
       speaker: participant.speaker,
       message: (m) => {
         if (participant.gone) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
-        this.clock.activity();
+        this.activity();
         this.handleMessage(m, participant);
       },
       audio: (bytes) => {
         if (participant.gone) throw new VisemoError(ErrorCode.SessionClosed, 'the session has ended');
-        this.clock.activity();
+        this.activity();
         this.handleAudio(bytes, participant);
       },
       consented: (decision) => {
@@ -566,6 +577,7 @@ export class ConversationSession {
 
   /** Someone left: the others are told; the last to leave ends the conversation. */
   private leave(participant: Participant, reason: 'left' | 'disconnected'): void {
+    this.listeners.delete(participant);
     if (!this.participants.remove(participant) || this.dispatcher.state === 'closed') return;
     if (this.participants.count === 0) {
       this.close('transport');
@@ -599,7 +611,7 @@ export class ConversationSession {
       .then(() => this.options.prepareJoin?.() ?? {})
       .then((setup) => {
         if (this.dispatcher.state !== 'starting') throw refusal();
-        return host.admit(message, this.transport, setup);
+        return host.admit(message, this.transport, setup, () => this.clock.activity());
       })
       .then(
         (joined) => {
