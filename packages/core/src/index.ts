@@ -17,6 +17,7 @@ export * from './protocol.js';
 export * from './providers.js';
 export * from './retention-policy.js';
 export * from './seeded-random.js';
+export * from './turn-replay-types.js';
 export * from './viseme-exports.js';
 export * from './visemes.js';
 export * from './visemes-types.js';

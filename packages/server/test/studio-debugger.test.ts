@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { TurnOutcome } from '@visemo/core';
 import { generateMasterKey, openStorage, type Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
 import type { ModelSelection } from '../src/models/model-selection.js';
 import { storedTurnWaterfallSvg } from '../src/studio/stored-turn-waterfall.js';
-import { outcomeDifferences, type TurnOutcome } from '../src/studio/turn-replay.js';
+import { outcomeDifferences } from '../src/studio/turn-replay.js';
 import { recordConversation, registryWithRetrainedNlu } from './support/recorded-conversation.js';
 import { TestCaller } from './support/test-caller.js';
 

@@ -1,4 +1,4 @@
-import { ErrorCode, VisemoError } from '@visemo/core';
+import { ErrorCode, type TurnReplay, VisemoError } from '@visemo/core';
 import { writeWav } from '@visemo/speech';
 import type { Storage, StoredAudio, StoredTurn } from '@visemo/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -201,7 +201,7 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
         ...(audio ? { audio } : {}),
       });
       const recorded = recordedOutcome(turn);
-      return {
+      const answer: TurnReplay = {
         turn: turn.turnIndex,
         from: replay.from,
         nluVersion,
@@ -213,6 +213,7 @@ export async function debuggerRoutes(app: FastifyInstance, options: DebuggerRout
           compareWords: from === 'audio',
         }),
       };
+      return answer;
     },
   );
 }

@@ -1,32 +1,16 @@
-import { ErrorCode, type FlowStep, type IntentClassifier, type Transcript, VisemoError } from '@visemo/core';
+import {
+  ErrorCode,
+  type IntentClassifier,
+  type OutcomeDifference,
+  type Transcript,
+  type TurnOutcome,
+  type TurnReplay,
+  VisemoError,
+} from '@visemo/core';
 import type { StoredTurn, TurnEntity } from '@visemo/storage';
 import type { AgentRuntime } from '../runtime.js';
 import { RANKED_INTENTS } from '../session/turn.js';
 import { runGreetingTurn, runUserTurn, type TurnFrame } from '../session/turn-pipeline.js';
-
-/** What a turn came to, recorded or replayed: what the debugger compares. */
-export interface TurnOutcome {
-  /** The person's words: typed, or as the recognizer heard them. */
-  userText: string | null;
-  /** The recognizer's decision on a spoken turn. */
-  asr?: { confidence: number; understood: boolean };
-  intent: string | null;
-  confidence: number | null;
-  ranking: { intent: string; confidence: number }[];
-  entities: TurnEntity[];
-  answeredBy: string | null;
-  flow: FlowStep | null;
-  /** The knowledge passage that answered. */
-  source: string | null;
-  replyText: string | null;
-}
-
-/** One field that came out differently, as the page lists it. */
-export interface OutcomeDifference {
-  field: 'userText' | 'intent' | 'confidence' | 'entities' | 'answeredBy' | 'flow' | 'source' | 'replyText';
-  recorded: unknown;
-  replayed: unknown;
-}
 
 export interface ReplayInput {
   /** `text`: the stored words; `audio`: the stored utterance through the recognizer. */
@@ -38,8 +22,7 @@ export interface ReplayInput {
 export interface ReplayResult {
   from: 'text' | 'audio';
   outcome: TurnOutcome;
-  /** Milliseconds the replay's own hops took on this server (not the recorded turn's). */
-  latency: { asrMs?: number; nluMs?: number; dialogueMs?: number };
+  latency: TurnReplay['latency'];
 }
 
 /** A replay brings the dialogue to the turn through at most this many earlier turns. */

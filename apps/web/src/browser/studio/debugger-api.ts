@@ -1,5 +1,8 @@
+import type { OutcomeDifference, TurnOutcome, TurnReplay } from '@visemo/core/turn-replay-types';
 import type { VisemeCue } from '@visemo/core/visemes-types';
 import { StudioApi } from './studio-api.js';
+
+export type { OutcomeDifference, TurnOutcome, TurnReplay };
 
 /** The debugger's routes' answers (packages/server/src/studio/debugger-routes.ts). */
 export interface SessionSummary {
@@ -58,30 +61,6 @@ export interface DebugSession {
   session: SessionSummary & { flags: Record<string, unknown> };
   replay: { recognizer: string | null };
   turns: DebugTurn[];
-}
-
-export interface TurnOutcome {
-  userText: string | null;
-  asr?: { confidence: number; understood: boolean };
-  intent: string | null;
-  confidence: number | null;
-  ranking: { intent: string; confidence: number }[];
-  entities: { entity: string; value: string }[];
-  answeredBy: string | null;
-  flow: FlowStep | null;
-  source: string | null;
-  replyText: string | null;
-}
-
-export interface TurnReplay {
-  turn: number;
-  from: 'text' | 'audio';
-  /** The NLU version the replay ran, when the server runs the model registry. */
-  nluVersion: number | null;
-  recorded: TurnOutcome;
-  replayed: TurnOutcome;
-  latency: { asrMs?: number; nluMs?: number; dialogueMs?: number };
-  differences: { field: string; recorded: unknown; replayed: unknown }[];
 }
 
 /** The studio's routes and the debugger's: stored sessions, their turns, replays. */

@@ -1,9 +1,9 @@
 import { byId, element } from '../dom.js';
-import type { TurnOutcome, TurnReplay } from './debugger-api.js';
+import type { OutcomeDifference, TurnOutcome, TurnReplay } from './debugger-api.js';
 import { flowText, percent } from './turn-detail.js';
 
 /** The rows of the comparison, in the order a turn happens. */
-const FIELDS: { field: string; label: string; show(outcome: TurnOutcome): string }[] = [
+const FIELDS: { field: OutcomeDifference['field']; label: string; show(outcome: TurnOutcome): string }[] = [
   { field: 'userText', label: 'Words', show: (o) => o.userText ?? '—' },
   { field: 'intent', label: 'Intent', show: (o) => o.intent ?? 'none' },
   { field: 'confidence', label: 'Confidence', show: (o) => percent(o.confidence) },
