@@ -33,6 +33,7 @@ import {
 } from './recombination.js';
 import {
   createDecoder,
+  hasSilentPlurals,
   loadSoundSwallower,
   modelFor,
   modelPhones,
@@ -290,7 +291,6 @@ export class GrammarRecognizer implements SpeechRecognizer {
           },
         );
       }
-      const isKnownWord = (word: string) => first.lookup_word(word) !== null;
       const pronunciations = (word: string) => {
         const all: string[] = [];
         for (let i = 1; ; i++) {
@@ -298,6 +298,17 @@ export class GrammarRecognizer implements SpeechRecognizer {
           if (phones === null) return all;
           all.push(phones);
         }
+      };
+      const isKnownWord = (word: string) => {
+        if (first.lookup_word(word) !== null) return true;
+        // A plural the dictionary lacks ("vingts", of "quatre vingts") is said as its singular.
+        const singular =
+          hasSilentPlurals(model) && word.endsWith('s') ? pronunciations(word.slice(0, -1)) : [];
+        if (singular.length === 0) return false;
+        first.add_words(
+          ...singular.map((phones, i): [string, string] => [i ? `${word}(${i + 1})` : word, phones]),
+        );
+        return true;
       };
 
       let jsgf: string;

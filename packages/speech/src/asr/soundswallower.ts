@@ -131,6 +131,11 @@ export function rejectionDefaults(model: string): RejectionDefaults {
   return REJECTION_DEFAULTS[model] ?? { phoneLoop: true, minScorePerFrame: -40 };
 }
 
+/** Whether a model's language writes plurals with an s it does not say (French: "vingts" is "vingt"). */
+export function hasSilentPlurals(model: string): boolean {
+  return model === 'fr-fr';
+}
+
 /** The speech phones of a model (silence and noise units left out), for the garbage loop. */
 export function modelPhones(model: string): string[] {
   const phones = JSON.parse(readFileSync(join(modelBase, model, 'phoneset.json'), 'utf8')) as Record<
