@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { FliteSynthesizer } from '@visemo/speech';
 import type { Storage } from '@visemo/storage';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import type { SubjectExport } from '../../storage/src/index.js';
 import { BACKENDS, type BackendInstance, generateMasterKey } from '../../storage/test/backends.js';
 import { createEmbeddedRuntime } from '../src/embedded-runtime.js';
 import { createServer } from '../src/http/server.js';
-import { TestCaller } from './support/test-caller.js';
+import { TestCaller, withLeadingSilence } from './support/test-caller.js';
 
 const supportAgent = fileURLToPath(new URL('../../../examples/support-agent', import.meta.url));
 const SECRET = 'a token secret of at least thirty-two bytes';
@@ -120,4 +121,66 @@ describe('a shared conversation in storage', () => {
     expect(debugged.map((t) => t.speaker?.name ?? null)).toEqual(['Ana', 'Guest 2', 'Bo']);
     for (const c of [bo, ana]) c.close();
   });
+});
+
+describe('voices told apart on one microphone, in storage', () => {
+  it("keeps each turn's voice in storage, so a resumed session still says who spoke", async () => {
+    const embedded = await createEmbeddedRuntime(supportAgent, { synthesisCacheBytes: 0 });
+    const kiosk = await createServer({
+      runtime: { ...embedded.runtime, speakers: 'detect' },
+      storage,
+      auth: { tokenSecret: SECRET, apiKeys: [API_KEY] },
+      adminKey: ADMIN_KEY,
+    });
+    try {
+      const base = await kiosk.listen({ port: 0, host: '127.0.0.1' });
+      const token = async () =>
+        (
+          await kiosk.inject({
+            method: 'POST',
+            url: '/v1/tokens',
+            headers: { authorization: `Bearer ${API_KEY}` },
+            payload: { subject: 'kiosk-7' },
+          })
+        ).json().token as string;
+      const caller = await TestCaller.start(base.replace('http', 'ws'), {}, await token());
+      await caller.consent({ transcripts: true, audio: false, memory: false });
+      const flite = new FliteSynthesizer();
+      for (const [text, voice] of [
+        ['what are your opening hours', 'slt'],
+        ['where is my order', 'rms'],
+      ] as const) {
+        const after = caller.mark();
+        await caller.speak(withLeadingSilence((await flite.synthesize({ text, voice })).audio.samples));
+        const final = await caller.waitFor('transcript.final', () => true, { after });
+        await caller.waitFor('turn.end', (e) => e.turnId === final.turnId, { after });
+      }
+      await flite.close();
+      const sessionId = (caller.of('session.started')[0] as { sessionId: string }).sessionId;
+      caller.close();
+      await kiosk.storageSettled();
+
+      const subject = await storage.subjects.findByExternalId(
+        (caller.of('session.started')[0] as { subject?: { id: string } }).subject?.id as string,
+      );
+      const [session] = await storage.sessions.list(subject?.id as string);
+      const turns = await storage.sessions.turns(session?.id as string);
+      expect(turns.filter((t) => t.inputSource !== null).map((t) => t.details?.speaker)).toEqual([
+        { id: 'v1', name: 'Speaker 1' },
+        { id: 'v2', name: 'Speaker 2' },
+      ]);
+      // Resumed, the transcript says who said what as it did live.
+      const again = await TestCaller.start(base.replace('http', 'ws'), { resume: sessionId }, await token());
+      again.send({ type: 'transcript.get' });
+      const history = await again.waitFor('transcript');
+      expect(history.entries.filter((e) => e.role === 'user').map((e) => e.speaker?.id)).toEqual([
+        'v1',
+        'v2',
+      ]);
+      again.close();
+    } finally {
+      await kiosk.close();
+      await embedded.close();
+    }
+  }, 90_000);
 });

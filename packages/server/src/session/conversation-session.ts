@@ -168,6 +168,8 @@ export class ConversationSession {
   private readonly textsNotKept = new Set<string>();
   /** Set on a joiner's connection: the session it joined, where its frames go. */
   private joined: JoinedParticipant | null = null;
+  /** The voice told apart on the microphone for each turn in progress, kept with its record. */
+  private readonly voiceOfTurn = new Map<number, Speaker>();
   /** Each joiner's idle clock, kept going by everyone's frames. */
   private readonly listeners = new Map<Participant, () => void>();
   /** Who said each utterance of a participant's microphone, with `speech.speakers: detect`. */
@@ -894,6 +896,7 @@ export class ConversationSession {
     voice?: TurnSpeaker,
   ): void {
     const label = this.speakerOf(from, voice);
+    if (voice && !this.participants.shared) this.voiceOfTurn.set(turnId, speakerLabel(voice));
     this.toEveryone({ ...transcriptFinalEvent(turnId, text, transcript, source), ...label });
     this.conversationTranscript.addUser(
       turnId,
@@ -967,9 +970,13 @@ export class ConversationSession {
     const record = turn.record(performance.now());
     const slots = this.dialogue?.slots;
     if (slots) record.slots = slots;
+    const voice = this.voiceOfTurn.get(turn.id);
+    this.voiceOfTurn.delete(turn.id);
     if (from && this.participants.shared) {
       record.speaker = { ...from.speaker };
       record.participant = { host: from === this.host, textsKept: !this.textsNotKept.has(from.id) };
+    } else if (voice) {
+      record.speaker = voice;
     }
     this.conversationTranscript.addAgent(turn.id, record.spokenText, interrupted);
     if (interrupted) this.dialogue?.replyHeard?.(record.spokenText);

@@ -85,7 +85,10 @@ export interface TurnRecord {
   endedSession: boolean;
   /** The conversation's slots after the turn, when the dialogue keeps them. */
   slots?: Readonly<Record<string, string>>;
-  /** Who said the turn's words, in a conversation of several people (docs/multi-party.md). */
+  /**
+   * Who said the turn's words: a participant of a conversation of several people
+   * (docs/multi-party.md), or a voice told apart on one microphone (`speech.speakers: detect`).
+   */
   speaker?: Speaker;
   /**
    * In such a conversation: whether the speaker is the host, whose subject the session is stored
