@@ -1,4 +1,4 @@
-import { DIGIT_WORDS } from '@visemo/core';
+import { EMBEDDED_LANGUAGES, findSpokenLanguage } from '@visemo/core';
 
 /** A run of digits in a transcript, said one at a time: "four eight two nine one three". */
 export interface SpokenDigits {
@@ -9,11 +9,23 @@ export interface SpokenDigits {
   international: boolean;
 }
 
-const DIGIT_OF_WORD = new Map<string, string>(DIGIT_WORDS.map((word, digit) => [word, String(digit)]));
+/**
+ * The digit words of every language the embedded stages speak ("four", "quatre", "zéro"): a
+ * transcript does not say its language here. The few that are words elsewhere ("UN", "Sept") make
+ * runs far shorter than any number worth redacting.
+ */
+const DIGIT_OF_WORD = new Map<string, string>(
+  EMBEDDED_LANGUAGES.flatMap((code) =>
+    (findSpokenLanguage(code)?.digitWords ?? []).map((word, digit): [string, string] => [
+      word,
+      String(digit),
+    ]),
+  ),
+);
 /** Recognizers write zero as "oh" inside a code; alone, "oh" is a word. */
 const ZERO_WORDS = new Set(['oh', 'o']);
 const REPEATS: Record<string, number> = { double: 2, triple: 3 };
-const WORD = /[A-Za-z]+|\d+/g;
+const WORD = /\p{L}+|\d+/gu;
 /** What may stand between two digits of one run: spaces, commas, hyphens ("four-eight"). */
 const GAP = /^[\s,-]*$/;
 

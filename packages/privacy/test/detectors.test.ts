@@ -158,6 +158,16 @@ describe('digits spoken as words', () => {
     expect(kinds('I want two three of them')).toEqual([]);
     expect(kinds('one two three four five six')).toEqual([]);
   });
+
+  it('reads French digit words too, accents or not', () => {
+    expect(findSpokenDigits('ma carte : quatre un un un, zéro zero neuf huit').map((r) => r.digits)).toEqual([
+      '41110098',
+    ]);
+    const kinds = (text: string): PiiKind[] => detectPii(text).map((s) => s.kind);
+    expect(kinds('quatre un un un un un un un un un un un un un un un')).toEqual(['card']);
+    expect(kinds('appelez le zéro six un deux trois quatre cinq six sept huit')).toEqual(['phone']);
+    expect(kinds('je veux deux articles')).toEqual([]);
+  });
 });
 
 describe('the agent’s references', () => {
