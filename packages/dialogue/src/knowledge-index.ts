@@ -1,4 +1,4 @@
-import { type Agent, type KnowledgePage, type SpokenLanguage, spokenLanguage } from '@visemo/core';
+import { type Agent, ENGLISH, type KnowledgePage, type SpokenLanguage, spokenLanguage } from '@visemo/core';
 import { type Passage, pagePassages } from './markdown-passages.js';
 import { splitSentences } from './sentence-chunker.js';
 import { isNumberTerm, termsFor } from './text-terms.js';
@@ -54,7 +54,7 @@ export class KnowledgeIndex {
   readonly terms: (text: string) => string[];
 
   constructor(pages: readonly KnowledgePage[], options: KnowledgeIndexOptions = {}) {
-    const terms = termsFor(options.language ?? spokenLanguage(undefined));
+    const terms = termsFor(options.language ?? ENGLISH);
     this.terms = terms;
     this.minScore = options.minScore ?? 0.35;
     this.maxAnswerWords = options.maxAnswerWords ?? 40;

@@ -1,5 +1,6 @@
+import { ENGLISH, type SpokenLanguage } from '@visemo/core';
 import { readFrenchNumber } from './french-numbers.js';
-import { ENGLISH, foldedDigitWords, type SpokenLanguage } from './spoken-digits.js';
+import { foldedDigitWords } from './spoken-digits.js';
 
 /**
  * Numbers as people write them and as a speech recognizer spells them out: "25", "1,200",

@@ -39,8 +39,6 @@ interface CommonPhrases {
   basics: readonly string[];
   /** Ways to give `answer` for a slot named `slotWords` ("order number"). */
   slotAnswers(answer: string, slotWords: string): string[];
-  /** The word said for a decimal point. */
-  decimalPoint: string;
 }
 
 const COMMON_PHRASES: Record<SpokenLanguage['code'], CommonPhrases> = {
@@ -79,7 +77,6 @@ const COMMON_PHRASES: Record<SpokenLanguage['code'], CommonPhrases> = {
       `my ${slot} is ${a}`,
       `the ${slot} is ${a}`,
     ],
-    decimalPoint: 'point',
   },
   fr: {
     basics: [
@@ -108,7 +105,6 @@ const COMMON_PHRASES: Record<SpokenLanguage['code'], CommonPhrases> = {
       `mon ${slot} est ${a}`,
       `le ${slot} est ${a}`,
     ],
-    decimalPoint: 'virgule',
   },
 };
 
@@ -241,7 +237,7 @@ function spellNumeral(piece: string, language: SpokenLanguage): string {
     whole.length <= 6 && !(whole.length > 1 && whole.startsWith('0'))
       ? language.numberToWords(Number(whole))
       : language.digitsToWords(whole);
-  const point = COMMON_PHRASES[language.code].decimalPoint;
+  const point = language.symbolWords.decimalPoint;
   return fraction
     ? `${wholeWords} ${point} ${language.digitsToWords(fraction.replace(/\D/g, ''))}`
     : wholeWords;

@@ -1,7 +1,5 @@
-import { ENGLISH, type SpokenLanguage } from '@visemo/core';
+import type { SpokenLanguage } from '@visemo/core';
 import { foldCase } from './text.js';
-
-export { ENGLISH, type SpokenLanguage };
 
 const byLanguage = new Map<string, Readonly<Record<string, string>>>();
 

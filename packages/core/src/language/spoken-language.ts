@@ -19,6 +19,8 @@ export interface SpokenLanguage {
   numberToWords(n: number): string;
   /** A digit string read one digit at a time. */
   digitsToWords(digits: string): string;
+  /** The words said for `&`, `%` and a decimal point. */
+  symbolWords: { and: string; percent: string; decimalPoint: string };
 }
 
 export const ENGLISH: SpokenLanguage = {
@@ -28,6 +30,7 @@ export const ENGLISH: SpokenLanguage = {
   digitAliases: { oh: '0' },
   numberToWords,
   digitsToWords,
+  symbolWords: { and: 'and', percent: 'percent', decimalPoint: 'point' },
 };
 
 export const FRENCH: SpokenLanguage = {
@@ -37,6 +40,7 @@ export const FRENCH: SpokenLanguage = {
   digitAliases: { zero: '0' },
   numberToWords: (n) => frenchNumberToWords(n, MAX_SPELLED_NUMBER),
   digitsToWords: (digits) => [...digits].map((d) => FRENCH_DIGIT_WORDS[Number(d)] ?? d).join(' '),
+  symbolWords: { and: 'et', percent: 'pour cent', decimalPoint: 'virgule' },
 };
 
 const LANGUAGES: Record<string, SpokenLanguage> = { en: ENGLISH, fr: FRENCH };

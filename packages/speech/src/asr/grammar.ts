@@ -72,18 +72,13 @@ export function numberToWords(n: number, language: SpokenLanguage = ENGLISH): st
   }
 }
 
-const SYMBOL_WORDS: Record<SpokenLanguage['code'], { and: string; percent: string }> = {
-  en: { and: 'and', percent: 'percent' },
-  fr: { and: 'et', percent: 'pour cent' },
-};
-
 /**
  * Lower-case words separated by single spaces: numerals become words, `&` and `%` are spelled out,
  * other punctuation goes (apostrophes inside words stay: "don't", "l'adresse"; hyphens split:
  * "livrez-vous"). `{slot}` references are kept.
  */
 export function normalizePhrase(text: string, language: SpokenLanguage = ENGLISH): string {
-  const symbols = SYMBOL_WORDS[language.code];
+  const symbols = language.symbolWords;
   return text
     .toLowerCase()
     .replace(/’/g, "'")
