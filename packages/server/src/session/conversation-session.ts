@@ -170,10 +170,6 @@ export class ConversationSession {
   private joined: JoinedParticipant | null = null;
   /** The voice told apart on the microphone for each turn in progress, kept with its record. */
   private readonly voiceOfTurn = new Map<number, Speaker>();
-  /** Each joiner's idle clock, kept going by everyone's frames. */
-  private readonly listeners = new Map<Participant, () => void>();
-  /** Who said each utterance of a participant's microphone, with `speech.speakers: detect`. */
-  private readonly voices = new WeakMap<Participant, UtteranceSpeakers>();
   private readonly clock: SessionClock;
   /** Set while the server shuts down: the session ends once its live turn has. */
   private shuttingDown = false;
@@ -236,7 +232,7 @@ export class ConversationSession {
   /** Someone in the conversation sent a frame: no one in it is idle. */
   private activity(): void {
     this.clock.activity();
-    for (const touch of this.listeners.values()) touch();
+    for (const participant of this.participants.present) participant.activity();
   }
 
   /**
@@ -403,7 +399,7 @@ export class ConversationSession {
         ? new EchoAwareBargeIn((e) => participant.transport.sendEvent(e))
         : null;
     participant.echoAware = echo;
-    if (this.runtime.speakers === 'detect') this.voices.set(participant, new UtteranceSpeakers());
+    participant.voices = this.runtime.speakers === 'detect' ? new UtteranceSpeakers() : null;
     const noiseFilter = this.runtime.createNoiseSuppressor?.();
     const isHost = participant === this.host;
     participant.listening = new ListeningStage({
@@ -417,9 +413,7 @@ export class ConversationSession {
       ...(unfinishedMs !== undefined ? { unfinishedMs } : {}),
       // Recordings are the host's, under the host's consent; a joiner's voice is not recorded. The
       // voice print of an utterance needs its audio too (it is dropped after).
-      ...((this.options.onUtteranceAudio && isHost) || this.voices.has(participant)
-        ? { keepAudio: true }
-        : {}),
+      ...((this.options.onUtteranceAudio && isHost) || participant.voices ? { keepAudio: true } : {}),
       speaker: isHost ? this.id : `${this.id}:${participant.id}`,
     });
   }
@@ -540,7 +534,7 @@ export class ConversationSession {
       throw error;
     }
     if (participant.gone || !this.isOpen) throw refuse();
-    this.listeners.set(participant, onActivity);
+    participant.activity = onActivity;
     const heartbeatMs = this.options.timeouts?.heartbeatMs;
     transport.sendEvent(
       sessionStartedEvent(this.id, this.runtime.persona, {
@@ -579,7 +573,6 @@ export class ConversationSession {
 
   /** Someone left: the others are told; the last to leave ends the conversation. */
   private leave(participant: Participant, reason: 'left' | 'disconnected'): void {
-    this.listeners.delete(participant);
     if (!this.participants.remove(participant) || this.dispatcher.state === 'closed') return;
     if (this.participants.count === 0) {
       this.close('transport');
@@ -789,7 +782,7 @@ export class ConversationSession {
         };
         // Only the host's voice is recorded (a joiner's audio is kept for its voice print alone).
         if (frame.audio && from === this.host) this.handOverAudio(turnId, frame.audio);
-        const voice = frame.audio && this.voices.get(from)?.label(frame.audio);
+        const voice = frame.audio && from.voices?.label(frame.audio);
         frame.transcript
           .then((transcript) => {
             recognized();

@@ -4,6 +4,7 @@ import type { ServerEvent } from '../protocol/server-events.js';
 import type { EchoAwareBargeIn } from './echo-aware-barge-in.js';
 import type { ListeningStage } from './listening-stage.js';
 import { MissedSpeech } from './missed-speech.js';
+import type { UtteranceSpeakers } from './utterance-speakers.js';
 
 /** Where a participant's events go: its own WebSocket (the session's `SessionTransport`). */
 export interface ParticipantTransport {
@@ -27,6 +28,10 @@ export const DEFAULT_MAX_PARTICIPANTS = 6;
 export class Participant {
   listening: ListeningStage | null = null;
   echoAware: EchoAwareBargeIn | null = null;
+  /** Who said each utterance of their microphone, with `speech.speakers: detect`. */
+  voices: UtteranceSpeakers | null = null;
+  /** Someone in the conversation sent a frame: a joiner's own idle clock goes on. */
+  activity: () => void = () => {};
   /** Starts of speech so far: whether they spoke again while an utterance was recognized. */
   speechStarts = 0;
   readonly missedSpeech: MissedSpeech;
